@@ -1,0 +1,4 @@
+import { Testing } from "cdktf";
+
+// Registers cdktf's toHaveResource*/toHaveDataSource* matchers.
+Testing.setupJest();

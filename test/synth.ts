@@ -1,0 +1,49 @@
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { TerraformStack, Testing } from "cdktf";
+import type { Construct } from "constructs";
+
+/** Synthesized Terraform JSON, parsed: `resource.<type>.<name>` and friends. */
+export interface TerraformJson {
+  resource?: Record<string, Record<string, Record<string, unknown>>>;
+  data?: Record<string, Record<string, Record<string, unknown>>>;
+  output?: Record<string, { value: unknown }>;
+  terraform?: Record<string, unknown>;
+  provider?: Record<string, unknown>;
+}
+
+/**
+ * Synthesizes what `build` creates inside a stack with an AWS provider.
+ *
+ * Returns the raw string for cdktf's matchers and the parsed JSON for field-by-field asserts.
+ */
+export function synthAws(build: (scope: Construct) => void): { text: string; json: TerraformJson } {
+  const app = Testing.app();
+  const stack = new TerraformStack(app, "test");
+  new AwsProvider(stack, "aws", { region: "eu-west-1" });
+  build(stack);
+  const text = Testing.synth(stack);
+  return { text, json: JSON.parse(text) as TerraformJson };
+}
+
+/** All resources of one Terraform type, as a list of their bodies. */
+export function resources(json: TerraformJson, type: string): Record<string, unknown>[] {
+  return Object.values(json.resource?.[type] ?? {});
+}
+
+/** The only resource of a type; fails the test if there is not exactly one. */
+export function onlyResource(json: TerraformJson, type: string): Record<string, unknown> {
+  const all = resources(json, type);
+  if (all.length !== 1) throw new Error(`expected exactly one ${type}, found ${all.length}`);
+  return all[0];
+}
+
+/** The statements of a policy document data source referenced as `${data.aws_iam_policy_document.X.json}`. */
+export function policyStatements(json: TerraformJson, reference: unknown): Record<string, unknown>[] {
+  const m = /\$\{data\.aws_iam_policy_document\.([^.]+)\.json\}/.exec(String(reference));
+  if (!m) throw new Error(`not a policy document reference: ${String(reference)}`);
+  const doc = json.data?.aws_iam_policy_document?.[m[1]] as
+    | { statement?: Record<string, unknown>[] }
+    | undefined;
+  if (!doc) throw new Error(`no policy document ${m[1]}`);
+  return doc.statement ?? [];
+}
