@@ -190,13 +190,12 @@ export class Network extends Construct {
       destinationCidrBlock: "0.0.0.0/0",
       gatewayId: igw.id,
     });
-    publicSubnets.forEach(
-      (s, i) =>
-        new RouteTableAssociation(this, `PublicRouteTableAssociation${i}`, {
-          subnetId: s.id,
-          routeTableId: publicRouteTable.id,
-        }),
-    );
+    publicSubnets.forEach((s, i) => {
+      new RouteTableAssociation(this, `PublicRouteTableAssociation${i}`, {
+        subnetId: s.id,
+        routeTableId: publicRouteTable.id,
+      });
+    });
 
     const natCount = { "one-per-az": azs.length, single: 1, none: 0 }[this.natGatewayMode];
     const nats = Array.from({ length: natCount }, (_, i) => {
@@ -236,13 +235,12 @@ export class Network extends Construct {
       vpcId: this.vpc.id,
       tags: { Name: `${props.name}-intra` },
     });
-    intraSubnets.forEach(
-      (s, i) =>
-        new RouteTableAssociation(this, `IntraRouteTableAssociation${i}`, {
-          subnetId: s.id,
-          routeTableId: intraRouteTable.id,
-        }),
-    );
+    intraSubnets.forEach((s, i) => {
+      new RouteTableAssociation(this, `IntraRouteTableAssociation${i}`, {
+        subnetId: s.id,
+        routeTableId: intraRouteTable.id,
+      });
+    });
 
     const ctx = awsContext(this);
     // Image layers come from S3; the gateway endpoint keeps that traffic off the NAT bill.
