@@ -1,5 +1,7 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { TerraformStack, Testing } from "cdktf";
+// Brings the global types of the matchers that test/setup.ts registers.
+import type {} from "cdktf/lib/testing/adapters/jest";
 import type { Construct } from "constructs";
 
 /** Synthesized Terraform JSON, parsed: `resource.<type>.<name>` and friends. */

@@ -20,8 +20,8 @@ export class InvalidPropError extends Error {
 
 /** Fails with an InvalidPropError unless `ok` holds. Unresolved tokens are never checked. */
 export function requireProp(ok: boolean, construct: string, prop: string, value: unknown, fix: string): void {
-  if (isToken(value)) return;
-  if (!ok) throw new InvalidPropError(construct, prop, value, fix);
+  if (ok || isToken(value)) return;
+  throw new InvalidPropError(construct, prop, value, fix);
 }
 
 /** True for values only Terraform knows (a token or a list holding one): those cannot be checked at synth. */

@@ -1,0 +1,242 @@
+import { EksNodeGroup } from "@cdktf/provider-aws/lib/eks-node-group";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
+import { Construct } from "constructs";
+import { awsContext } from "./aws-context";
+import type { EksCluster } from "./eks-cluster";
+import { requireProp } from "./errors";
+import { iamRoleName } from "./names";
+import { policyDocument } from "./policy";
+
+/** A Kubernetes taint, in the EKS API's spelling. */
+export interface NodeTaint {
+  readonly key: string;
+  readonly value?: string;
+  readonly effect: "NO_SCHEDULE" | "NO_EXECUTE" | "PREFER_NO_SCHEDULE";
+}
+
+/** Node group settings that do not depend on the cluster; see {@link EksCluster.addNodeGroup}. */
+export interface NodeGroupOptions {
+  /** Node group name, unique in the cluster. */
+  readonly name: string;
+  /**
+   * EC2 instance types; several let SPOT capacity find room.
+   * @default ["m7i.large"]
+   */
+  readonly instanceTypes?: string[];
+  /**
+   * @default "ON_DEMAND"
+   */
+  readonly capacityType?: "ON_DEMAND" | "SPOT";
+  /** @default 2 */
+  readonly minSize?: number;
+  /**
+   * Initial size only; later changes are ignored because the cluster autoscaler owns it.
+   * @default minSize
+   */
+  readonly desiredSize?: number;
+  /** @default 4 */
+  readonly maxSize?: number;
+  /** @default none */
+  readonly labels?: Record<string, string>;
+  /** @default none */
+  readonly taints?: NodeTaint[];
+  /**
+   * Share of nodes replaced at once during an update.
+   * @default 33
+   */
+  readonly maxUnavailablePercentage?: number;
+  /**
+   * An Amazon Linux 2023 AMI type.
+   * @default "AL2023_x86_64_STANDARD"
+   */
+  readonly amiType?: string;
+  /** @default 50 */
+  readonly rootVolumeSizeGiB?: number;
+  /**
+   * IMDSv2 hop limit. 1 keeps pods from reaching the node's credentials; 2 is for pods that truly need IMDS.
+   * @default 1
+   */
+  readonly metadataHopLimit?: 1 | 2;
+  /**
+   * KMS key for the root volume.
+   * @default the account's EBS default key (aws/ebs); the volume is encrypted either way
+   */
+  readonly volumeKmsKeyArn?: string;
+  /**
+   * Subnets for the nodes.
+   * @default the cluster's node subnets
+   */
+  readonly subnetIds?: string[];
+}
+
+export interface NodeGroupProps extends NodeGroupOptions {
+  readonly cluster: EksCluster;
+}
+
+const TAINT_EFFECTS = ["NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE"];
+
+/**
+ * An EKS managed node group on Amazon Linux 2023 with its own launch template:
+ * IMDSv2 only, encrypted gp3 root volume, no SSH key, and a node role with only
+ * the worker, ECR read-only and SSM policies.
+ */
+export class NodeGroup extends Construct {
+  readonly nodeGroup: EksNodeGroup;
+  readonly launchTemplate: LaunchTemplate;
+  readonly nodeRole: IamRole;
+  readonly name: string;
+
+  constructor(scope: Construct, id: string, props: NodeGroupProps) {
+    super(scope, id);
+    const cluster = props.cluster;
+    const minSize = props.minSize ?? 2;
+    const maxSize = props.maxSize ?? 4;
+    const desiredSize = props.desiredSize ?? minSize;
+    const instanceTypes = props.instanceTypes ?? ["m7i.large"];
+    const capacityType = props.capacityType ?? "ON_DEMAND";
+    const amiType = props.amiType ?? "AL2023_x86_64_STANDARD";
+    const hopLimit = props.metadataHopLimit ?? 1;
+    const rootVolumeSizeGiB = props.rootVolumeSizeGiB ?? 50;
+    const maxUnavailablePercentage = props.maxUnavailablePercentage ?? 33;
+    this.name = props.name;
+
+    const c = `NodeGroup(${props.name})`;
+    requireProp(
+      /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,62}$/.test(props.name),
+      c,
+      "name",
+      props.name,
+      "must be 1-63 letters, digits, '-' or '_'",
+    );
+    requireProp(minSize >= 0, c, "minSize", minSize, "must be 0 or more");
+    requireProp(maxSize >= 1, c, "maxSize", maxSize, "must be at least 1");
+    requireProp(
+      minSize <= desiredSize && desiredSize <= maxSize,
+      c,
+      "desiredSize",
+      { minSize, desiredSize, maxSize },
+      "must satisfy minSize <= desiredSize <= maxSize",
+    );
+    requireProp(
+      instanceTypes.length > 0,
+      c,
+      "instanceTypes",
+      instanceTypes,
+      "must name at least one instance type",
+    );
+    requireProp(
+      capacityType === "ON_DEMAND" || capacityType === "SPOT",
+      c,
+      "capacityType",
+      capacityType,
+      'must be "ON_DEMAND" or "SPOT"',
+    );
+    requireProp(
+      amiType.startsWith("AL2023_"),
+      c,
+      "amiType",
+      amiType,
+      "must be an Amazon Linux 2023 AMI type (AL2023_*)",
+    );
+    requireProp(
+      hopLimit === 1 || hopLimit === 2,
+      c,
+      "metadataHopLimit",
+      hopLimit,
+      "must be 1 (default) or 2",
+    );
+    requireProp(
+      rootVolumeSizeGiB >= 20 && rootVolumeSizeGiB <= 16384,
+      c,
+      "rootVolumeSizeGiB",
+      rootVolumeSizeGiB,
+      "must be between 20 and 16384",
+    );
+    requireProp(
+      maxUnavailablePercentage >= 1 && maxUnavailablePercentage <= 100,
+      c,
+      "maxUnavailablePercentage",
+      maxUnavailablePercentage,
+      "must be between 1 and 100",
+    );
+    (props.taints ?? []).forEach((t, i) => {
+      requireProp(
+        TAINT_EFFECTS.includes(t.effect),
+        c,
+        `taints[${i}].effect`,
+        t.effect,
+        `must be one of ${TAINT_EFFECTS.join(", ")}`,
+      );
+    });
+
+    const ctx = awsContext(this);
+    this.nodeRole = new IamRole(this, "NodeRole", {
+      name: iamRoleName(`${cluster.name}-${props.name}-node`),
+      assumeRolePolicy: policyDocument(this, "NodeTrust", [
+        {
+          actions: ["sts:AssumeRole"],
+          principals: [{ type: "Service", identifiers: ["ec2.amazonaws.com"] }],
+        },
+      ]).json,
+    });
+    const attachments = [
+      "AmazonEKSWorkerNodePolicy",
+      "AmazonEC2ContainerRegistryReadOnly",
+      "AmazonSSMManagedInstanceCore",
+    ].map(
+      (policy) =>
+        new IamRolePolicyAttachment(this, policy, {
+          role: this.nodeRole.name,
+          policyArn: `arn:${ctx.partition}:iam::aws:policy/${policy}`,
+        }),
+    );
+
+    this.launchTemplate = new LaunchTemplate(this, "LaunchTemplate", {
+      description: `Meshpilot node group ${props.name}`,
+      updateDefaultVersion: true,
+      metadataOptions: {
+        httpEndpoint: "enabled",
+        httpTokens: "required",
+        httpPutResponseHopLimit: hopLimit,
+        instanceMetadataTags: "disabled",
+      },
+      blockDeviceMappings: [
+        {
+          deviceName: "/dev/xvda",
+          ebs: {
+            volumeSize: rootVolumeSizeGiB,
+            volumeType: "gp3",
+            encrypted: "true",
+            kmsKeyId: props.volumeKmsKeyArn,
+            deleteOnTermination: "true",
+          },
+        },
+      ],
+      monitoring: { enabled: true },
+      tagSpecifications: [
+        { resourceType: "instance", tags: { Name: `${props.name}`, "meshpilot.io/node-group": props.name } },
+        { resourceType: "volume", tags: { "meshpilot.io/node-group": props.name } },
+      ],
+    });
+
+    this.nodeGroup = new EksNodeGroup(this, "NodeGroup", {
+      clusterName: cluster.clusterName,
+      nodeGroupName: props.name,
+      version: cluster.kubernetesVersion,
+      nodeRoleArn: this.nodeRole.arn,
+      subnetIds: props.subnetIds ?? cluster.network.nodeSubnetIds,
+      amiType,
+      capacityType,
+      instanceTypes,
+      scalingConfig: { minSize, desiredSize, maxSize },
+      updateConfig: { maxUnavailablePercentage },
+      labels: props.labels,
+      taint: props.taints?.map((t) => ({ key: t.key, value: t.value, effect: t.effect })),
+      launchTemplate: { id: this.launchTemplate.id, version: this.launchTemplate.latestVersion.toString() },
+      lifecycle: { ignoreChanges: ["scaling_config[0].desired_size"] },
+      dependsOn: [...attachments, cluster.addons["vpc-cni"], cluster.addons["kube-proxy"]],
+    });
+  }
+}
