@@ -70,8 +70,7 @@ describe("EksCluster", () => {
       bootstrap_cluster_creator_admin_permissions: false,
     });
     expect(text).toHaveResourceWithProperties(EksAccessPolicyAssociation, {
-      policy_arn:
-        "arn:${data.aws_partition.MeshpilotAwsContextPartition.partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+      policy_arn: expect.stringMatching(/:eks::aws:cluster-access-policy\/AmazonEKSClusterAdminPolicy$/),
       access_scope: { type: "cluster" },
     });
   });
