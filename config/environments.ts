@@ -1,0 +1,184 @@
+import type { NatGatewayMode } from "../constructs/aws/network";
+import type { NodeGroupOptions } from "../constructs/aws/node-group";
+
+/** Production gets the strict posture checks; development may trade resilience for cost. */
+export type EnvironmentTier = "development" | "production";
+
+/** Everything one environment needs; stacks and charts read only this. */
+export interface EnvironmentConfig {
+  readonly name: string;
+  readonly tier: EnvironmentTier;
+  /** 12-digit AWS account id; charts derive IAM role ARNs from it. */
+  readonly account: string;
+  readonly region: string;
+  /** Zone names, fixed here so synth never asks AWS. */
+  readonly availabilityZones: string[];
+  readonly vpcCidr: string;
+  readonly natGateways: NatGatewayMode;
+  readonly interfaceEndpoints: boolean;
+  readonly kubernetesVersion: string;
+  readonly nodeGroups: NodeGroupOptions[];
+  /** IAM principals that administer the cluster through access entries. */
+  readonly adminPrincipalArns: string[];
+  /** CIDRs that may reach the public API endpoint; empty keeps the endpoint private. */
+  readonly publicAccessCidrs: string[];
+  readonly logRetentionDays: number;
+  readonly clusterDeletionProtection: boolean;
+  /** The tree `npm start` writes, as Argo CD will find it in Git. */
+  readonly gitops: { readonly repoUrl: string; readonly path: string; readonly revision: string };
+  /** The GitHub repository whose Actions build, push and deploy. */
+  readonly github: {
+    readonly repository: string;
+    /** Environments that may push images besides main. */
+    readonly pushEnvironments: string[];
+    /** The protected environment that may apply infrastructure. */
+    readonly applyEnvironment: string;
+  };
+}
+
+/** The state bucket shared by every environment, in its own stack. */
+export interface StateBackendConfig {
+  readonly account: string;
+  readonly region: string;
+  readonly bucketName: string;
+}
+
+export const PROJECT = "meshpilot";
+
+/**
+ * Example accounts and repositories: replace them with yours.
+ *
+ * The account ids are placeholders in AWS's documentation range; synth needs no credentials.
+ */
+export const STATE_BACKEND: StateBackendConfig = {
+  account: "111111111111",
+  region: "eu-west-1",
+  bucketName: "meshpilot-terraform-state-111111111111",
+};
+
+const GITOPS_REPO = "https://github.com/example-org/meshpilot.git";
+const GITHUB_REPO = "example-org/meshpilot";
+
+export const ENVIRONMENTS: readonly EnvironmentConfig[] = [
+  {
+    name: "dev",
+    tier: "development",
+    account: "222222222222",
+    region: "eu-west-1",
+    availabilityZones: ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
+    vpcCidr: "10.10.0.0/16",
+    // One NAT gateway saves two thirds of the NAT bill; an AZ outage cuts dev off, which is acceptable.
+    natGateways: "single",
+    interfaceEndpoints: false,
+    kubernetesVersion: "1.34",
+    nodeGroups: [
+      {
+        name: "general",
+        instanceTypes: ["m7i.large", "m6i.large"],
+        capacityType: "SPOT",
+        minSize: 2,
+        desiredSize: 3,
+        maxSize: 5,
+        labels: { "meshpilot.io/pool": "general" },
+      },
+    ],
+    adminPrincipalArns: ["arn:aws:iam::222222222222:role/platform-admin"],
+    publicAccessCidrs: [],
+    logRetentionDays: 30,
+    clusterDeletionProtection: false,
+    gitops: { repoUrl: GITOPS_REPO, path: "dist/gitops/dev/apps", revision: "main" },
+    github: { repository: GITHUB_REPO, pushEnvironments: [], applyEnvironment: "dev" },
+  },
+  {
+    name: "prod",
+    tier: "production",
+    account: "333333333333",
+    region: "eu-west-1",
+    availabilityZones: ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
+    vpcCidr: "10.20.0.0/16",
+    natGateways: "one-per-az",
+    interfaceEndpoints: true,
+    kubernetesVersion: "1.34",
+    nodeGroups: [
+      {
+        name: "system",
+        instanceTypes: ["m7i.large"],
+        capacityType: "ON_DEMAND",
+        minSize: 3,
+        desiredSize: 3,
+        maxSize: 6,
+        labels: { "meshpilot.io/pool": "system" },
+        taints: [{ key: "CriticalAddonsOnly", value: "true", effect: "NO_SCHEDULE" }],
+      },
+      {
+        name: "shop",
+        instanceTypes: ["m7i.xlarge", "m6i.xlarge"],
+        capacityType: "ON_DEMAND",
+        minSize: 3,
+        desiredSize: 3,
+        maxSize: 12,
+        labels: { "meshpilot.io/pool": "shop" },
+      },
+    ],
+    adminPrincipalArns: ["arn:aws:iam::333333333333:role/platform-admin"],
+    publicAccessCidrs: [],
+    logRetentionDays: 365,
+    clusterDeletionProtection: true,
+    gitops: { repoUrl: GITOPS_REPO, path: "dist/gitops/prod/apps", revision: "main" },
+    github: { repository: GITHUB_REPO, pushEnvironments: [], applyEnvironment: "production" },
+  },
+];
+
+/** The result of checking an environment's posture: errors stop synth, warnings are printed. */
+export interface PostureReport {
+  readonly errors: string[];
+  readonly warnings: string[];
+}
+
+/**
+ * Checks that a production environment keeps the secure, resilient defaults.
+ *
+ * Development may be cheap; production may not, and every weakening is named.
+ */
+export function checkPosture(env: EnvironmentConfig): PostureReport {
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  const at = `environment '${env.name}'`;
+  if (!/^\d{12}$/.test(env.account))
+    errors.push(`${at}: 'account' is "${env.account}" but must be a 12-digit AWS account id`);
+  if (env.tier !== "production") return { errors, warnings };
+
+  if (env.natGateways !== "one-per-az") {
+    errors.push(
+      `${at}: 'natGateways' is "${env.natGateways}" but production needs "one-per-az" so one AZ failing does not cut the others off`,
+    );
+  }
+  if (env.availabilityZones.length < 3) {
+    errors.push(
+      `${at}: 'availabilityZones' has ${env.availabilityZones.length} zones but production needs at least 3`,
+    );
+  }
+  if (!env.clusterDeletionProtection) {
+    errors.push(
+      `${at}: 'clusterDeletionProtection' is false but production clusters must be protected from destroy`,
+    );
+  }
+  if (env.publicAccessCidrs.length > 0) {
+    warnings.push(
+      `${at}: the API endpoint is public to ${env.publicAccessCidrs.join(", ")}; prefer a VPN into the VPC`,
+    );
+  }
+  if (env.logRetentionDays < 90) {
+    warnings.push(
+      `${at}: 'logRetentionDays' is ${env.logRetentionDays}; audit logs usually need 90 days or more`,
+    );
+  }
+  for (const group of env.nodeGroups) {
+    if ((group.minSize ?? 2) < 2) warnings.push(`${at}: node group '${group.name}' can shrink below 2 nodes`);
+    if (group.capacityType === "SPOT")
+      warnings.push(`${at}: node group '${group.name}' runs on SPOT capacity only`);
+    if (group.metadataHopLimit === 2)
+      warnings.push(`${at}: node group '${group.name}' lets pods reach IMDS (hop limit 2)`);
+  }
+  return { errors, warnings };
+}

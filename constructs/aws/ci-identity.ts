@@ -1,0 +1,228 @@
+import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-connect-provider";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { Construct } from "constructs";
+import { awsContext } from "./aws-context";
+import { InvalidPropError, requireProp } from "./errors";
+import { iamRoleName } from "./names";
+import { type PolicyStatement, policyDocument } from "./policy";
+
+const GITHUB_ISSUER = "token.actions.githubusercontent.com";
+
+/** The three CI roles. */
+export type CiRole = "push" | "plan" | "apply";
+
+/** A CI role's name: deterministic, so the state bucket can trust it before it exists. */
+export function ciRoleName(namePrefix: string, role: CiRole): string {
+  return iamRoleName(`${namePrefix}-ci-${role}`);
+}
+
+/** Where the Terraform state lives, so the infrastructure roles can read (plan) or write (apply) it. */
+export interface CiStateAccess {
+  readonly bucketArn: string;
+  /**
+   * The state's KMS key by alias ARN, `arn:aws:kms:<region>:<account>:alias/<name>`.
+   * Other stacks cannot know the key id, and IAM never matches key use against an alias ARN,
+   * so the grant is on the account's keys narrowed by `kms:ResourceAliases`.
+   */
+  readonly keyAliasArn: string;
+  /** The state object key, e.g. `meshpilot/dev/terraform.tfstate`. */
+  readonly stateKey: string;
+}
+
+export interface CiIdentityProps {
+  /** Prefix of the role names: `<prefix>-ci-push`, `-ci-plan`, `-ci-apply`. */
+  readonly namePrefix: string;
+  /** GitHub repository as `owner/name`. */
+  readonly repository: string;
+  /** ARNs of the ECR repositories the push role may push to, and nothing else. */
+  readonly pushRepositoryArns: string[];
+  /**
+   * GitHub environments that may also push, besides the main branch.
+   * @default none
+   */
+  readonly pushEnvironments?: string[];
+  /**
+   * The protected GitHub environment the apply role trusts. Protect it in GitHub so only main deploys to it.
+   * @default "production"
+   */
+  readonly applyEnvironment?: string;
+  readonly state: CiStateAccess;
+  /**
+   * Prefix of the IAM roles and policies the apply role may manage.
+   * @default namePrefix
+   */
+  readonly managedIamPrefix?: string;
+  /**
+   * An existing GitHub OIDC provider in the account (there can be only one per URL).
+   * @default a new provider
+   */
+  readonly existingOidcProviderArn?: string;
+}
+
+/**
+ * GitHub Actions identities: an OIDC provider and three roles.
+ *
+ * - push: main (and named environments) may push images to our registries only;
+ * - plan: pull requests and main may read the account and the state (and take the state lock);
+ * - apply: only the protected environment may change infrastructure.
+ */
+export class CiIdentity extends Construct {
+  readonly oidcProviderArn: string;
+  readonly pushRole: IamRole;
+  readonly planRole: IamRole;
+  readonly applyRole: IamRole;
+
+  constructor(scope: Construct, id: string, props: CiIdentityProps) {
+    super(scope, id);
+    const applyEnvironment = props.applyEnvironment ?? "production";
+    const iamPrefix = props.managedIamPrefix ?? props.namePrefix;
+    requireProp(
+      /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(props.repository),
+      "CiIdentity",
+      "repository",
+      props.repository,
+      'must be "owner/name"',
+    );
+    requireProp(
+      props.pushRepositoryArns.length > 0,
+      "CiIdentity",
+      "pushRepositoryArns",
+      props.pushRepositoryArns,
+      "must name at least one repository; the push role gets no wildcard",
+    );
+
+    this.oidcProviderArn =
+      props.existingOidcProviderArn ??
+      new IamOpenidConnectProvider(this, "GithubOidc", {
+        url: `https://${GITHUB_ISSUER}`,
+        clientIdList: ["sts.amazonaws.com"],
+      }).arn;
+
+    const ctx = awsContext(this);
+    const subject = (suffix: string) => `repo:${props.repository}:${suffix}`;
+    const trust = (name: string, subjects: string[]) =>
+      policyDocument(this, `${name}Trust`, [
+        {
+          actions: ["sts:AssumeRoleWithWebIdentity"],
+          principals: [{ type: "Federated", identifiers: [this.oidcProviderArn] }],
+          conditions: [
+            { test: "StringEquals", variable: `${GITHUB_ISSUER}:aud`, values: ["sts.amazonaws.com"] },
+            { test: "StringEquals", variable: `${GITHUB_ISSUER}:sub`, values: subjects },
+          ],
+        },
+      ]).json;
+    const role = (name: string, subjects: string[], statements: PolicyStatement[]) => {
+      const r = new IamRole(this, `${name}Role`, {
+        name: ciRoleName(props.namePrefix, name.toLowerCase() as CiRole),
+        assumeRolePolicy: trust(name, subjects),
+        maxSessionDuration: 3600,
+      });
+      new IamRolePolicy(this, `${name}Policy`, {
+        role: r.name,
+        name: `ci-${name.toLowerCase()}`,
+        policy: policyDocument(this, `${name}Permissions`, statements).json,
+      });
+      return r;
+    };
+
+    const stateObject = `${props.state.bucketArn}/${props.state.stateKey}`;
+    const alias = /^(arn:[^:]+:kms:[^:]+:\d{12}:)(alias\/.+)$/.exec(props.state.keyAliasArn);
+    if (!alias) {
+      throw new InvalidPropError(
+        "CiIdentity",
+        "state.keyAliasArn",
+        props.state.keyAliasArn,
+        "must be a KMS alias ARN: arn:aws:kms:<region>:<account>:alias/<name>",
+      );
+    }
+    const keyArns = `${alias[1]}key/*`;
+    const aliasName = alias[2];
+    const stateRead: PolicyStatement[] = [
+      { sid: "ListState", actions: ["s3:ListBucket"], resources: [props.state.bucketArn] },
+      { sid: "ReadState", actions: ["s3:GetObject"], resources: [stateObject] },
+      {
+        sid: "StateKey",
+        actions: ["kms:Decrypt", "kms:GenerateDataKey"],
+        resources: [keyArns],
+        conditions: [
+          { test: "ForAnyValue:StringEquals", variable: "kms:ResourceAliases", values: [aliasName] },
+        ],
+      },
+      // use_lockfile keeps the lock next to the state; even a plan takes it.
+      {
+        sid: "StateLock",
+        actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+        resources: [`${stateObject}.tflock`],
+      },
+    ];
+
+    this.pushRole = role(
+      "Push",
+      [
+        subject("ref:refs/heads/main"),
+        ...(props.pushEnvironments ?? []).map((e) => subject(`environment:${e}`)),
+      ],
+      [
+        // GetAuthorizationToken has no resource-level permissions; it grants nothing by itself.
+        { sid: "Login", actions: ["ecr:GetAuthorizationToken"], resources: ["*"] },
+        {
+          sid: "PushImages",
+          actions: [
+            "ecr:BatchCheckLayerAvailability",
+            "ecr:BatchGetImage",
+            "ecr:CompleteLayerUpload",
+            "ecr:DescribeImages",
+            "ecr:GetDownloadUrlForLayer",
+            "ecr:InitiateLayerUpload",
+            "ecr:PutImage",
+            "ecr:UploadLayerPart",
+          ],
+          resources: props.pushRepositoryArns,
+        },
+      ],
+    );
+
+    this.planRole = role("Plan", [subject("pull_request"), subject("ref:refs/heads/main")], stateRead);
+    new IamRolePolicyAttachment(this, "PlanReadOnly", {
+      role: this.planRole.name,
+      policyArn: `arn:${ctx.partition}:iam::aws:policy/ReadOnlyAccess`,
+    });
+
+    const iamResources = [
+      `arn:${ctx.partition}:iam::${ctx.accountId}:role/${iamPrefix}-*`,
+      `arn:${ctx.partition}:iam::${ctx.accountId}:policy/${iamPrefix}-*`,
+      `arn:${ctx.partition}:iam::${ctx.accountId}:oidc-provider/*`,
+    ];
+    this.applyRole = role(
+      "Apply",
+      [subject(`environment:${applyEnvironment}`)],
+      [
+        ...stateRead,
+        { sid: "WriteState", actions: ["s3:PutObject"], resources: [stateObject] },
+        {
+          sid: "PlatformServices",
+          actions: [
+            "ec2:*",
+            "eks:*",
+            "ecr:*",
+            "kms:*",
+            "logs:*",
+            "s3:*",
+            "ssm:GetParameter*",
+            "sts:GetCallerIdentity",
+          ],
+          resources: ["*"],
+        },
+        { sid: "PlatformIam", actions: ["iam:*"], resources: iamResources },
+        {
+          sid: "ServiceLinkedRoles",
+          actions: ["iam:CreateServiceLinkedRole"],
+          resources: [`arn:${ctx.partition}:iam::${ctx.accountId}:role/aws-service-role/*`],
+        },
+        { sid: "ReadIam", actions: ["iam:Get*", "iam:List*"], resources: ["*"] },
+      ],
+    );
+  }
+}

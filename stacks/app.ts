@@ -1,0 +1,43 @@
+import { App } from "cdktf";
+import {
+  checkPosture,
+  ENVIRONMENTS,
+  type EnvironmentConfig,
+  STATE_BACKEND,
+  type StateBackendConfig,
+} from "../config/environments";
+import { PlatformStack } from "./platform-stack";
+import { StateBackendStack } from "./state-backend-stack";
+
+export interface PlatformAppOptions {
+  /** Where cdktf writes `stacks/<name>/cdk.tf.json`. */
+  readonly outdir: string;
+  readonly environments?: readonly EnvironmentConfig[];
+  readonly state?: StateBackendConfig;
+}
+
+/** The stack name of an environment's platform. */
+export function platformStackName(env: EnvironmentConfig): string {
+  return `platform-${env.name}`;
+}
+
+export const STATE_BACKEND_STACK = "state-backend";
+
+/**
+ * Builds the cdktf app: the state backend stack plus one platform stack per environment.
+ *
+ * Throws before building anything if an environment fails its posture check; returns the warnings.
+ */
+export function buildPlatformApp(options: PlatformAppOptions): { app: App; warnings: string[] } {
+  const environments = options.environments ?? ENVIRONMENTS;
+  const state = options.state ?? STATE_BACKEND;
+  const reports = environments.map(checkPosture);
+  const errors = reports.flatMap((r) => r.errors);
+  if (errors.length > 0) throw new Error(`configuration rejected:\n  ${errors.join("\n  ")}`);
+
+  // Stack traces in the manifest would differ per machine; keep synth byte-for-byte reproducible.
+  const app = new App({ outdir: options.outdir, stackTraces: false, skipValidation: false });
+  new StateBackendStack(app, STATE_BACKEND_STACK, { config: state, environments });
+  for (const env of environments) new PlatformStack(app, platformStackName(env), { env, state });
+  return { app, warnings: reports.flatMap((r) => r.warnings) };
+}

@@ -1,0 +1,88 @@
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { TerraformOutput, TerraformStack } from "cdktf";
+import type { Construct } from "constructs";
+import { type EnvironmentConfig, PROJECT, type StateBackendConfig } from "../config/environments";
+import { imageNames } from "../config/shop";
+import { CiIdentity } from "../constructs/aws/ci-identity";
+import { ContainerRegistry } from "../constructs/aws/container-registry";
+import { EksCluster } from "../constructs/aws/eks-cluster";
+import { GitOpsBootstrap } from "../constructs/aws/gitops-bootstrap";
+import { LokiStorage } from "../constructs/aws/loki-storage";
+import { Network } from "../constructs/aws/network";
+import { stateKeyAlias, useRemoteState } from "../constructs/aws/state-backend";
+import { defaultTags } from "./tags";
+
+export interface PlatformStackProps {
+  readonly env: EnvironmentConfig;
+  readonly state: StateBackendConfig;
+}
+
+/** The state object key of an environment's platform stack. */
+export function stateKey(env: EnvironmentConfig): string {
+  return `${PROJECT}/${env.name}/terraform.tfstate`;
+}
+
+/** One environment's AWS platform: network, cluster, nodes, registries, CI identities and the GitOps bootstrap. */
+export class PlatformStack extends TerraformStack {
+  readonly network: Network;
+  readonly cluster: EksCluster;
+  readonly registry: ContainerRegistry;
+  readonly ci: CiIdentity;
+
+  constructor(scope: Construct, id: string, props: PlatformStackProps) {
+    super(scope, id);
+    const { env, state } = props;
+    const name = `${PROJECT}-${env.name}`;
+
+    new AwsProvider(this, "aws", {
+      region: env.region,
+      allowedAccountIds: [env.account],
+      defaultTags: [{ tags: defaultTags(env.name) }],
+    });
+    useRemoteState(this, { bucketName: state.bucketName, region: state.region, key: stateKey(env) });
+
+    this.network = new Network(this, "Network", {
+      name,
+      cidr: env.vpcCidr,
+      availabilityZones: env.availabilityZones,
+      natGateways: env.natGateways,
+      interfaceEndpoints: env.interfaceEndpoints,
+      flowLogRetentionDays: env.logRetentionDays,
+    });
+    this.cluster = new EksCluster(this, "Cluster", {
+      name,
+      network: { nodeSubnetIds: this.network.private.ids, controlPlaneSubnetIds: this.network.intra.ids },
+      kubernetesVersion: env.kubernetesVersion,
+      adminPrincipalArns: env.adminPrincipalArns,
+      publicAccessCidrs: env.publicAccessCidrs,
+      logRetentionDays: env.logRetentionDays,
+      deletionProtection: env.clusterDeletionProtection,
+    });
+    for (const group of env.nodeGroups) this.cluster.addNodeGroup(`NodeGroup-${group.name}`, group);
+
+    new LokiStorage(this, "Loki", { cluster: this.cluster, bucketName: `${name}-loki-${env.account}` });
+    this.registry = new ContainerRegistry(this, "Registry", { prefix: PROJECT, repositories: imageNames() });
+    this.ci = new CiIdentity(this, "Ci", {
+      namePrefix: name,
+      repository: env.github.repository,
+      pushRepositoryArns: this.registry.repositoryArns,
+      pushEnvironments: env.github.pushEnvironments,
+      applyEnvironment: env.github.applyEnvironment,
+      state: {
+        bucketArn: `arn:aws:s3:::${state.bucketName}`,
+        keyAliasArn: `arn:aws:kms:${state.region}:${state.account}:alias/${stateKeyAlias(state.bucketName)}`,
+        stateKey: stateKey(env),
+      },
+    });
+    new GitOpsBootstrap(this, "GitOps", { cluster: this.cluster, region: env.region, source: env.gitops });
+
+    new TerraformOutput(this, "cluster_name", { value: this.cluster.clusterName });
+    new TerraformOutput(this, "cluster_endpoint", { value: this.cluster.endpoint });
+    new TerraformOutput(this, "oidc_issuer", { value: this.cluster.oidcIssuerUrl });
+    new TerraformOutput(this, "registry_urls", { value: this.registry.repositoryUrls });
+    new TerraformOutput(this, "ci_push_role_arn", { value: this.ci.pushRole.arn });
+    new TerraformOutput(this, "ci_plan_role_arn", { value: this.ci.planRole.arn });
+    new TerraformOutput(this, "ci_apply_role_arn", { value: this.ci.applyRole.arn });
+    new TerraformOutput(this, "kubeconfig_command", { value: this.cluster.kubeconfigCommand(env.region) });
+  }
+}

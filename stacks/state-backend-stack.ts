@@ -1,0 +1,42 @@
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { TerraformOutput, TerraformStack } from "cdktf";
+import type { Construct } from "constructs";
+import { type EnvironmentConfig, PROJECT, type StateBackendConfig } from "../config/environments";
+import { ciRoleName } from "../constructs/aws/ci-identity";
+import { StateBackend } from "../constructs/aws/state-backend";
+import { defaultTags } from "./tags";
+
+export interface StateBackendStackProps {
+  readonly config: StateBackendConfig;
+  /** Environments whose CI roles may use the state. */
+  readonly environments: readonly EnvironmentConfig[];
+}
+
+/**
+ * The Terraform state bucket. Deploy it first; it keeps its own state locally
+ * (see docs/operations.md for moving it into itself afterwards).
+ */
+export class StateBackendStack extends TerraformStack {
+  readonly backend: StateBackend;
+
+  constructor(scope: Construct, id: string, props: StateBackendStackProps) {
+    super(scope, id);
+    const { config } = props;
+    new AwsProvider(this, "aws", {
+      region: config.region,
+      allowedAccountIds: [config.account],
+      defaultTags: [{ tags: defaultTags("shared") }],
+    });
+    const ciRoles = props.environments.flatMap((env) =>
+      (["plan", "apply"] as const).map(
+        (role) => `arn:aws:iam::${env.account}:role/${ciRoleName(`${PROJECT}-${env.name}`, role)}`,
+      ),
+    );
+    this.backend = new StateBackend(this, "State", {
+      bucketName: config.bucketName,
+      crossAccountPrincipalArns: ciRoles.filter((arn) => !arn.includes(`::${config.account}:`)),
+    });
+    new TerraformOutput(this, "state_bucket", { value: this.backend.bucketName });
+    new TerraformOutput(this, "state_key_arn", { value: this.backend.keyArn });
+  }
+}
