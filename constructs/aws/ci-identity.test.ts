@@ -1,0 +1,116 @@
+import { policyStatements, resources, synthAws, type TerraformJson } from "../../test/synth";
+import { CiIdentity, type CiIdentityProps, ciRoleName } from "./ci-identity";
+
+const STATE = {
+  bucketArn: "arn:aws:s3:::state",
+  keyAliasArn: "arn:aws:kms:eu-west-1:111111111111:alias/terraform-state/state",
+  stateKey: "meshpilot/dev/terraform.tfstate",
+};
+
+function ci(props: Partial<CiIdentityProps> = {}) {
+  const { json } = synthAws(
+    (scope) =>
+      new CiIdentity(scope, "ci", {
+        namePrefix: "mp-dev",
+        repository: "example-org/meshpilot",
+        pushRepositoryArns: ["arn:aws:ecr:eu-west-1:222222222222:repository/meshpilot/cart"],
+        state: STATE,
+        ...props,
+      }),
+  );
+  return json;
+}
+
+function role(json: TerraformJson, name: string) {
+  const r = resources(json, "aws_iam_role").find((x) => x.name === name);
+  if (!r) throw new Error(`no role ${name}`);
+  const trust = policyStatements(json, r.assume_role_policy)[0];
+  // Each role has one inline policy named after its kind: ci-push, ci-plan, ci-apply.
+  const inline = resources(json, "aws_iam_role_policy").find(
+    (p) => p.name === name.slice(name.indexOf("ci-")),
+  );
+  return { trust, permissions: inline ? policyStatements(json, inline.policy) : [] };
+}
+
+const condition = (trust: Record<string, unknown>, variable: string) =>
+  (trust.condition as { variable: string; values: string[] }[]).find((c) => c.variable === variable)?.values;
+
+describe("CiIdentity", () => {
+  it("creates the GitHub OIDC provider for sts.amazonaws.com", () => {
+    const [provider] = resources(ci(), "aws_iam_openid_connect_provider");
+    expect(provider).toEqual(
+      expect.objectContaining({
+        url: "https://token.actions.githubusercontent.com",
+        client_id_list: ["sts.amazonaws.com"],
+      }),
+    );
+  });
+
+  it("reuses an existing OIDC provider when given one", () => {
+    const json = ci({
+      existingOidcProviderArn: "arn:aws:iam::222222222222:oidc-provider/token.actions.githubusercontent.com",
+    });
+    expect(resources(json, "aws_iam_openid_connect_provider")).toHaveLength(0);
+  });
+
+  it("trusts the push role only for main (and named environments) with aud sts.amazonaws.com", () => {
+    const { trust, permissions } = role(ci({ pushEnvironments: ["staging"] }), ciRoleName("mp-dev", "push"));
+    expect(condition(trust, "token.actions.githubusercontent.com:aud")).toEqual(["sts.amazonaws.com"]);
+    expect(condition(trust, "token.actions.githubusercontent.com:sub")).toEqual([
+      "repo:example-org/meshpilot:ref:refs/heads/main",
+      "repo:example-org/meshpilot:environment:staging",
+    ]);
+    const push = permissions.find((s) => s.sid === "PushImages");
+    expect(push?.resources).toEqual(["arn:aws:ecr:eu-west-1:222222222222:repository/meshpilot/cart"]);
+    expect(push?.actions).toContain("ecr:PutImage");
+    const login = permissions.find((s) => s.sid === "Login");
+    expect(login?.actions).toEqual(["ecr:GetAuthorizationToken"]);
+    expect(permissions).toHaveLength(2);
+  });
+
+  it("makes the plan role read-only: ReadOnlyAccess, state read and the lock file", () => {
+    const json = ci();
+    const { trust, permissions } = role(json, "mp-dev-ci-plan");
+    expect(condition(trust, "token.actions.githubusercontent.com:sub")).toEqual([
+      "repo:example-org/meshpilot:pull_request",
+      "repo:example-org/meshpilot:ref:refs/heads/main",
+    ]);
+    const writes = permissions.filter((s) => (s.actions as string[]).some((a) => /Put|Delete/.test(a)));
+    expect(writes.map((s) => s.resources)).toEqual([
+      ["arn:aws:s3:::state/meshpilot/dev/terraform.tfstate.tflock"],
+    ]);
+    const key = permissions.find((s) => s.sid === "StateKey");
+    expect(key?.resources).toEqual(["arn:aws:kms:eu-west-1:111111111111:key/*"]);
+    expect(key?.condition).toEqual([
+      {
+        test: "ForAnyValue:StringEquals",
+        variable: "kms:ResourceAliases",
+        values: ["alias/terraform-state/state"],
+      },
+    ]);
+    const attached = resources(json, "aws_iam_role_policy_attachment").map((a) => String(a.policy_arn));
+    expect(attached).toEqual([expect.stringMatching(/:iam::aws:policy\/ReadOnlyAccess$/)]);
+  });
+
+  it("limits the apply role to the protected environment and scoped IAM", () => {
+    const { trust, permissions } = role(ci({ applyEnvironment: "production" }), "mp-dev-ci-apply");
+    expect(condition(trust, "token.actions.githubusercontent.com:sub")).toEqual([
+      "repo:example-org/meshpilot:environment:production",
+    ]);
+    const iam = permissions.find((s) => s.sid === "PlatformIam");
+    expect(iam?.resources).toEqual([
+      expect.stringMatching(/:role\/mp-dev-\*$/),
+      expect.stringMatching(/:policy\/mp-dev-\*$/),
+      expect.stringMatching(/:oidc-provider\/\*$/),
+    ]);
+    for (const s of permissions) expect(s.actions).not.toContain("*");
+  });
+
+  it.each([
+    [{ repository: "no-slash" }, 'CiIdentity: \'repository\' is "no-slash" but must be "owner/name"'],
+    [{ pushRepositoryArns: [] }, "'pushRepositoryArns' is [] but must name at least one repository"],
+    [{ state: { ...STATE, keyAliasArn: "arn:aws:kms:eu-west-1:1:key/abc" } }, "'state.keyAliasArn' is"],
+  ])("rejects %j", (props, message) => {
+    expect(() => ci(props)).toThrow(message);
+  });
+});
