@@ -49,7 +49,8 @@ describe("GitOpsBootstrap", () => {
 
   it("configures Helm and Kubernetes from the cluster with exec auth", () => {
     const json = bootstrap();
-    const helm = (json.provider?.helm as Record<string, unknown>[])[0];
+    const providers = json.provider as Record<string, Record<string, unknown>[]>;
+    const helm = providers.helm[0];
     const kubernetes = helm.kubernetes as Record<string, unknown>;
     expect(kubernetes.host).toMatch(/aws_eks_cluster\..+\.endpoint/);
     expect(kubernetes.cluster_ca_certificate).toMatch(/base64decode\(aws_eks_cluster\./);
@@ -58,13 +59,18 @@ describe("GitOpsBootstrap", () => {
       command: "aws",
       args: ["eks", "get-token", "--cluster-name", "mp-test", "--region", "eu-west-1", "--output", "json"],
     });
-    const k8s = (json.provider?.kubernetes as Record<string, unknown>[])[0];
+    const k8s = providers.kubernetes[0];
     expect(k8s.exec).toEqual([expect.objectContaining({ command: "aws" })]);
     expect(k8s.token).toBeUndefined();
   });
 
   it("creates the root app-of-apps pointing at the GitOps tree", () => {
-    const manifest = onlyResource(bootstrap(), "kubernetes_manifest").manifest as Record<string, any>;
+    type Application = {
+      kind: string;
+      metadata: object;
+      spec: { source: object; syncPolicy: { automated: object } };
+    };
+    const manifest = onlyResource(bootstrap(), "kubernetes_manifest").manifest as Application;
     expect(manifest.kind).toBe("Application");
     expect(manifest.metadata).toEqual(expect.objectContaining({ name: "root", namespace: "argocd" }));
     expect(manifest.spec.source).toEqual({
