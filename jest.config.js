@@ -13,5 +13,6 @@ module.exports = {
   moduleNameMapper: { "^meshpilot$": "<rootDir>/index.ts" },
   setupFilesAfterEnv: ["<rootDir>/test/setup.ts"],
   transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }] },
+  reporters: ["default", "<rootDir>/test/closing-line-reporter.js"],
   snapshotFormat: { escapeString: false, printBasicPrototype: false },
 };
