@@ -1,14 +1,13 @@
 /**
- * Prints one plain closing line, "N passed, N failed, N skipped", after Jest's own summary,
- * so CI tooling that reads the last line sees how many tests ran. It goes to stderr,
- * where Jest writes its summary, so it stays last.
+ * Prints one plain closing line, "N passed, N failed, N skipped", after everything Jest prints,
+ * so CI tooling that reads the last line sees how many tests ran. Jest's summary reporter
+ * writes after custom reporters, hence the wait for process exit.
  */
 class ClosingLineReporter {
   onRunComplete(_contexts, results) {
     const { numPassedTests, numFailedTests, numPendingTests, numTodoTests } = results;
-    process.stderr.write(
-      `\n${numPassedTests} passed, ${numFailedTests} failed, ${numPendingTests + numTodoTests} skipped\n`,
-    );
+    const line = `\n${numPassedTests} passed, ${numFailedTests} failed, ${numPendingTests + numTodoTests} skipped\n`;
+    process.once("exit", () => process.stderr.write(line));
   }
 }
 module.exports = ClosingLineReporter;
