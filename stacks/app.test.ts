@@ -73,6 +73,14 @@ describe("platform app", () => {
     },
   );
 
+  it("writes no absolute path, so any checkout synthesizes the same bytes", () => {
+    for (const [path, text] of Object.entries(files))
+      expect({ path, absolute: text.includes(process.cwd()) }).toEqual({ path, absolute: false });
+    expect(stack("state-backend").terraform.backend.local.path).toBe(
+      "../../../../terraform.state-backend.tfstate",
+    );
+  });
+
   it("is cheap in dev and resilient in prod", () => {
     const nats = (name: string) => Object.keys(stack(`platform-${name}`).resource.aws_nat_gateway).length;
     expect(nats("dev")).toBe(1);

@@ -24,6 +24,12 @@ export function platformStackName(env: EnvironmentConfig): string {
 export const STATE_BACKEND_STACK = "state-backend";
 
 /**
+ * The state backend's own state file: the repository root, seen from `dist/terraform/stacks/state-backend`.
+ * cdktf.json sets cdktf-cli's output to dist/terraform too, so the path holds for `cdktf deploy` as well.
+ */
+export const STATE_BACKEND_LOCAL_STATE = "../../../../terraform.state-backend.tfstate";
+
+/**
  * Builds the cdktf app: the state backend stack plus one platform stack per environment.
  *
  * Throws before building anything if an environment fails its posture check; returns the warnings.
@@ -37,7 +43,11 @@ export function buildPlatformApp(options: PlatformAppOptions): { app: App; warni
 
   // Stack traces in the manifest would differ per machine; keep synth byte-for-byte reproducible.
   const app = new App({ outdir: options.outdir, stackTraces: false, skipValidation: false });
-  new StateBackendStack(app, STATE_BACKEND_STACK, { config: state, environments });
+  new StateBackendStack(app, STATE_BACKEND_STACK, {
+    config: state,
+    environments,
+    localStatePath: STATE_BACKEND_LOCAL_STATE,
+  });
   for (const env of environments) new PlatformStack(app, platformStackName(env), { env, state });
   return { app, warnings: reports.flatMap((r) => r.warnings) };
 }

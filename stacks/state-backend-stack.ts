@@ -1,5 +1,5 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { TerraformOutput, TerraformStack } from "cdktf";
+import { LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import { type EnvironmentConfig, PROJECT, type StateBackendConfig } from "../config/environments";
 import { ciRoleName } from "../constructs/aws/ci-identity";
@@ -8,6 +8,12 @@ import { defaultTags } from "./tags";
 
 export interface StateBackendStackProps {
   readonly config: StateBackendConfig;
+  /**
+   * Where this stack's own state lives, relative to the stack's working directory
+   * (`<outdir>/stacks/state-backend`). cdktf's default is an absolute path, which would make
+   * synth output differ between checkouts.
+   */
+  readonly localStatePath: string;
   /** Environments whose CI roles may use the state. */
   readonly environments: readonly EnvironmentConfig[];
 }
@@ -22,6 +28,7 @@ export class StateBackendStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: StateBackendStackProps) {
     super(scope, id);
     const { config } = props;
+    new LocalBackend(this, { path: props.localStatePath });
     new AwsProvider(this, "aws", {
       region: config.region,
       allowedAccountIds: [config.account],
