@@ -4,25 +4,25 @@
  * Import from "meshpilot"; deep imports are not part of the API.
  */
 
-export * from "./config/environments";
-export * from "./config/shop";
-export { type AwsContext, awsContext } from "./constructs/aws/aws-context";
-export * from "./constructs/aws/ci-identity";
-export * from "./constructs/aws/cidr";
-export * from "./constructs/aws/container-registry";
-export * from "./constructs/aws/eks-cluster";
-export * from "./constructs/aws/encryption-key";
-export * from "./constructs/aws/errors";
-export * from "./constructs/aws/gitops-bootstrap";
-export * from "./constructs/aws/log-group";
-export * from "./constructs/aws/loki-storage";
-export * from "./constructs/aws/names";
-export * from "./constructs/aws/network";
-export * from "./constructs/aws/node-group";
-export * from "./constructs/aws/policy";
-export * from "./constructs/aws/secure-bucket";
-export * from "./constructs/aws/state-backend";
-export * from "./constructs/aws/workload-identity";
-export * from "./stacks/app";
-export * from "./stacks/platform-stack";
-export * from "./stacks/state-backend-stack";
+export * from "./config/environments.js";
+export * from "./config/shop.js";
+export { type AwsContext, awsContext } from "./constructs/aws/aws-context.js";
+export * from "./constructs/aws/ci-identity.js";
+export * from "./constructs/aws/cidr.js";
+export * from "./constructs/aws/container-registry.js";
+export * from "./constructs/aws/eks-cluster.js";
+export * from "./constructs/aws/encryption-key.js";
+export * from "./constructs/aws/errors.js";
+export * from "./constructs/aws/gitops-bootstrap.js";
+export * from "./constructs/aws/log-group.js";
+export * from "./constructs/aws/loki-storage.js";
+export * from "./constructs/aws/names.js";
+export * from "./constructs/aws/network.js";
+export * from "./constructs/aws/node-group.js";
+export * from "./constructs/aws/policy.js";
+export * from "./constructs/aws/secure-bucket.js";
+export * from "./constructs/aws/state-backend.js";
+export * from "./constructs/aws/workload-identity.js";
+export * from "./stacks/app.js";
+export * from "./stacks/platform-stack.js";
+export * from "./stacks/state-backend-stack.js";

@@ -1,18 +1,23 @@
 /**
- * Jest runs TypeScript through ts-jest in transpile-only mode; `npm run typecheck`
- * does the type checking once for the whole tree, which is much faster than per file.
+ * Jest runs the ES-module TypeScript through ts-jest in transpile-only mode (isolatedModules);
+ * `npm run typecheck` does the type checking once for the whole tree, which is much faster.
  * @type {import('jest').Config}
  */
-module.exports = {
+export default {
   testEnvironment: "node",
   roots: ["<rootDir>"],
   testMatch: ["**/*.test.ts"],
   testPathIgnorePatterns: ["/node_modules/", "/lib/", "/dist/"],
   modulePathIgnorePatterns: ["<rootDir>/lib/", "<rootDir>/dist/"],
-  // examples/ imports the package by name, as a consumer would.
-  moduleNameMapper: { "^meshpilot$": "<rootDir>/index.ts" },
+  extensionsToTreatAsEsm: [".ts"],
+  moduleNameMapper: {
+    // Sources import siblings as `./x.js`, as Node's ESM resolution wants; Jest finds the .ts.
+    "^(\\.{1,2}/.*)\\.js$": "$1",
+    // examples/ imports the package by name, as a consumer would.
+    "^meshpilot$": "<rootDir>/index.ts",
+  },
   setupFilesAfterEnv: ["<rootDir>/test/setup.ts"],
-  transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json" }] },
-  reporters: ["default", "<rootDir>/test/closing-line-reporter.js"],
+  transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json", useESM: true }] },
+  reporters: ["default", "<rootDir>/test/closing-line-reporter.cjs"],
   snapshotFormat: { escapeString: false, printBasicPrototype: false },
 };

@@ -5,8 +5,8 @@
  */
 import { mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { buildPlatformApp } from "./stacks/app";
-import { formatSummary, summarizeGitOps, summarizeTerraform } from "./stacks/summary";
+import { buildPlatformApp } from "./stacks/app.js";
+import { formatSummary, summarizeGitOps, summarizeTerraform } from "./stacks/summary.js";
 
 const root = process.cwd();
 // cdktf-cli tells the app where to write through CDKTF_OUTDIR; alone, we write to dist/.

@@ -1,4 +1,4 @@
-import { checkPosture, ENVIRONMENTS, type EnvironmentConfig } from "./environments";
+import { checkPosture, ENVIRONMENTS, type EnvironmentConfig } from "./environments.js";
 
 const prod = ENVIRONMENTS.find((e) => e.tier === "production") as EnvironmentConfig;
 const dev = ENVIRONMENTS.find((e) => e.tier === "development") as EnvironmentConfig;

@@ -1,5 +1,5 @@
-import type { NatGatewayMode } from "../constructs/aws/network";
-import type { NodeGroupOptions } from "../constructs/aws/node-group";
+import type { NatGatewayMode } from "../constructs/aws/network.js";
+import type { NodeGroupOptions } from "../constructs/aws/node-group.js";
 
 /** Production gets the strict posture checks; development may trade resilience for cost. */
 export type EnvironmentTier = "development" | "production";

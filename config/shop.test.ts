@@ -1,4 +1,4 @@
-import { callersOf, imageNames, SHOP_SERVICES } from "./shop";
+import { callersOf, imageNames, SHOP_SERVICES } from "./shop.js";
 
 describe("shop model", () => {
   it("has the seven services on distinct ports", () => {

@@ -1,8 +1,8 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ENVIRONMENTS, type EnvironmentConfig, STATE_BACKEND } from "../config/environments";
-import { buildPlatformApp } from "./app";
+import { ENVIRONMENTS, type EnvironmentConfig, STATE_BACKEND } from "../config/environments.js";
+import { buildPlatformApp } from "./app.js";
 
 /** Synthesizes into a fresh directory and returns every file's bytes by relative path. */
 function synthFiles(environments?: readonly EnvironmentConfig[]): Record<string, string> {

@@ -5,9 +5,9 @@ import {
   type EnvironmentConfig,
   STATE_BACKEND,
   type StateBackendConfig,
-} from "../config/environments";
-import { PlatformStack } from "./platform-stack";
-import { StateBackendStack } from "./state-backend-stack";
+} from "../config/environments.js";
+import { PlatformStack } from "./platform-stack.js";
+import { StateBackendStack } from "./state-backend-stack.js";
 
 export interface PlatformAppOptions {
   /** Where cdktf writes `stacks/<name>/cdk.tf.json`. */

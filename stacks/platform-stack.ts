@@ -1,16 +1,16 @@
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider/index.js";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
-import { type EnvironmentConfig, PROJECT, type StateBackendConfig } from "../config/environments";
-import { imageNames } from "../config/shop";
-import { CiIdentity } from "../constructs/aws/ci-identity";
-import { ContainerRegistry } from "../constructs/aws/container-registry";
-import { EksCluster } from "../constructs/aws/eks-cluster";
-import { GitOpsBootstrap } from "../constructs/aws/gitops-bootstrap";
-import { LokiStorage } from "../constructs/aws/loki-storage";
-import { Network } from "../constructs/aws/network";
-import { stateKeyAlias, useRemoteState } from "../constructs/aws/state-backend";
-import { defaultTags } from "./tags";
+import { type EnvironmentConfig, PROJECT, type StateBackendConfig } from "../config/environments.js";
+import { imageNames } from "../config/shop.js";
+import { CiIdentity } from "../constructs/aws/ci-identity.js";
+import { ContainerRegistry } from "../constructs/aws/container-registry.js";
+import { EksCluster } from "../constructs/aws/eks-cluster.js";
+import { GitOpsBootstrap } from "../constructs/aws/gitops-bootstrap.js";
+import { LokiStorage } from "../constructs/aws/loki-storage.js";
+import { Network } from "../constructs/aws/network.js";
+import { stateKeyAlias, useRemoteState } from "../constructs/aws/state-backend.js";
+import { defaultTags } from "./tags.js";
 
 export interface PlatformStackProps {
   readonly env: EnvironmentConfig;

@@ -1,10 +1,10 @@
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider/index.js";
 import { LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
-import { type EnvironmentConfig, PROJECT, type StateBackendConfig } from "../config/environments";
-import { ciRoleName } from "../constructs/aws/ci-identity";
-import { StateBackend } from "../constructs/aws/state-backend";
-import { defaultTags } from "./tags";
+import { type EnvironmentConfig, PROJECT, type StateBackendConfig } from "../config/environments.js";
+import { ciRoleName } from "../constructs/aws/ci-identity.js";
+import { StateBackend } from "../constructs/aws/state-backend.js";
+import { defaultTags } from "./tags.js";
 
 export interface StateBackendStackProps {
   readonly config: StateBackendConfig;

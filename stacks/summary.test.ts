@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { formatSummary, summarizeGitOps, summarizeTerraform } from "./summary";
+import { formatSummary, summarizeGitOps, summarizeTerraform } from "./summary.js";
 
 describe("synth summary", () => {
   let dir: string;

@@ -1,4 +1,4 @@
-import { PROJECT } from "../config/environments";
+import { PROJECT } from "../config/environments.js";
 
 /** Tags every AWS resource carries, through the provider's default_tags. */
 export function defaultTags(environment: string): Record<string, string> {

@@ -1,5 +1,5 @@
 import type { Construct } from "constructs";
-import { EksCluster, type EksClusterProps } from "../constructs/aws/eks-cluster";
+import { EksCluster, type EksClusterProps } from "../constructs/aws/eks-cluster.js";
 
 /** A cluster on made-up subnet ids, for constructs that need one. */
 export function testCluster(scope: Construct, props: Partial<EksClusterProps> = {}): EksCluster {

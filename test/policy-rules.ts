@@ -5,7 +5,7 @@
  * exactly what to fix. test/policy.test.ts runs the rules over every stack, and proves each
  * rule fires on a deliberately bad stack.
  */
-import type { TerraformJson } from "./synth";
+import type { TerraformJson } from "./synth.js";
 
 type Body = Record<string, unknown>;
 

@@ -1,9 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildPlatformApp } from "../stacks/app";
-import { POLICY_RULES } from "./policy-rules";
-import type { TerraformJson } from "./synth";
+import { buildPlatformApp } from "../stacks/app.js";
+import { POLICY_RULES } from "./policy-rules.js";
+import type { TerraformJson } from "./synth.js";
 
 function synthAll(): Record<string, TerraformJson> {
   const outdir = mkdtempSync(join(tmpdir(), "meshpilot-policy-"));

@@ -1,7 +1,7 @@
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider/index.js";
 import { TerraformStack, Testing } from "cdktf";
 // Brings the global types of the matchers that test/setup.ts registers.
-import type {} from "cdktf/lib/testing/adapters/jest";
+import type {} from "cdktf/lib/testing/adapters/jest.js";
 import type { Construct } from "constructs";
 
 /** Synthesized Terraform JSON, parsed: `resource.<type>.<name>` and friends. */

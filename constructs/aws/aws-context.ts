@@ -1,6 +1,6 @@
-import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
-import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition";
-import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
+import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity/index.js";
+import { DataAwsPartition } from "@cdktf/provider-aws/lib/data-aws-partition/index.js";
+import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region/index.js";
 import { TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 

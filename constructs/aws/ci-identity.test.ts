@@ -1,5 +1,5 @@
-import { policyStatements, resources, synthAws, type TerraformJson } from "../../test/synth";
-import { CiIdentity, type CiIdentityProps, ciRoleName } from "./ci-identity";
+import { policyStatements, resources, synthAws, type TerraformJson } from "../../test/synth.js";
+import { CiIdentity, type CiIdentityProps, ciRoleName } from "./ci-identity.js";
 
 const STATE = {
   bucketArn: "arn:aws:s3:::state",

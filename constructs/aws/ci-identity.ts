@@ -1,12 +1,12 @@
-import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-connect-provider";
-import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-connect-provider/index.js";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role/index.js";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy/index.js";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment/index.js";
 import { Construct } from "constructs";
-import { awsContext } from "./aws-context";
-import { InvalidPropError, requireProp } from "./errors";
-import { iamRoleName } from "./names";
-import { type PolicyStatement, policyDocument } from "./policy";
+import { awsContext } from "./aws-context.js";
+import { InvalidPropError, requireProp } from "./errors.js";
+import { iamRoleName } from "./names.js";
+import { type PolicyStatement, policyDocument } from "./policy.js";
 
 const GITHUB_ISSUER = "token.actions.githubusercontent.com";
 

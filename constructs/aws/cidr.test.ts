@@ -1,4 +1,4 @@
-import { contains, firstOverlap, formatCidr, overlaps, parseCidr, subnet } from "./cidr";
+import { contains, firstOverlap, formatCidr, overlaps, parseCidr, subnet } from "./cidr.js";
 
 describe("cidr", () => {
   it("parses aligned blocks and rejects the rest", () => {

@@ -1,5 +1,5 @@
-import { resources, synthAws } from "../../test/synth";
-import { ContainerRegistry, type ContainerRegistryProps } from "./container-registry";
+import { resources, synthAws } from "../../test/synth.js";
+import { ContainerRegistry, type ContainerRegistryProps } from "./container-registry.js";
 
 function registry(props: Partial<ContainerRegistryProps> = {}) {
   return synthAws(

@@ -1,8 +1,8 @@
-import { EcrLifecyclePolicy } from "@cdktf/provider-aws/lib/ecr-lifecycle-policy";
-import { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository";
+import { EcrLifecyclePolicy } from "@cdktf/provider-aws/lib/ecr-lifecycle-policy/index.js";
+import { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository/index.js";
 import { Construct } from "constructs";
-import { EncryptionKey } from "./encryption-key";
-import { InvalidPropError, requireProp } from "./errors";
+import { EncryptionKey } from "./encryption-key.js";
+import { InvalidPropError, requireProp } from "./errors.js";
 
 export interface ContainerRegistryProps {
   /** Repository names, e.g. every shop service plus the optimizer. */

@@ -1,10 +1,10 @@
-import { EksAccessPolicyAssociation } from "@cdktf/provider-aws/lib/eks-access-policy-association";
-import { EksCluster as EksClusterResource } from "@cdktf/provider-aws/lib/eks-cluster";
-import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-connect-provider";
-import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
-import { testCluster } from "../../test/fixtures";
-import { onlyResource, resources, synthAws } from "../../test/synth";
-import { CONTROL_PLANE_LOG_TYPES, type EksClusterProps } from "./eks-cluster";
+import { EksAccessPolicyAssociation } from "@cdktf/provider-aws/lib/eks-access-policy-association/index.js";
+import { EksCluster as EksClusterResource } from "@cdktf/provider-aws/lib/eks-cluster/index.js";
+import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-connect-provider/index.js";
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key/index.js";
+import { testCluster } from "../../test/fixtures.js";
+import { onlyResource, resources, synthAws } from "../../test/synth.js";
+import { CONTROL_PLANE_LOG_TYPES, type EksClusterProps } from "./eks-cluster.js";
 
 function cluster(props: Partial<EksClusterProps> = {}, withNodes = false) {
   let command = "";

@@ -1,20 +1,20 @@
-import { EksAccessEntry } from "@cdktf/provider-aws/lib/eks-access-entry";
-import { EksAccessPolicyAssociation } from "@cdktf/provider-aws/lib/eks-access-policy-association";
-import { EksAddon } from "@cdktf/provider-aws/lib/eks-addon";
-import { EksCluster as EksClusterResource } from "@cdktf/provider-aws/lib/eks-cluster";
-import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-connect-provider";
-import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { EksAccessEntry } from "@cdktf/provider-aws/lib/eks-access-entry/index.js";
+import { EksAccessPolicyAssociation } from "@cdktf/provider-aws/lib/eks-access-policy-association/index.js";
+import { EksAddon } from "@cdktf/provider-aws/lib/eks-addon/index.js";
+import { EksCluster as EksClusterResource } from "@cdktf/provider-aws/lib/eks-cluster/index.js";
+import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-connect-provider/index.js";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role/index.js";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment/index.js";
 // cdktf turns `dependsOn` entries into bare references only through this helper, which it does not re-export.
-import { dependable } from "cdktf/lib/tfExpression";
+import { dependable } from "cdktf/lib/tfExpression.js";
 import { Construct } from "constructs";
-import { awsContext } from "./aws-context";
-import { EncryptionKey } from "./encryption-key";
-import { InvalidPropError, requireProp } from "./errors";
-import { checkRetentionDays, encryptedLogGroup } from "./log-group";
-import { NodeGroup, type NodeGroupOptions } from "./node-group";
-import { policyDocument } from "./policy";
-import { WorkloadIdentity } from "./workload-identity";
+import { awsContext } from "./aws-context.js";
+import { EncryptionKey } from "./encryption-key.js";
+import { InvalidPropError, requireProp } from "./errors.js";
+import { checkRetentionDays, encryptedLogGroup } from "./log-group.js";
+import { NodeGroup, type NodeGroupOptions } from "./node-group.js";
+import { policyDocument } from "./policy.js";
+import { WorkloadIdentity } from "./workload-identity.js";
 
 /** Kubernetes versions EKS supports that Meshpilot is tested against. */
 export const SUPPORTED_KUBERNETES_VERSIONS = ["1.32", "1.33", "1.34", "1.35"] as const;

@@ -1,5 +1,5 @@
-import { onlyResource, policyStatements, synthAws } from "../../test/synth";
-import { EncryptionKey } from "./encryption-key";
+import { onlyResource, policyStatements, synthAws } from "../../test/synth.js";
+import { EncryptionKey } from "./encryption-key.js";
 
 describe("EncryptionKey", () => {
   it("rotates yearly, waits 30 days before deletion and keeps the account as administrator", () => {

@@ -1,9 +1,9 @@
-import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
-import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias/index.js";
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key/index.js";
 import { Construct } from "constructs";
-import { awsContext } from "./aws-context";
-import { requireProp } from "./errors";
-import { type PolicyStatement, policyDocument } from "./policy";
+import { awsContext } from "./aws-context.js";
+import { requireProp } from "./errors.js";
+import { type PolicyStatement, policyDocument } from "./policy.js";
 
 export interface EncryptionKeyProps {
   /** What the key protects; shown in the KMS console. */

@@ -1,6 +1,6 @@
-import { testCluster } from "../../test/fixtures";
-import { onlyResource, synthAws } from "../../test/synth";
-import { ARGO_CD_CHART_VERSION, GitOpsBootstrap, type GitOpsBootstrapProps } from "./gitops-bootstrap";
+import { testCluster } from "../../test/fixtures.js";
+import { onlyResource, synthAws } from "../../test/synth.js";
+import { ARGO_CD_CHART_VERSION, GitOpsBootstrap, type GitOpsBootstrapProps } from "./gitops-bootstrap.js";
 
 const SOURCE = {
   repoUrl: "https://github.com/example-org/meshpilot.git",

@@ -1,11 +1,11 @@
-import { HelmProvider } from "@cdktf/provider-helm/lib/provider";
-import { Release } from "@cdktf/provider-helm/lib/release";
-import { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
-import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
+import { HelmProvider } from "@cdktf/provider-helm/lib/provider/index.js";
+import { Release } from "@cdktf/provider-helm/lib/release/index.js";
+import { Manifest } from "@cdktf/provider-kubernetes/lib/manifest/index.js";
+import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider/index.js";
 import { Fn } from "cdktf";
 import { Construct } from "constructs";
-import type { EksCluster } from "./eks-cluster";
-import { requireProp } from "./errors";
+import type { EksCluster } from "./eks-cluster.js";
+import { requireProp } from "./errors.js";
 
 /** The Git location Argo CD syncs from: the tree `npm start` writes. */
 export interface GitOpsSource {

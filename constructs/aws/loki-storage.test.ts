@@ -1,6 +1,6 @@
-import { testCluster } from "../../test/fixtures";
-import { onlyResource, policyStatements, resources, synthAws } from "../../test/synth";
-import { LokiStorage } from "./loki-storage";
+import { testCluster } from "../../test/fixtures.js";
+import { onlyResource, policyStatements, resources, synthAws } from "../../test/synth.js";
+import { LokiStorage } from "./loki-storage.js";
 
 describe("LokiStorage", () => {
   const { json } = synthAws((scope) => {

@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
-import { checkRetentionDays } from "./log-group";
-import { SecureBucket } from "./secure-bucket";
-import { WorkloadIdentity, type WorkloadIdentityCluster } from "./workload-identity";
+import { checkRetentionDays } from "./log-group.js";
+import { SecureBucket } from "./secure-bucket.js";
+import { WorkloadIdentity, type WorkloadIdentityCluster } from "./workload-identity.js";
 
 export interface LokiStorageProps {
   readonly cluster: WorkloadIdentityCluster;

@@ -1,10 +1,10 @@
-import { DefaultSecurityGroup } from "@cdktf/provider-aws/lib/default-security-group";
-import { FlowLog } from "@cdktf/provider-aws/lib/flow-log";
-import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
-import { NatGateway } from "@cdktf/provider-aws/lib/nat-gateway";
-import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
-import { onlyResource, resources, synthAws } from "../../test/synth";
-import { Network, type NetworkProps } from "./network";
+import { DefaultSecurityGroup } from "@cdktf/provider-aws/lib/default-security-group/index.js";
+import { FlowLog } from "@cdktf/provider-aws/lib/flow-log/index.js";
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key/index.js";
+import { NatGateway } from "@cdktf/provider-aws/lib/nat-gateway/index.js";
+import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint/index.js";
+import { onlyResource, resources, synthAws } from "../../test/synth.js";
+import { Network, type NetworkProps } from "./network.js";
 
 const AZS = ["eu-west-1a", "eu-west-1b", "eu-west-1c"];
 

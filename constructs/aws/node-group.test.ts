@@ -1,7 +1,7 @@
-import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
-import { testCluster } from "../../test/fixtures";
-import { onlyResource, resources, synthAws } from "../../test/synth";
-import type { NodeGroupOptions } from "./node-group";
+import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template/index.js";
+import { testCluster } from "../../test/fixtures.js";
+import { onlyResource, resources, synthAws } from "../../test/synth.js";
+import type { NodeGroupOptions } from "./node-group.js";
 
 function nodeGroup(options: Partial<NodeGroupOptions> = {}) {
   const out = synthAws((scope) => testCluster(scope).addNodeGroup("ng", { name: "general", ...options }));

@@ -1,13 +1,13 @@
-import { EksNodeGroup } from "@cdktf/provider-aws/lib/eks-node-group";
-import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
-import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
+import { EksNodeGroup } from "@cdktf/provider-aws/lib/eks-node-group/index.js";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role/index.js";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment/index.js";
+import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template/index.js";
 import { Construct } from "constructs";
-import { awsContext } from "./aws-context";
-import type { EksCluster } from "./eks-cluster";
-import { requireProp } from "./errors";
-import { iamRoleName } from "./names";
-import { policyDocument } from "./policy";
+import { awsContext } from "./aws-context.js";
+import type { EksCluster } from "./eks-cluster.js";
+import { requireProp } from "./errors.js";
+import { iamRoleName } from "./names.js";
+import { policyDocument } from "./policy.js";
 
 /** A Kubernetes taint, in the EKS API's spelling. */
 export interface NodeTaint {

@@ -1,6 +1,6 @@
-import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document/index.js";
 import type { Construct } from "constructs";
-import { InvalidPropError } from "./errors";
+import { InvalidPropError } from "./errors.js";
 
 /** A principal in a resource or trust policy. */
 export interface PolicyPrincipal {

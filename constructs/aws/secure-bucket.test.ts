@@ -1,6 +1,6 @@
-import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
-import { onlyResource, policyStatements, synthAws } from "../../test/synth";
-import { SecureBucket, type SecureBucketProps } from "./secure-bucket";
+import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block/index.js";
+import { onlyResource, policyStatements, synthAws } from "../../test/synth.js";
+import { SecureBucket, type SecureBucketProps } from "./secure-bucket.js";
 
 function bucket(props: Partial<SecureBucketProps> = {}) {
   return synthAws((scope) => new SecureBucket(scope, "b", { bucketName: "mp-test-bucket", ...props }));

@@ -1,6 +1,6 @@
 import { TerraformStack, Testing } from "cdktf";
-import { onlyResource, policyStatements, resources, synthAws } from "../../test/synth";
-import { StateBackend, stateKeyAlias, useRemoteState } from "./state-backend";
+import { onlyResource, policyStatements, resources, synthAws } from "../../test/synth.js";
+import { StateBackend, stateKeyAlias, useRemoteState } from "./state-backend.js";
 
 describe("StateBackend", () => {
   it("is a secure bucket with a rotating key aliased for CI grants", () => {

@@ -1,9 +1,9 @@
 import { S3Backend, type TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { awsContext } from "./aws-context";
-import { EncryptionKey } from "./encryption-key";
-import type { PolicyStatement } from "./policy";
-import { SecureBucket } from "./secure-bucket";
+import { awsContext } from "./aws-context.js";
+import { EncryptionKey } from "./encryption-key.js";
+import type { PolicyStatement } from "./policy.js";
+import { SecureBucket } from "./secure-bucket.js";
 
 export interface StateBackendProps {
   /** Globally unique name of the state bucket. */

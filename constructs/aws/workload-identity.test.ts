@@ -1,13 +1,13 @@
-import { EksPodIdentityAssociation } from "@cdktf/provider-aws/lib/eks-pod-identity-association";
-import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { testCluster } from "../../test/fixtures";
-import { onlyResource, policyStatements, resources, synthAws } from "../../test/synth";
+import { EksPodIdentityAssociation } from "@cdktf/provider-aws/lib/eks-pod-identity-association/index.js";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role/index.js";
+import { testCluster } from "../../test/fixtures.js";
+import { onlyResource, policyStatements, resources, synthAws } from "../../test/synth.js";
 import {
   WorkloadIdentity,
   type WorkloadIdentityProps,
   workloadRoleArn,
   workloadRoleName,
-} from "./workload-identity";
+} from "./workload-identity.js";
 
 const S3_READ = [{ actions: ["s3:GetObject"], resources: ["arn:aws:s3:::bucket/*"] }];
 

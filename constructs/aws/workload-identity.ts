@@ -1,13 +1,13 @@
-import { EksPodIdentityAssociation } from "@cdktf/provider-aws/lib/eks-pod-identity-association";
-import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { EksPodIdentityAssociation } from "@cdktf/provider-aws/lib/eks-pod-identity-association/index.js";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role/index.js";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy/index.js";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment/index.js";
 import { Fn } from "cdktf";
 import { Construct } from "constructs";
-import { awsContext } from "./aws-context";
-import { InvalidPropError, isToken, requireProp } from "./errors";
-import { iamRoleName } from "./names";
-import { checkStatements, type PolicyStatement, policyDocument } from "./policy";
+import { awsContext } from "./aws-context.js";
+import { InvalidPropError, isToken, requireProp } from "./errors.js";
+import { iamRoleName } from "./names.js";
+import { checkStatements, type PolicyStatement, policyDocument } from "./policy.js";
 
 /** How pods get the role: IRSA (OIDC web identity) or EKS Pod Identity. */
 export type WorkloadIdentityMechanism = "irsa" | "pod-identity";

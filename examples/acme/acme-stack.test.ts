@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Testing } from "cdktf";
-import { AcmeStack } from "./acme-stack";
+import { AcmeStack } from "./acme-stack.js";
 
 describe("the Acme example", () => {
   it("imports Meshpilot by package name only", () => {
-    const source = readFileSync(join(__dirname, "acme-stack.ts"), "utf8");
+    const source = readFileSync(join(import.meta.dirname, "acme-stack.ts"), "utf8");
     expect(source).toMatch(/from "meshpilot";/);
     expect(source).not.toMatch(/from "\.\.\//);
   });

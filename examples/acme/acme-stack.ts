@@ -4,7 +4,7 @@
  * Acme runs a payments team on a cluster of its own and keeps its VPC layout, registries and
  * CI elsewhere; it takes the network, cluster, nodes and one workload identity from Meshpilot.
  */
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider/index.js";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import { ContainerRegistry, EksCluster, Network, WorkloadIdentity } from "meshpilot";

@@ -1,6 +1,6 @@
 // Run with `npx tsx examples/acme/main.ts`; writes Terraform JSON to examples/acme/cdktf.out.
 import { App } from "cdktf";
-import { AcmeStack } from "./acme-stack";
+import { AcmeStack } from "./acme-stack.js";
 
 const app = new App({ outdir: "examples/acme/cdktf.out" });
 new AcmeStack(app, "acme-payments", {
