@@ -4,6 +4,15 @@ import type { NodeGroupOptions } from "../constructs/aws/node-group.js";
 /** Production gets the strict posture checks; development may trade resilience for cost. */
 export type EnvironmentTier = "development" | "production";
 
+/** Redis and PostgreSQL run in the cluster (dev) or are managed services reached by address (prod). */
+export type DataStores =
+  | { readonly mode: "in-cluster" }
+  | {
+      readonly mode: "external";
+      readonly redis: { readonly host: string; readonly port: number };
+      readonly postgresql: { readonly host: string; readonly port: number; readonly database: string };
+    };
+
 /** Everything one environment needs; stacks and charts read only this. */
 export interface EnvironmentConfig {
   readonly name: string;
@@ -26,6 +35,14 @@ export interface EnvironmentConfig {
   readonly clusterDeletionProtection: boolean;
   /** The tree `npm start` writes, as Argo CD will find it in Git. */
   readonly gitops: { readonly repoUrl: string; readonly path: string; readonly revision: string };
+  /** What the GitOps tree deploys. */
+  readonly shop: {
+    /** Image tag for every shop image; CI replaces it with the commit it built. Never "latest". */
+    readonly imageTag: string;
+    /** Host name the ingress gateway serves the shop on. */
+    readonly host: string;
+    readonly dataStores: DataStores;
+  };
   /** The GitHub repository whose Actions build, push and deploy. */
   readonly github: {
     readonly repository: string;
@@ -87,6 +104,7 @@ export const ENVIRONMENTS: readonly EnvironmentConfig[] = [
     logRetentionDays: 30,
     clusterDeletionProtection: false,
     gitops: { repoUrl: GITOPS_REPO, path: "dist/gitops/dev/apps", revision: "main" },
+    shop: { imageTag: "0.1.0", host: "shop.dev.example.com", dataStores: { mode: "in-cluster" } },
     github: { repository: GITHUB_REPO, pushEnvironments: [], applyEnvironment: "dev" },
   },
   {
@@ -125,9 +143,33 @@ export const ENVIRONMENTS: readonly EnvironmentConfig[] = [
     logRetentionDays: 365,
     clusterDeletionProtection: true,
     gitops: { repoUrl: GITOPS_REPO, path: "dist/gitops/prod/apps", revision: "main" },
+    shop: {
+      imageTag: "0.1.0",
+      host: "shop.example.com",
+      dataStores: {
+        mode: "external",
+        redis: { host: "cart.prod.cache.internal.example.com", port: 6379 },
+        postgresql: { host: "orders.prod.db.internal.example.com", port: 5432, database: "orders" },
+      },
+    },
     github: { repository: GITHUB_REPO, pushEnvironments: [], applyEnvironment: "production" },
   },
 ];
+
+/** The environment's name prefix for AWS resources and its cluster name. */
+export function platformName(env: EnvironmentConfig): string {
+  return `${PROJECT}-${env.name}`;
+}
+
+/** Loki's chunk bucket: the AWS stack creates it, the observability chart points Loki at it. */
+export function lokiBucketName(env: EnvironmentConfig): string {
+  return `${platformName(env)}-loki-${env.account}`;
+}
+
+/** Registry host of an environment's images. */
+export function registryHost(env: EnvironmentConfig): string {
+  return `${env.account}.dkr.ecr.${env.region}.amazonaws.com`;
+}
 
 /** The result of checking an environment's posture: errors stop synth, warnings are printed. */
 export interface PostureReport {
@@ -146,7 +188,15 @@ export function checkPosture(env: EnvironmentConfig): PostureReport {
   const at = `environment '${env.name}'`;
   if (!/^\d{12}$/.test(env.account))
     errors.push(`${at}: 'account' is "${env.account}" but must be a 12-digit AWS account id`);
+  if (!/^[0-9A-Za-z][0-9A-Za-z._-]{0,127}$/.test(env.shop.imageTag) || env.shop.imageTag === "latest") {
+    errors.push(
+      `${at}: 'shop.imageTag' is "${env.shop.imageTag}" but must be an explicit tag, never "latest"`,
+    );
+  }
   if (env.tier !== "production") return { errors, warnings };
+  if (env.shop.dataStores.mode === "in-cluster") {
+    warnings.push(`${at}: Redis and PostgreSQL run in the cluster; production usually wants managed stores`);
+  }
 
   if (env.natGateways !== "one-per-az") {
     errors.push(

@@ -1,7 +1,13 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider/index.js";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
-import { type EnvironmentConfig, PROJECT, type StateBackendConfig } from "../config/environments.js";
+import {
+  type EnvironmentConfig,
+  lokiBucketName,
+  PROJECT,
+  platformName,
+  type StateBackendConfig,
+} from "../config/environments.js";
 import { imageNames } from "../config/shop.js";
 import { CiIdentity } from "../constructs/aws/ci-identity.js";
 import { ContainerRegistry } from "../constructs/aws/container-registry.js";
@@ -32,7 +38,7 @@ export class PlatformStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id);
     const { env, state } = props;
-    const name = `${PROJECT}-${env.name}`;
+    const name = platformName(env);
 
     new AwsProvider(this, "aws", {
       region: env.region,
@@ -60,7 +66,7 @@ export class PlatformStack extends TerraformStack {
     });
     for (const group of env.nodeGroups) this.cluster.addNodeGroup(`NodeGroup-${group.name}`, group);
 
-    new LokiStorage(this, "Loki", { cluster: this.cluster, bucketName: `${name}-loki-${env.account}` });
+    new LokiStorage(this, "Loki", { cluster: this.cluster, bucketName: lokiBucketName(env) });
     this.registry = new ContainerRegistry(this, "Registry", { prefix: PROJECT, repositories: imageNames() });
     this.ci = new CiIdentity(this, "Ci", {
       namePrefix: name,
