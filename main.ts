@@ -5,6 +5,8 @@
  */
 import { mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { synthGitOpsTree, writeGitOpsTree } from "./charts/gitops-tree.js";
+import { ENVIRONMENTS } from "./config/environments.js";
 import { buildPlatformApp } from "./stacks/app.js";
 import { formatSummary, summarizeGitOps, summarizeTerraform } from "./stacks/summary.js";
 
@@ -19,6 +21,9 @@ mkdirSync(terraformOut, { recursive: true });
 
 const { app, warnings } = buildPlatformApp({ outdir: terraformOut });
 app.synth();
+
+// The GitOps tree per environment: every object validated against its upstream schema first.
+for (const env of ENVIRONMENTS) writeGitOpsTree(gitopsOut, env, synthGitOpsTree(env));
 
 console.log(formatSummary(summarizeTerraform(terraformOut), summarizeGitOps(gitopsOut), warnings, root));
 console.log(

@@ -105,7 +105,11 @@ describe("shop model", () => {
       ],
       ["a self-call", change("cart", { calls: ["cart"] }), "service 'cart' calls itself"],
       ["a duplicate service", [...base, base[0]], "service 'frontend' is described twice"],
-      ["a bad name", change("frontend", { name: "Front_End" }), "service 'Front_End': 'name' must be a DNS label"],
+      [
+        "a bad name",
+        change("frontend", { name: "Front_End" }),
+        "service 'Front_End': 'name' must be a DNS label",
+      ],
     ])("%s", (_what, services, message) => {
       expect(() => validateShopModel(services)).toThrow(message);
     });

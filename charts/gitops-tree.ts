@@ -1,0 +1,95 @@
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { App, Yaml } from "cdk8s";
+import type { EnvironmentConfig } from "../config/environments.js";
+import { SHOP_SERVICES, type ShopService } from "../config/shop.js";
+import { NAMESPACES } from "../constructs/k8s/namespaces.js";
+import { type Manifest, validateManifest } from "../constructs/k8s/schemas.js";
+import { GitOpsChart, type OptimizerOwnedObject, type TreeApplication } from "./gitops-chart.js";
+import { MeshChart } from "./mesh-chart.js";
+import { ObservabilityChart } from "./observability-chart.js";
+import { OptimizerChart } from "./optimizer-chart.js";
+import { ShopChart } from "./shop-chart.js";
+
+/** The chart directories, in sync order. `apps` (the Applications themselves) is synced by the root. */
+export const TREE_APPLICATIONS: readonly TreeApplication[] = [
+  { name: "mesh", wave: 0, namespace: NAMESPACES.istioSystem },
+  { name: "observability", wave: 1, namespace: NAMESPACES.observability },
+  { name: "shop", wave: 2, namespace: NAMESPACES.shop },
+  { name: "optimizer", wave: 3, namespace: NAMESPACES.optimizer },
+];
+export const APPS_DIRECTORY = "apps";
+
+/** Kinds whose routing the optimizer writes (weights, load balancing, outlier detection, retries). */
+const OPTIMIZER_ROUTING_KINDS = ["VirtualService", "DestinationRule"];
+
+/** Every manifest of one environment's tree, by application directory, validated against upstream schemas. */
+export function synthGitOpsTree(
+  env: EnvironmentConfig,
+  services: readonly ShopService[] = SHOP_SERVICES,
+): Record<string, Manifest[]> {
+  const app = new App();
+  const charts = {
+    mesh: new MeshChart(app, "mesh"),
+    observability: new ObservabilityChart(app, "observability", { env, services }),
+    shop: new ShopChart(app, "shop", { env, services }),
+    optimizer: new OptimizerChart(app, "optimizer"),
+  };
+  const tree: Record<string, Manifest[]> = Object.fromEntries(
+    Object.entries(charts).map(([name, chart]) => [name, chart.toJson() as Manifest[]]),
+  );
+  const optimizerOwned: OptimizerOwnedObject[] = tree.shop
+    .filter(
+      (m) =>
+        OPTIMIZER_ROUTING_KINDS.includes(m.kind) &&
+        m.metadata.labels?.["app.kubernetes.io/part-of"] === "meshpilot-shop",
+    )
+    .map((m) => ({
+      group: m.apiVersion.split("/")[0],
+      kind: m.kind,
+      name: m.metadata.name,
+      namespace: m.metadata.namespace ?? NAMESPACES.shop,
+    }));
+  const gitops = new GitOpsChart(app, APPS_DIRECTORY, {
+    env,
+    treePath: dirname(env.gitops.path),
+    applications: TREE_APPLICATIONS,
+    optimizerOwned,
+  });
+  tree[APPS_DIRECTORY] = gitops.toJson() as Manifest[];
+  for (const manifests of Object.values(tree)) for (const m of manifests) validateManifest(m);
+  return tree;
+}
+
+/** `<namespace>.<kind>.<name>.yaml`, or `<kind>.<name>.yaml` for cluster-scoped objects: stable, no hashes. */
+export function manifestFileName(m: Manifest): string {
+  const kind = m.kind.toLowerCase();
+  return m.metadata.namespace
+    ? `${m.metadata.namespace}.${kind}.${m.metadata.name}.yaml`
+    : `${kind}.${m.metadata.name}.yaml`;
+}
+
+/** Writes `<outdir>/<env>/<application>/<file>`, one file per object; returns the files written. */
+export function writeGitOpsTree(
+  outdir: string,
+  env: EnvironmentConfig,
+  tree: Record<string, Manifest[]>,
+): string[] {
+  const envDir = join(outdir, env.name);
+  rmSync(envDir, { recursive: true, force: true });
+  const written: string[] = [];
+  for (const [application, manifests] of Object.entries(tree)) {
+    const dir = join(envDir, application);
+    mkdirSync(dir, { recursive: true });
+    const seen = new Set<string>();
+    for (const m of manifests) {
+      const file = manifestFileName(m);
+      if (seen.has(file))
+        throw new Error(`gitops tree: two objects in '${application}' would both be written to ${file}`);
+      seen.add(file);
+      writeFileSync(join(dir, file), Yaml.stringify(m));
+      written.push(join(dir, file));
+    }
+  }
+  return written.sort();
+}

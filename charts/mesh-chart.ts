@@ -1,0 +1,167 @@
+import { Sidecar } from "@kubernetes-models/istio/networking.istio.io/v1/Sidecar";
+import { AuthorizationPolicy } from "@kubernetes-models/istio/security.istio.io/v1/AuthorizationPolicy";
+import { PeerAuthentication } from "@kubernetes-models/istio/security.istio.io/v1/PeerAuthentication";
+import { Telemetry } from "@kubernetes-models/istio/telemetry.istio.io/v1/Telemetry";
+import { Chart } from "cdk8s";
+import type { Construct } from "constructs";
+import { Namespace } from "kubernetes-models/v1/Namespace";
+import { UPSTREAM_CHARTS } from "../config/upstream-charts.js";
+import { argoApplication, type IgnoreDifference } from "../constructs/k8s/argo-application.js";
+import {
+  ARGO_PROJECT,
+  INGRESS_GATEWAY_LABELS,
+  INGRESS_GATEWAY_SERVICE_ACCOUNT,
+  NAMESPACES,
+} from "../constructs/k8s/namespaces.js";
+import { addTyped } from "../constructs/k8s/typed.js";
+
+/** Namespaces whose workloads run in the mesh. */
+const MESH_NAMESPACES = [NAMESPACES.shop, NAMESPACES.ingress] as const;
+
+/** istiod patches its webhooks' CA bundle and validator failure policy after install. */
+const WEBHOOK_DRIFT: IgnoreDifference[] = [
+  {
+    group: "admissionregistration.k8s.io",
+    kind: "ValidatingWebhookConfiguration",
+    jqPathExpressions: [".webhooks[]?.clientConfig.caBundle", ".webhooks[]?.failurePolicy"],
+  },
+  {
+    group: "admissionregistration.k8s.io",
+    kind: "MutatingWebhookConfiguration",
+    jqPathExpressions: [".webhooks[]?.clientConfig.caBundle"],
+  },
+];
+
+/**
+ * Istio, from its upstream charts through Argo CD, plus the mesh-wide security and telemetry
+ * defaults: STRICT mTLS, allow-nothing authorization, one access-log Telemetry, scoped egress.
+ */
+export class MeshChart extends Chart {
+  constructor(scope: Construct, id: string) {
+    super(scope, id, { disableResourceNameHashes: true });
+
+    const restricted = {
+      "pod-security.kubernetes.io/enforce": "restricted",
+      "pod-security.kubernetes.io/audit": "restricted",
+    };
+    const namespaces: [string, Record<string, string>][] = [
+      [NAMESPACES.istioSystem, {}],
+      // The ingress gateway needs no privileges either; the CNI plugin replaces istio-init.
+      [NAMESPACES.ingress, { "istio-injection": "enabled", ...restricted }],
+      [NAMESPACES.shop, { "istio-injection": "enabled", ...restricted }],
+      [NAMESPACES.observability, { "istio-injection": "disabled" }],
+      [NAMESPACES.optimizer, { "istio-injection": "disabled", ...restricted }],
+    ];
+    for (const [name, labels] of namespaces) {
+      addTyped(
+        this,
+        `Namespace-${name}`,
+        new Namespace({
+          metadata: { name, labels: { "app.kubernetes.io/part-of": "meshpilot", ...labels } },
+        }),
+      );
+    }
+
+    const istio = (
+      name: string,
+      chart: (typeof UPSTREAM_CHARTS)[keyof typeof UPSTREAM_CHARTS],
+      wave: number,
+      values: Record<string, unknown>,
+      namespace: string = NAMESPACES.istioSystem,
+    ) =>
+      argoApplication(this, `App-${name}`, {
+        name,
+        project: ARGO_PROJECT,
+        destinationNamespace: namespace,
+        wave,
+        chart,
+        values,
+        ignoreDifferences: WEBHOOK_DRIFT,
+      });
+    istio("istio-base", UPSTREAM_CHARTS.istioBase, 0, { defaultRevision: "default" });
+    istio(
+      "istio-cni",
+      UPSTREAM_CHARTS.istioCni,
+      1,
+      {
+        // Pods need no NET_ADMIN init container, so mesh namespaces can enforce the restricted profile.
+        cni: {
+          resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+        },
+      },
+      "kube-system",
+    );
+    istio("istiod", UPSTREAM_CHARTS.istiod, 2, {
+      pilot: {
+        cni: { enabled: true },
+        resources: { requests: { cpu: "200m", memory: "512Mi" }, limits: { cpu: "2", memory: "2Gi" } },
+        autoscaleMin: 2,
+      },
+      meshConfig: {
+        // Only registered destinations (Services, ServiceEntries) are reachable from the mesh.
+        outboundTrafficPolicy: { mode: "REGISTRY_ONLY" },
+        enablePrometheusMerge: true,
+        defaultConfig: { holdApplicationUntilProxyStarts: true },
+      },
+      global: {
+        proxy: {
+          resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "1", memory: "256Mi" } },
+        },
+      },
+    });
+    istio(
+      "istio-ingressgateway",
+      UPSTREAM_CHARTS.istioGateway,
+      3,
+      {
+        name: INGRESS_GATEWAY_SERVICE_ACCOUNT,
+        labels: { ...INGRESS_GATEWAY_LABELS },
+        service: {
+          type: "LoadBalancer",
+          annotations: {
+            "service.beta.kubernetes.io/aws-load-balancer-type": "external",
+            "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
+            "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing",
+          },
+        },
+        resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "2", memory: "1Gi" } },
+        autoscaling: { minReplicas: 2, maxReplicas: 6 },
+      },
+      NAMESPACES.ingress,
+    );
+
+    addTyped(
+      this,
+      "PeerAuthentication",
+      new PeerAuthentication({
+        metadata: { name: "default", namespace: NAMESPACES.istioSystem },
+        spec: { mtls: { mode: "STRICT" } },
+      }),
+    );
+    // Exactly one mesh-wide Telemetry: several in the root namespace would conflict.
+    addTyped(
+      this,
+      "Telemetry",
+      new Telemetry({
+        metadata: { name: "mesh-default", namespace: NAMESPACES.istioSystem },
+        spec: { accessLogging: [{ providers: [{ name: "envoy" }] }] },
+      }),
+    );
+    for (const namespace of MESH_NAMESPACES) {
+      // An empty spec allows nothing; each workload's own ALLOW policy opens exactly its callers.
+      addTyped(
+        this,
+        `AllowNothing-${namespace}`,
+        new AuthorizationPolicy({ metadata: { name: "allow-nothing", namespace }, spec: {} }),
+      );
+      addTyped(
+        this,
+        `Sidecar-${namespace}`,
+        new Sidecar({
+          metadata: { name: "default", namespace },
+          spec: { egress: [{ hosts: ["./*", `${NAMESPACES.istioSystem}/*`] }] },
+        }),
+      );
+    }
+  }
+}

@@ -1,0 +1,219 @@
+import { PodMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor";
+import { PrometheusRule } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule";
+import { ServiceMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor";
+import { Chart } from "cdk8s";
+import type { Construct } from "constructs";
+import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
+import { type EnvironmentConfig, lokiBucketName } from "../config/environments.js";
+import type { ShopService } from "../config/shop.js";
+import { UPSTREAM_CHARTS } from "../config/upstream-charts.js";
+import { argoApplication } from "../constructs/k8s/argo-application.js";
+import { overviewDashboard, serviceDashboard } from "../constructs/k8s/dashboards.js";
+import { ARGO_PROJECT, NAMESPACES } from "../constructs/k8s/namespaces.js";
+import { recordingRules, sloAlertRules } from "../constructs/k8s/slo-rules.js";
+import { addTyped } from "../constructs/k8s/typed.js";
+
+export interface ObservabilityChartProps {
+  readonly env: EnvironmentConfig;
+  readonly services: readonly ShopService[];
+}
+
+/** Label the Grafana sidecar watches for dashboards. */
+export const DASHBOARD_LABEL = "grafana_dashboard";
+const LOKI_PUSH = `http://loki-gateway.${NAMESPACES.observability}.svc.cluster.local/loki/api/v1/push`;
+
+const resources = (cpu: string, memory: string, cpuLimit: string, memoryLimit: string) => ({
+  requests: { cpu, memory },
+  limits: { cpu: cpuLimit, memory: memoryLimit },
+});
+
+/** Alloy tails pod logs through the API server (no hostPath) and pushes them to Loki. */
+const ALLOY_CONFIG = `discovery.kubernetes "pods" {
+  role = "pod"
+}
+
+discovery.relabel "pods" {
+  targets = discovery.kubernetes.pods.targets
+  rule {
+    source_labels = ["__meta_kubernetes_namespace"]
+    target_label  = "namespace"
+  }
+  rule {
+    source_labels = ["__meta_kubernetes_pod_label_app"]
+    target_label  = "app"
+  }
+  rule {
+    source_labels = ["__meta_kubernetes_pod_label_version"]
+    target_label  = "version"
+  }
+  rule {
+    source_labels = ["__meta_kubernetes_pod_container_name"]
+    target_label  = "container"
+  }
+}
+
+loki.source.kubernetes "pods" {
+  targets    = discovery.relabel.pods.output
+  forward_to = [loki.write.default.receiver]
+}
+
+loki.write "default" {
+  endpoint {
+    url = "${LOKI_PUSH}"
+  }
+}
+`;
+
+/**
+ * Prometheus, Grafana, Loki and Alloy from their upstream charts, plus what makes them ours:
+ * monitors for Envoy and istiod, SLO recording and alerting rules, and dashboards.
+ */
+export class ObservabilityChart extends Chart {
+  constructor(scope: Construct, id: string, props: ObservabilityChartProps) {
+    super(scope, id, { disableResourceNameHashes: true });
+    const { env, services } = props;
+    const ns = NAMESPACES.observability;
+    const app = (
+      name: string,
+      wave: number,
+      chart: (typeof UPSTREAM_CHARTS)[keyof typeof UPSTREAM_CHARTS],
+      values: Record<string, unknown>,
+    ) =>
+      argoApplication(this, `App-${name}`, {
+        name,
+        project: ARGO_PROJECT,
+        destinationNamespace: ns,
+        wave,
+        chart,
+        values,
+      });
+
+    app("kube-prometheus-stack", 0, UPSTREAM_CHARTS.kubePrometheusStack, {
+      crds: { enabled: true },
+      prometheus: {
+        prometheusSpec: {
+          // Select every monitor and rule in the cluster, not only the chart's own.
+          serviceMonitorSelectorNilUsesHelmValues: false,
+          podMonitorSelectorNilUsesHelmValues: false,
+          ruleSelectorNilUsesHelmValues: false,
+          retention: "15d",
+          resources: resources("500m", "2Gi", "2", "4Gi"),
+          storageSpec: {
+            volumeClaimTemplate: {
+              spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "50Gi" } } },
+            },
+          },
+        },
+      },
+      alertmanager: { alertmanagerSpec: { resources: resources("50m", "64Mi", "200m", "256Mi") } },
+      grafana: {
+        admin: { existingSecret: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" },
+        "grafana.ini": { "auth.anonymous": { enabled: false }, users: { allow_sign_up: false } },
+        sidecar: {
+          dashboards: { enabled: true, label: DASHBOARD_LABEL, labelValue: "1", searchNamespace: ns },
+          datasources: { enabled: true },
+        },
+        additionalDataSources: [
+          {
+            name: "Loki",
+            type: "loki",
+            uid: "loki",
+            access: "proxy",
+            url: `http://loki-gateway.${ns}.svc.cluster.local`,
+          },
+        ],
+        resources: resources("100m", "256Mi", "1", "512Mi"),
+      },
+    });
+    app("loki", 1, UPSTREAM_CHARTS.loki, {
+      deploymentMode: "SingleBinary",
+      loki: {
+        auth_enabled: false,
+        commonConfig: { replication_factor: 1 },
+        schemaConfig: {
+          configs: [
+            {
+              from: "2026-01-01",
+              store: "tsdb",
+              object_store: "s3",
+              schema: "v13",
+              index: { prefix: "loki_index_", period: "24h" },
+            },
+          ],
+        },
+        // The bucket and the role come from the AWS stack (LokiStorage); Pod Identity binds the role to this service account.
+        storage: {
+          type: "s3",
+          bucketNames: {
+            chunks: lokiBucketName(env),
+            ruler: lokiBucketName(env),
+            admin: lokiBucketName(env),
+          },
+          s3: { region: env.region },
+        },
+        limits_config: { retention_period: "720h" },
+        compactor: { retention_enabled: true, delete_request_store: "s3" },
+      },
+      serviceAccount: { create: true, name: "loki" },
+      singleBinary: { replicas: 1, resources: resources("200m", "512Mi", "1", "2Gi") },
+      read: { replicas: 0 },
+      write: { replicas: 0 },
+      backend: { replicas: 0 },
+      chunksCache: { enabled: false },
+      resultsCache: { enabled: false },
+      minio: { enabled: false },
+    });
+    app("alloy", 2, UPSTREAM_CHARTS.alloy, {
+      controller: { type: "deployment", replicas: 1 },
+      alloy: { configMap: { content: ALLOY_CONFIG }, resources: resources("100m", "128Mi", "500m", "512Mi") },
+    });
+
+    addTyped(
+      this,
+      "EnvoyPodMonitor",
+      new PodMonitor({
+        metadata: { name: "envoy-stats", namespace: ns },
+        spec: {
+          namespaceSelector: { matchNames: [NAMESPACES.shop, NAMESPACES.ingress] },
+          selector: { matchExpressions: [{ key: "security.istio.io/tlsMode", operator: "Exists" }] },
+          podMetricsEndpoints: [{ port: "http-envoy-prom", path: "/stats/prometheus", interval: "15s" }],
+        },
+      }),
+    );
+    addTyped(
+      this,
+      "IstiodServiceMonitor",
+      new ServiceMonitor({
+        metadata: { name: "istiod", namespace: ns },
+        spec: {
+          namespaceSelector: { matchNames: [NAMESPACES.istioSystem] },
+          selector: { matchLabels: { app: "istiod" } },
+          endpoints: [{ port: "http-monitoring", interval: "30s" }],
+        },
+      }),
+    );
+    addTyped(
+      this,
+      "ShopRules",
+      new PrometheusRule({
+        metadata: { name: "shop-slo", namespace: ns },
+        spec: { groups: [recordingRules(NAMESPACES.shop), sloAlertRules(services)] as never },
+      }),
+    );
+
+    const dashboards: [string, object][] = [
+      ["meshpilot-overview", overviewDashboard(services)],
+      ...services.map((s): [string, object] => [`meshpilot-${s.name}`, serviceDashboard(s)]),
+    ];
+    for (const [name, dashboard] of dashboards) {
+      addTyped(
+        this,
+        `Dashboard-${name}`,
+        new ConfigMap({
+          metadata: { name: `dashboard-${name}`, namespace: ns, labels: { [DASHBOARD_LABEL]: "1" } },
+          data: { [`${name}.json`]: `${JSON.stringify(dashboard, null, 2)}\n` },
+        }),
+      );
+    }
+  }
+}

@@ -1,0 +1,206 @@
+import { Gateway } from "@kubernetes-models/istio/networking.istio.io/v1/Gateway";
+import { VirtualService } from "@kubernetes-models/istio/networking.istio.io/v1/VirtualService";
+import { Chart } from "cdk8s";
+import type { Construct } from "constructs";
+import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
+import { type EnvironmentConfig, PROJECT, registryHost } from "../config/environments.js";
+import { callersOf, type ShopService, validateShopModel } from "../config/shop.js";
+import { ExternalStore, InClusterStore } from "../constructs/k8s/data-store.js";
+import { MeshService, type SecretEnv } from "../constructs/k8s/mesh-service.js";
+import { INGRESS_GATEWAY_LABELS, NAMESPACES } from "../constructs/k8s/namespaces.js";
+import { addTyped } from "../constructs/k8s/typed.js";
+
+export interface ShopChartProps {
+  readonly env: EnvironmentConfig;
+  readonly services: readonly ShopService[];
+}
+
+/** Secrets each store's clients read; created outside Git (External Secrets, or by hand in dev). */
+const STORE_SECRETS: Record<string, SecretEnv[]> = {
+  redis: [{ variable: "REDIS_PASSWORD", secretName: "cart-redis", key: "password" }],
+  postgresql: [{ variable: "DATABASE_PASSWORD", secretName: "orders-postgresql", key: "password" }],
+};
+const SERVICE_SECRETS: Record<string, SecretEnv[]> = {
+  payments: [{ variable: "PAYMENTS_PROCESSOR_KEY", secretName: "payments-processor", key: "api-key" }],
+};
+
+/** The seven shop services, their data stores and the ingress route, all read from the shop model. */
+export class ShopChart extends Chart {
+  constructor(scope: Construct, id: string, props: ShopChartProps) {
+    super(scope, id, { disableResourceNameHashes: true });
+    const { env } = props;
+    const services = validateShopModel(props.services);
+    const namespace = NAMESPACES.shop;
+    const byName = new Map(services.map((s) => [s.name, s]));
+
+    // Everything in the namespace is closed unless a service's own policy opens it.
+    addTyped(
+      this,
+      "DefaultDeny",
+      new NetworkPolicy({
+        metadata: { name: "default-deny", namespace },
+        spec: { podSelector: {}, policyTypes: ["Ingress"] },
+      }),
+    );
+
+    const stores = this.stores(env, services, namespace);
+    for (const service of services) {
+      const settings: Record<string, string> = {
+        SERVICE_NAME: service.name,
+        PORT: String(service.port),
+        LOG_LEVEL: "info",
+      };
+      for (const callee of service.calls) {
+        const target = byName.get(callee) as ShopService;
+        settings[`${callee.toUpperCase()}_URL`] =
+          `http://${callee}.${namespace}.svc.cluster.local:${target.port}`;
+      }
+      if (service.store) Object.assign(settings, stores[service.store]);
+      new MeshService(this, service.name, {
+        name: service.name,
+        namespace,
+        port: service.port,
+        image: `${registryHost(env)}/${PROJECT}/${service.name}`,
+        imageTag: env.shop.imageTag,
+        versions: service.versions,
+        resources: service.resources,
+        replicas: service.replicas,
+        slo: service.slo,
+        callers: callersOf(service.name, services),
+        public: service.public,
+        settings,
+        secrets: [
+          ...(service.store ? STORE_SECRETS[service.store] : []),
+          ...(SERVICE_SECRETS[service.name] ?? []),
+        ],
+      });
+    }
+    this.ingress(env, services, namespace);
+  }
+
+  /** Connection settings per store kind, creating the in-cluster stores or registering external ones. */
+  private stores(env: EnvironmentConfig, services: readonly ShopService[], namespace: string) {
+    const clients = (store: string) => services.filter((s) => s.store === store).map((s) => s.name);
+    const stores = env.shop.dataStores;
+    if (stores.mode === "external") {
+      new ExternalStore(this, "Redis", {
+        name: "redis",
+        namespace,
+        host: stores.redis.host,
+        port: stores.redis.port,
+        portName: "tcp-redis",
+      });
+      new ExternalStore(this, "Postgresql", {
+        name: "postgresql",
+        namespace,
+        host: stores.postgresql.host,
+        port: stores.postgresql.port,
+        portName: "tcp-postgres",
+      });
+      return {
+        redis: { REDIS_HOST: stores.redis.host, REDIS_PORT: String(stores.redis.port) },
+        postgresql: {
+          DATABASE_HOST: stores.postgresql.host,
+          DATABASE_PORT: String(stores.postgresql.port),
+          DATABASE_NAME: stores.postgresql.database,
+          DATABASE_USER: "orders",
+        },
+      };
+    }
+    const redis = new InClusterStore(this, "Redis", {
+      name: "cart-redis",
+      namespace,
+      image: "docker.io/library/redis:7.4.2-alpine",
+      port: 6379,
+      portName: "tcp-redis",
+      uid: 999,
+      dataPath: "/data",
+      storageGiB: 5,
+      scratchPaths: ["/tmp"],
+      // Kubernetes expands $(REDIS_PASSWORD) from the container's environment.
+      args: ["--appendonly", "yes", "--dir", "/data", "--requirepass", "$(REDIS_PASSWORD)"],
+      secrets: STORE_SECRETS.redis,
+      clients: clients("redis"),
+      readinessCommand: ["sh", "-c", 'redis-cli -a "$REDIS_PASSWORD" --no-auth-warning ping | grep -q PONG'],
+    });
+    const postgresql = new InClusterStore(this, "Postgresql", {
+      name: "orders-postgresql",
+      namespace,
+      image: "docker.io/library/postgres:17.2-alpine",
+      port: 5432,
+      portName: "tcp-postgres",
+      uid: 70,
+      dataPath: "/var/lib/postgresql/data",
+      storageGiB: 10,
+      scratchPaths: ["/var/run/postgresql", "/tmp"],
+      env: { PGDATA: "/var/lib/postgresql/data/pgdata", POSTGRES_DB: "orders", POSTGRES_USER: "orders" },
+      secrets: [{ variable: "POSTGRES_PASSWORD", secretName: "orders-postgresql", key: "password" }],
+      clients: clients("postgresql"),
+      readinessCommand: ["pg_isready", "-U", "orders", "-d", "orders"],
+    });
+    return {
+      redis: { REDIS_HOST: redis.host, REDIS_PORT: "6379" },
+      postgresql: {
+        DATABASE_HOST: postgresql.host,
+        DATABASE_PORT: "5432",
+        DATABASE_NAME: "orders",
+        DATABASE_USER: "orders",
+      },
+    };
+  }
+
+  /** HTTPS on the ingress gateway for the public services; plain HTTP only redirects. */
+  private ingress(env: EnvironmentConfig, services: readonly ShopService[], namespace: string) {
+    const publicServices = services.filter((s) => s.public);
+    if (publicServices.length === 0) return;
+    addTyped(
+      this,
+      "Gateway",
+      new Gateway({
+        metadata: { name: "shop", namespace: NAMESPACES.ingress },
+        spec: {
+          selector: { ...INGRESS_GATEWAY_LABELS },
+          servers: [
+            {
+              port: { number: 443, name: "https", protocol: "HTTPS" },
+              hosts: [`${namespace}/${env.shop.host}`],
+              // The certificate Secret lives outside Git (cert-manager or AWS-issued).
+              tls: { mode: "SIMPLE", credentialName: "shop-tls", minProtocolVersion: "TLSV1_2" },
+            },
+            {
+              port: { number: 80, name: "http", protocol: "HTTP" },
+              hosts: [`${namespace}/${env.shop.host}`],
+              tls: { httpsRedirect: true },
+            },
+          ],
+        },
+      }),
+    );
+    for (const service of publicServices) {
+      addTyped(
+        this,
+        `Ingress-${service.name}`,
+        new VirtualService({
+          metadata: { name: `${service.name}-ingress`, namespace },
+          spec: {
+            hosts: [env.shop.host],
+            gateways: [`${NAMESPACES.ingress}/shop`],
+            http: [
+              {
+                name: "public",
+                route: [
+                  {
+                    destination: {
+                      host: `${service.name}.${namespace}.svc.cluster.local`,
+                      port: { number: service.port },
+                    },
+                  },
+                ],
+              },
+            ],
+          },
+        }),
+      );
+    }
+  }
+}

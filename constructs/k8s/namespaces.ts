@@ -1,0 +1,20 @@
+/** The namespaces Meshpilot uses; charts and policies refer to them through these names only. */
+export const NAMESPACES = {
+  argocd: "argocd",
+  istioSystem: "istio-system",
+  ingress: "istio-ingress",
+  observability: "observability",
+  shop: "shop",
+  optimizer: "meshpilot-system",
+} as const;
+
+/** Field manager the optimizer writes routing with; Argo CD ignores fields it owns. */
+export const OPTIMIZER_FIELD_MANAGER = "meshpilot-optimizer";
+
+/** Labels that select the ingress gateway's pods and the Prometheus server's pods. */
+export const INGRESS_GATEWAY_LABELS = { istio: "ingressgateway" } as const;
+export const INGRESS_GATEWAY_SERVICE_ACCOUNT = "istio-ingressgateway";
+export const PROMETHEUS_POD_LABELS = { "app.kubernetes.io/name": "prometheus" } as const;
+
+/** The Argo CD project every Meshpilot application belongs to; never `default`. */
+export const ARGO_PROJECT = "meshpilot";

@@ -1,0 +1,124 @@
+/**
+ * Prometheus recording and alerting rules for the shop's SLOs, from Istio's standard metrics.
+ *
+ * Alerts follow the multi-window, multi-burn-rate scheme of the Google SRE Workbook
+ * ("Alerting on SLOs", table 5-8): a fast burn pages within minutes, a slow burn opens a ticket
+ * later, and a short window must agree with each long one so an alert stops soon after recovery.
+ */
+import type { ShopService } from "../../config/shop.js";
+
+export interface RecordingRule {
+  readonly record: string;
+  readonly expr: string;
+}
+export interface AlertingRule {
+  readonly alert: string;
+  readonly expr: string;
+  readonly for: string;
+  readonly labels: Record<string, string>;
+  readonly annotations: Record<string, string>;
+}
+export interface RuleGroup {
+  readonly name: string;
+  readonly interval: string;
+  readonly rules: (RecordingRule | AlertingRule)[];
+}
+
+/** Error-ratio windows every burn-rate alert reads. */
+export const ERROR_WINDOWS = ["5m", "30m", "1h", "2h", "6h", "1d", "3d"] as const;
+
+/** Burn-rate tiers: [long window, short window, burn rate, severity]; a month's budget is the reference. */
+export const BURN_RATE_TIERS = [
+  { long: "1h", short: "5m", rate: 14.4, severity: "page" },
+  { long: "6h", short: "30m", rate: 6, severity: "page" },
+  { long: "1d", short: "2h", rate: 3, severity: "ticket" },
+  { long: "3d", short: "6h", rate: 1, severity: "ticket" },
+] as const;
+
+const SERVICE_LABEL = "destination_service_name";
+
+/** The series selector for requests a namespace's services received. */
+function selector(namespace: string, extra = ""): string {
+  return `{reporter="destination",destination_workload_namespace="${namespace}"${extra}}`;
+}
+
+export const rateRecord = "service:istio_requests:rate5m";
+export const versionRateRecord = "service_version:istio_requests:rate5m";
+export const errorRatioRecord = (window: string) => `service:istio_requests_errors:ratio_rate${window}`;
+export const latencyRecord = (quantile: "p50" | "p95" | "p99") =>
+  `service:istio_request_duration_milliseconds:${quantile}_5m`;
+
+/** Per-service (and per-version) rate, error ratio and latency quantiles. */
+export function recordingRules(namespace: string): RuleGroup {
+  const rules: RecordingRule[] = [
+    {
+      record: rateRecord,
+      expr: `sum by (${SERVICE_LABEL}) (rate(istio_requests_total${selector(namespace)}[5m]))`,
+    },
+    {
+      record: versionRateRecord,
+      expr: `sum by (${SERVICE_LABEL}, destination_version) (rate(istio_requests_total${selector(namespace)}[5m]))`,
+    },
+    ...ERROR_WINDOWS.map((w) => ({
+      record: errorRatioRecord(w),
+      expr:
+        `sum by (${SERVICE_LABEL}) (rate(istio_requests_total${selector(namespace, ',response_code=~"5.."')}[${w}]))\n` +
+        `/\nsum by (${SERVICE_LABEL}) (rate(istio_requests_total${selector(namespace)}[${w}]))`,
+    })),
+    ...(
+      [
+        ["p50", 0.5],
+        ["p95", 0.95],
+        ["p99", 0.99],
+      ] as const
+    ).map(([name, q]) => ({
+      record: latencyRecord(name),
+      expr: `histogram_quantile(${q}, sum by (${SERVICE_LABEL}, le) (rate(istio_request_duration_milliseconds_bucket${selector(namespace)}[5m])))`,
+    })),
+  ];
+  return { name: "meshpilot-shop-recording", interval: "30s", rules };
+}
+
+/** Formats a number for PromQL without float noise (0.0144, not 0.014400000000000001). */
+function num(n: number): string {
+  return String(Number(n.toPrecision(6)));
+}
+
+/** Burn-rate alerts on the error budget and a latency-objective alert, per service. */
+export function sloAlertRules(services: readonly ShopService[]): RuleGroup {
+  const rules: AlertingRule[] = [];
+  for (const s of services) {
+    const match = `{${SERVICE_LABEL}="${s.name}"}`;
+    const budget = s.slo.errorRate;
+    for (const severity of ["page", "ticket"] as const) {
+      const tiers = BURN_RATE_TIERS.filter((t) => t.severity === severity);
+      const expr = tiers
+        .map(
+          (t) =>
+            `(${errorRatioRecord(t.long)}${match} > ${num(t.rate * budget)} and ${errorRatioRecord(t.short)}${match} > ${num(t.rate * budget)})`,
+        )
+        .join("\nor\n");
+      rules.push({
+        alert: severity === "page" ? "ShopErrorBudgetFastBurn" : "ShopErrorBudgetSlowBurn",
+        expr,
+        for: severity === "page" ? "2m" : "15m",
+        labels: { severity, service: s.name, slo: "error-rate" },
+        annotations: {
+          summary: `${s.name} is burning its error budget ${severity === "page" ? "fast" : "slowly"}`,
+          description: `${s.name} errors exceed ${num(tiers[tiers.length - 1].rate)}x its ${num(budget * 100)}% budget over both windows of a burn-rate tier.`,
+        },
+      });
+    }
+    rules.push({
+      alert: "ShopLatencyObjectiveBreached",
+      expr: `${latencyRecord("p99")}${match} > ${s.slo.p99LatencyMs}`,
+      for: "10m",
+      labels: { severity: "ticket", service: s.name, slo: "latency" },
+      annotations: {
+        summary: `${s.name} p99 latency is above ${s.slo.p99LatencyMs} ms`,
+        description: `${s.name} p99 latency has stayed above its ${s.slo.p99LatencyMs} ms objective for 10 minutes.`,
+      },
+    });
+  }
+  return { name: "meshpilot-shop-slo", interval: "30s", rules };
+}
