@@ -154,14 +154,24 @@ export class MeshChart extends Chart {
         `AllowNothing-${namespace}`,
         new AuthorizationPolicy({ metadata: { name: "allow-nothing", namespace }, spec: {} }),
       );
-      addTyped(
-        this,
-        `Sidecar-${namespace}`,
-        new Sidecar({
-          metadata: { name: "default", namespace },
-          spec: { egress: [{ hosts: ["./*", `${NAMESPACES.istioSystem}/*`] }] },
-        }),
-      );
     }
+    // The gateway is the one workload the internet may reach; what it forwards is checked again at each service.
+    addTyped(
+      this,
+      "AllowIngressGateway",
+      new AuthorizationPolicy({
+        metadata: { name: "ingress-gateway", namespace: NAMESPACES.ingress },
+        spec: { selector: { matchLabels: { ...INGRESS_GATEWAY_LABELS } }, action: "ALLOW", rules: [{}] },
+      }),
+    );
+    // Shop sidecars learn only their own namespace and istio-system: less configuration, less reach.
+    addTyped(
+      this,
+      "Sidecar-shop",
+      new Sidecar({
+        metadata: { name: "default", namespace: NAMESPACES.shop },
+        spec: { egress: [{ hosts: ["./*", `${NAMESPACES.istioSystem}/*`] }] },
+      }),
+    );
   }
 }

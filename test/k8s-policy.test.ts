@@ -1,0 +1,141 @@
+import { synthGitOpsTree } from "../charts/gitops-tree.js";
+import { ENVIRONMENTS } from "../config/environments.js";
+import { NAMESPACES } from "../constructs/k8s/namespaces.js";
+import type { Manifest } from "../constructs/k8s/schemas.js";
+import { K8S_POLICY_RULES, servicesProtected } from "./k8s-policy-rules.js";
+
+const trees = Object.fromEntries(
+  ENVIRONMENTS.map((env) => [env.name, Object.values(synthGitOpsTree(env)).flat()]),
+);
+
+describe.each(Object.keys(trees))("workload policy over the %s tree", (envName) => {
+  const tree = trees[envName];
+
+  it("has workloads to check", () => {
+    expect(tree.filter((m) => m.kind === "Deployment").length).toBeGreaterThanOrEqual(7);
+  });
+
+  it.each(Object.keys(K8S_POLICY_RULES))("%s", (rule) => {
+    expect(K8S_POLICY_RULES[rule as keyof typeof K8S_POLICY_RULES](tree)).toEqual([]);
+  });
+
+  it("an AuthorizationPolicy and a NetworkPolicy for every service", () => {
+    expect(servicesProtected(tree, [NAMESPACES.shop])).toEqual([]);
+  });
+});
+
+/** A compliant Deployment, then one field broken at a time: each rule must name what broke. */
+describe("workload policy rules catch violations", () => {
+  const good = (): Manifest => ({
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: "web", namespace: "shop" },
+    spec: {
+      template: {
+        metadata: { labels: { app: "web" } },
+        spec: {
+          securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+          containers: [
+            {
+              name: "app",
+              image: "registry/web:1.2.3",
+              securityContext: {
+                runAsNonRoot: true,
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ["ALL"] },
+              },
+              resources: { requests: { cpu: "1", memory: "1Mi" }, limits: { cpu: "1", memory: "1Mi" } },
+              readinessProbe: {},
+              livenessProbe: {},
+              startupProbe: {},
+            },
+          ],
+        },
+      },
+    },
+  });
+  const hpa: Manifest = {
+    apiVersion: "autoscaling/v2",
+    kind: "HorizontalPodAutoscaler",
+    metadata: { name: "web", namespace: "shop" },
+    spec: { scaleTargetRef: { kind: "Deployment", name: "web" } },
+  };
+  const pdb: Manifest = {
+    apiVersion: "policy/v1",
+    kind: "PodDisruptionBudget",
+    metadata: { name: "web", namespace: "shop" },
+    spec: { selector: { matchLabels: { app: "web" } } },
+  };
+  const broken = (mutate: (d: any) => void): Manifest[] => {
+    const d = good() as any;
+    mutate(d);
+    return [d, hpa, pdb];
+  };
+  const container = (d: any) => d.spec.template.spec.containers[0];
+
+  it("passes the compliant Deployment", () => {
+    for (const rule of Object.values(K8S_POLICY_RULES)) expect(rule([good(), hpa, pdb])).toEqual([]);
+  });
+
+  it.each([
+    [
+      "restricted Pod Security profile",
+      (d: any) => (container(d).securityContext.allowPrivilegeEscalation = true),
+      "allowPrivilegeEscalation is not false",
+    ],
+    [
+      "restricted Pod Security profile",
+      (d: any) => (container(d).securityContext.capabilities = { drop: ["NET_RAW"] }),
+      "capabilities do not drop ALL",
+    ],
+    [
+      "restricted Pod Security profile",
+      (d: any) => (container(d).securityContext.readOnlyRootFilesystem = false),
+      "root filesystem is writable",
+    ],
+    [
+      "restricted Pod Security profile",
+      (d: any) => delete d.spec.template.spec.securityContext.seccompProfile,
+      "pod seccompProfile is not RuntimeDefault",
+    ],
+    [
+      "restricted Pod Security profile",
+      (d: any) => (container(d).securityContext.privileged = true),
+      "privileged",
+    ],
+    [
+      "restricted Pod Security profile",
+      (d: any) => (d.spec.template.spec.hostNetwork = true),
+      "shares a host namespace",
+    ],
+    ["requests and limits set", (d: any) => delete container(d).resources.limits.memory, "no memory limits"],
+    ["probes set", (d: any) => delete container(d).startupProbe, "no startupProbe"],
+    ["no latest or untagged image", (d: any) => (container(d).image = "registry/web:latest"), "uses latest"],
+    ["no latest or untagged image", (d: any) => (container(d).image = "registry:5000/web"), "has no tag"],
+    [
+      "an HPA and a PDB for every Deployment",
+      (d: any) => (d.spec.replicas = 3),
+      "sets replicas although an HPA owns them",
+    ],
+  ] as const)("%s flags %#", (rule, mutate, message) => {
+    expect(K8S_POLICY_RULES[rule](broken(mutate)).join("\n")).toContain(message);
+  });
+
+  it("flags a Deployment without HPA or PDB, and a Service without policies", () => {
+    expect(K8S_POLICY_RULES["an HPA and a PDB for every Deployment"]([good()])).toEqual([
+      "Deployment shop/web: no HorizontalPodAutoscaler",
+      "Deployment shop/web: no PodDisruptionBudget",
+    ]);
+    const service: Manifest = {
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: "web", namespace: "shop" },
+      spec: { selector: { app: "web" } },
+    };
+    expect(servicesProtected([service], ["shop"])).toEqual([
+      "Service shop/web: no AuthorizationPolicy allows its callers",
+      "Service shop/web: no NetworkPolicy selects its pods",
+    ]);
+  });
+});
