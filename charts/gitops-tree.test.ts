@@ -128,15 +128,12 @@ describe("GitOps tree", () => {
     ).toEqual(["cart-redis", "orders-postgresql"]);
     const prodTree = synthGitOpsTree(prod);
     expect(prodTree.shop.filter((m) => m.kind === "StatefulSet")).toEqual([]);
+    const stores = prod.shop.dataStores;
+    if (stores.mode !== "external") throw new Error("prod is expected to use external stores");
     const hosts = prodTree.shop
       .filter((m) => m.kind === "ServiceEntry")
       .flatMap((m) => (m.spec as Obj).hosts);
-    expect(hosts.sort()).toEqual(
-      [
-        prod.shop.dataStores.mode === "external" ? prod.shop.dataStores.postgresql.host : "",
-        prod.shop.dataStores.mode === "external" ? prod.shop.dataStores.redis.host : "",
-      ].sort(),
-    );
+    expect(hosts.sort()).toEqual([stores.postgresql.host, stores.redis.host].sort());
     const ordersConfig = prodTree.shop.find(
       (m) => m.kind === "ConfigMap" && m.metadata.name === "orders-config",
     ) as Manifest;
