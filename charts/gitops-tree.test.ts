@@ -91,7 +91,7 @@ describe("GitOps tree", () => {
     const project = devTree.apps.find((m) => m.kind === "AppProject") as Manifest;
     expect(project.metadata.name).not.toBe("default");
     expect((project.spec as Obj).sourceRepos).toContain(dev.gitops.repoUrl);
-    expect((devTree.apps.find((a) => a.metadata.name === "shop")?.spec as Obj).source.path).toBe(
+    expect(((devTree.apps.find((a) => a.metadata.name === "shop") as Manifest).spec as Obj).source.path).toBe(
       "dist/gitops/dev/shop",
     );
   });
@@ -241,8 +241,10 @@ describe("graph test: NetworkPolicies, AuthorizationPolicies and the call graph 
 
   it("each store admits exactly the services that own it", () => {
     const storeClients = (name: string) =>
-      (shopObjects.find((m) => m.kind === "NetworkPolicy" && m.metadata.name === name)?.spec as Obj)
-        .ingress[0].from[0].podSelector.matchExpressions[0].values;
+      (
+        (shopObjects.find((m) => m.kind === "NetworkPolicy" && m.metadata.name === name) as Manifest)
+          .spec as Obj
+      ).ingress[0].from[0].podSelector.matchExpressions[0].values;
     expect(storeClients("cart-redis")).toEqual(
       SHOP_SERVICES.filter((s) => s.store === "redis").map((s) => s.name),
     );

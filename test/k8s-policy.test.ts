@@ -81,17 +81,23 @@ describe("workload policy rules catch violations", () => {
   it.each([
     [
       "restricted Pod Security profile",
-      (d: any) => (container(d).securityContext.allowPrivilegeEscalation = true),
+      (d: any): void => {
+        container(d).securityContext.allowPrivilegeEscalation = true;
+      },
       "allowPrivilegeEscalation is not false",
     ],
     [
       "restricted Pod Security profile",
-      (d: any) => (container(d).securityContext.capabilities = { drop: ["NET_RAW"] }),
+      (d: any): void => {
+        container(d).securityContext.capabilities = { drop: ["NET_RAW"] };
+      },
       "capabilities do not drop ALL",
     ],
     [
       "restricted Pod Security profile",
-      (d: any) => (container(d).securityContext.readOnlyRootFilesystem = false),
+      (d: any): void => {
+        container(d).securityContext.readOnlyRootFilesystem = false;
+      },
       "root filesystem is writable",
     ],
     [
@@ -101,21 +107,51 @@ describe("workload policy rules catch violations", () => {
     ],
     [
       "restricted Pod Security profile",
-      (d: any) => (container(d).securityContext.privileged = true),
+      (d: any): void => {
+        container(d).securityContext.privileged = true;
+      },
       "privileged",
     ],
     [
       "restricted Pod Security profile",
-      (d: any) => (d.spec.template.spec.hostNetwork = true),
+      (d: any): void => {
+        d.spec.template.spec.hostNetwork = true;
+      },
       "shares a host namespace",
     ],
-    ["requests and limits set", (d: any) => delete container(d).resources.limits.memory, "no memory limits"],
-    ["probes set", (d: any) => delete container(d).startupProbe, "no startupProbe"],
-    ["no latest or untagged image", (d: any) => (container(d).image = "registry/web:latest"), "uses latest"],
-    ["no latest or untagged image", (d: any) => (container(d).image = "registry:5000/web"), "has no tag"],
+    [
+      "requests and limits set",
+      (d: any): void => {
+        delete container(d).resources.limits.memory;
+      },
+      "no memory limits",
+    ],
+    [
+      "probes set",
+      (d: any): void => {
+        delete container(d).startupProbe;
+      },
+      "no startupProbe",
+    ],
+    [
+      "no latest or untagged image",
+      (d: any): void => {
+        container(d).image = "registry/web:latest";
+      },
+      "uses latest",
+    ],
+    [
+      "no latest or untagged image",
+      (d: any): void => {
+        container(d).image = "registry:5000/web";
+      },
+      "has no tag",
+    ],
     [
       "an HPA and a PDB for every Deployment",
-      (d: any) => (d.spec.replicas = 3),
+      (d: any): void => {
+        d.spec.replicas = 3;
+      },
       "sets replicas although an HPA owns them",
     ],
   ] as const)("%s flags %#", (rule, mutate, message) => {
