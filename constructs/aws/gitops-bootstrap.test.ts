@@ -34,6 +34,9 @@ describe("GitOpsBootstrap", () => {
     expect(values.server.ingress.enabled).toBe(false);
     expect(values.configs.params["server.insecure"]).toBe(false);
     expect(values.configs.cm["admin.enabled"]).toBe(false);
+    expect(values.configs.cm["resource.customizations.health.argoproj.io_Application"]).toContain(
+      "obj.status.health.status",
+    );
     for (const component of ["server", "controller", "repoServer", "applicationSet", "redis"]) {
       expect(values[component].resources.requests).toEqual({
         cpu: expect.any(String),

@@ -41,13 +41,33 @@ const RESOURCES = {
   large: { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "2", memory: "2Gi" } },
 };
 
+/** Reports a child Application's own health status, so an app-of-apps waits for each wave. */
+const APPLICATION_HEALTH_LUA = `hs = {}
+hs.status = "Progressing"
+hs.message = ""
+if obj.status ~= nil and obj.status.health ~= nil then
+  hs.status = obj.status.health.status
+  if obj.status.health.message ~= nil then
+    hs.message = obj.status.health.message
+  end
+end
+return hs
+`;
+
 /** Hardened values for the Argo CD chart: nothing public, resources bounded, no unused components. */
 export function argoCdValues(): Record<string, unknown> {
   return {
     global: { networkPolicy: { create: true, defaultDenyIngress: true } },
     configs: {
       params: { "server.insecure": false },
-      cm: { "admin.enabled": false, "exec.enabled": false, "statusbadge.enabled": false },
+      cm: {
+        "admin.enabled": false,
+        "exec.enabled": false,
+        "statusbadge.enabled": false,
+        // Argo CD stopped assessing child Application health in 1.8; without this, sync waves
+        // between the mesh, observability, shop and optimizer Applications would not wait.
+        "resource.customizations.health.argoproj.io_Application": APPLICATION_HEALTH_LUA,
+      },
     },
     server: {
       service: { type: "ClusterIP" },
