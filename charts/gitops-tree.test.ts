@@ -253,3 +253,9 @@ describe("graph test: NetworkPolicies, AuthorizationPolicies and the call graph 
     );
   });
 });
+
+describe("chart snapshots (dev)", () => {
+  it.each(Object.keys(devTree))("matches the %s snapshot", (application) => {
+    expect(devTree[application]).toMatchSnapshot();
+  });
+});
