@@ -1,0 +1,71 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { simulate } from "./engine.js";
+import { parseScenario, ScenarioError } from "./scenario.js";
+
+const dir = join(import.meta.dirname, "..", "scenarios");
+const steady = readFileSync(join(dir, "steady-heterogeneous.json"), "utf8");
+const withChange = (change: (s: any) => void) => {
+  const s = JSON.parse(steady);
+  change(s);
+  return JSON.stringify(s);
+};
+
+describe("scenario files", () => {
+  it.each(readdirSync(dir).filter((f) => f.endsWith(".json")))("%s is valid and runs", (file) => {
+    const scenario = parseScenario(readFileSync(join(dir, file), "utf8"), file);
+    const result = simulate({
+      ...scenario.config,
+      durationMs: Math.min(scenario.config.durationMs, 10_000),
+      warmupMs: 1_000,
+    });
+    expect(result.completed).toBeGreaterThan(0);
+  });
+
+  it("expands counts into replicas and lets the caller choose the seed", () => {
+    const scenario = parseScenario(steady, "steady.json", 99);
+    expect(scenario.config.replicas).toHaveLength(10);
+    expect(scenario.config.seed).toBe(99);
+  });
+
+  it.each([
+    ["a bad number", (s: any) => (s.replicas[1].slots = 0), "$.replicas[1].slots: must be >= 1"],
+    ["an unknown field", (s: any) => (s.replicas[0].speeed = 2), "$.replicas[0]: unknown field 'speeed'"],
+    ["a missing field", (s: any) => delete s.arrivals.rps, "$.arrivals: missing field 'rps'"],
+    [
+      "an unknown algorithm",
+      (s: any) => (s.routing.algorithm = "FASTEST"),
+      "$.routing.algorithm: must be equal to one of the allowed values",
+    ],
+    [
+      "a weight for no replicas",
+      (s: any) => (s.routing.weights.v3 = 10),
+      "$.routing.weights.v3: no replica is in subset 'v3'",
+    ],
+    [
+      "replicas without a weight",
+      (s: any) => delete s.routing.weights.v2,
+      "$.routing.weights: subset 'v2' has replicas but no weight",
+    ],
+    [
+      "a warm-up longer than the run",
+      (s: any) => (s.warmupMs = 90_000),
+      "$.warmupMs: 90000 must be shorter than durationMs 60000",
+    ],
+    [
+      "an inverted Pareto range",
+      (s: any) => (s.replicas[0].serviceTime = { kind: "pareto", alpha: 1.5, minMs: 50, maxMs: 5 }),
+      "$.replicas[0].serviceTime: minMs 50 must be below maxMs 5",
+    ],
+  ])("rejects %s with its JSON path and reason", (_what, change, message) => {
+    const text = withChange(change as (s: any) => void);
+    expect(() => parseScenario(text, "bad.json")).toThrow(ScenarioError);
+    expect(() => parseScenario(text, "bad.json")).toThrow(message);
+  });
+
+  it("rejects text that is not JSON", () => {
+    expect(() => parseScenario("{ nope", "broken.json")).toThrow(
+      "broken.json: invalid scenario\n  $: not JSON",
+    );
+  });
+});
