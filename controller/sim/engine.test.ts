@@ -117,3 +117,80 @@ describe("simulator mechanics", () => {
     expect(result.errors / result.completed).toBeCloseTo(0.1, 2);
   });
 });
+
+describe("timeouts, retries and hedging (hand-checked)", () => {
+  /**
+   * Two replicas, deterministic: "slow" takes 10 ms, "fast" 1 ms; a request every 20 ms from
+   * t = 20 to t = 2000, so nothing ever queues and all 100 finish within the run. Round robin
+   * alternates slow and fast; when a second try follows every first one, the counter comes back
+   * to "slow" for each new request.
+   */
+  const hand = (retries?: SimulationConfig["retries"], slowMs = 10): SimulationConfig => ({
+    seed: 1,
+    durationMs: 2_015,
+    replicas: [
+      { subset: "v1", slots: 1, serviceTime: { kind: "deterministic", ms: 1 }, speed: 1 / slowMs },
+      { subset: "v1", slots: 1, serviceTime: { kind: "deterministic", ms: 1 } },
+    ],
+    arrivals: { kind: "uniform", rps: 50 },
+    routing: { algorithm: "ROUND_ROBIN", weights: { v1: 100 } },
+    retries,
+  });
+
+  it("without retries half the requests wait for the slow replica and no load is added", () => {
+    const r = simulate(hand());
+    expect(r.completed).toBe(100);
+    expect(r.extraLoad).toBe(0);
+    expect(r.meanMs).toBeCloseTo(5.5, 5);
+  });
+
+  it("hedging at 2 ms answers in 3 ms and doubles the tries; the slow replica still does its work", () => {
+    const r = simulate(hand({ attempts: 1, perTryTimeoutMs: 2, hedge: true }));
+    // Each request: try 1 on slow at t, hedge on fast at t + 2, answer at t + 3.
+    expect(r.completed).toBe(100);
+    expect(r.extraLoad).toBe(1);
+    expect(r.p50Ms).toBeCloseTo(3, 2);
+    expect(r.p999Ms).toBeCloseTo(3, 2);
+    // Slow works 10 ms and fast 1 ms of every 20 ms.
+    expect(r.utilization[0]).toBeCloseTo(0.5, 2);
+    expect(r.utilization[1]).toBeCloseTo(0.05, 2);
+  });
+
+  it("a hedge lets the first try win when it answers first; a retry has already given up on it", () => {
+    // Slow now takes 2.5 ms: the hedge fires at 2 ms, but the first try answers at 2.5 ms.
+    const hedged = simulate(hand({ attempts: 1, perTryTimeoutMs: 2, hedge: true }, 2.5));
+    expect(hedged.p50Ms).toBeCloseTo(2.5, 2);
+    const retried = simulate(hand({ attempts: 1, perTryTimeoutMs: 2 }, 2.5));
+    expect(retried.p50Ms).toBeCloseTo(3, 2);
+    expect(hedged.extraLoad).toBe(1);
+    expect(retried.extraLoad).toBe(1);
+  });
+
+  it("fails a request when its last try times out (504) and counts client timeouts", () => {
+    // The 50 requests on the slow replica: at 2 ms, and at the client's 5 ms.
+    const noTryLeft = simulate(hand({ attempts: 0, perTryTimeoutMs: 2 }));
+    expect(noTryLeft.errors).toBe(50);
+    expect(noTryLeft.meanMs).toBeCloseTo((50 * 2 + 50 * 1) / 100, 5);
+    const clientGaveUp = simulate({ ...hand(), clientTimeoutMs: 5 });
+    expect(clientGaveUp.timeouts).toBe(50);
+    expect(clientGaveUp.errors).toBe(50);
+    expect(clientGaveUp.meanMs).toBeCloseTo((50 * 5 + 50 * 1) / 100, 5);
+  });
+
+  it("retries an error on another host when told to", () => {
+    const config: SimulationConfig = {
+      ...hand(undefined, 1),
+      replicas: [
+        { subset: "v1", slots: 1, serviceTime: { kind: "deterministic", ms: 1 }, errorProbability: 1 },
+        { subset: "v1", slots: 1, serviceTime: { kind: "deterministic", ms: 1 } },
+      ],
+    };
+    expect(simulate(config).errors).toBe(50); // round robin sends every other request to the failing replica
+    const retried = simulate({
+      ...config,
+      retries: { attempts: 1, perTryTimeoutMs: 100, retryOnError: true },
+    });
+    expect(retried.errors).toBe(0);
+    expect(retried.extraLoad).toBe(1);
+  });
+});

@@ -12,6 +12,7 @@ import { Random } from "./random.js";
 
 /** How long one request occupies a worker slot on a replica running at speed 1. */
 export type ServiceTime =
+  | { readonly kind: "deterministic"; readonly ms: number }
   | { readonly kind: "exponential"; readonly meanMs: number }
   | { readonly kind: "lognormal"; readonly meanMs: number; readonly cv: number }
   | { readonly kind: "pareto"; readonly alpha: number; readonly minMs: number; readonly maxMs: number };
@@ -33,6 +34,30 @@ export interface ReplicaSpec {
   readonly errorProbability?: number;
 }
 
+/**
+ * Envoy's retry policy as Istio sets it on a route: `attempts` retries beyond the first try, each
+ * try bounded by `perTryTimeoutMs`. With `hedge`, a try that reaches its timeout is not cancelled:
+ * another try starts on a different host and the first response wins (Envoy's
+ * `hedge_on_per_try_timeout`). Either way the replica that lost keeps working on the request,
+ * because a server does not learn that its client gave up.
+ */
+export interface RetryPolicy {
+  readonly attempts: number;
+  readonly perTryTimeoutMs: number;
+  /** @default false */
+  readonly hedge?: boolean;
+  /**
+   * Retry a try that answered with an error (5xx), as `retryOn: 5xx` does.
+   * @default false
+   */
+  readonly retryOnError?: boolean;
+}
+
+/** Open-loop arrivals: Poisson, or evenly spaced (for hand-checked cases). */
+export type Arrivals =
+  | { readonly kind: "poisson"; readonly rps: number }
+  | { readonly kind: "uniform"; readonly rps: number };
+
 export interface SimulationConfig {
   readonly seed: number;
   readonly durationMs: number;
@@ -42,14 +67,25 @@ export interface SimulationConfig {
    */
   readonly warmupMs?: number;
   readonly replicas: readonly ReplicaSpec[];
-  /** Open-loop Poisson arrivals. */
-  readonly arrivals: { readonly kind: "poisson"; readonly rps: number };
+  readonly arrivals: Arrivals;
   readonly routing: { readonly algorithm: LoadBalancer; readonly weights: Readonly<Record<string, number>> };
+  /** @default no retries */
+  readonly retries?: RetryPolicy;
+  /**
+   * The client gives up after this long: the request counts as an error at this latency.
+   * @default no timeout
+   */
+  readonly clientTimeoutMs?: number;
 }
 
 export interface SimulationResult {
+  /** Measured requests that ended: answered, failed or timed out. */
   readonly completed: number;
+  /** Of those, the ones that ended in an error or a client timeout. */
   readonly errors: number;
+  readonly timeouts: number;
+  /** Tries started beyond one per request, over requests: the load retries and hedges add. */
+  readonly extraLoad: number;
   readonly meanMs: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
@@ -62,6 +98,20 @@ export interface SimulationResult {
 interface Request {
   readonly arrivalMs: number;
   readonly measured: boolean;
+  done: boolean;
+  tries: number;
+  /** Tries in flight (started or queued) whose answer is still awaited. */
+  pending: number;
+  readonly hosts: Replica[];
+}
+
+/** One try of a request on one replica. */
+interface Attempt {
+  readonly request: Request;
+  readonly replica: Replica;
+  /** Set once the client stops waiting for this try (its per-try timeout passed without hedging). */
+  abandoned: boolean;
+  startedMs: number;
 }
 
 interface Replica {
@@ -71,19 +121,20 @@ interface Replica {
   readonly speed: number;
   readonly errorProbability: number;
   busy: number;
-  readonly queue: Request[];
+  readonly queue: Attempt[];
   queueHead: number;
   busyMs: number;
 }
 
-interface Completion {
-  readonly replica: Replica;
-  readonly request: Request;
-  readonly startedMs: number;
-}
-
 const ARRIVAL = null;
-type Event = Completion | typeof ARRIVAL;
+type Event =
+  | typeof ARRIVAL
+  | { readonly kind: "done"; readonly attempt: Attempt }
+  | { readonly kind: "try-timeout"; readonly attempt: Attempt }
+  | { readonly kind: "client-timeout"; readonly request: Request };
+
+/** How many times a retry or hedge re-picks to avoid a host the request already tried (Istio sets 5). */
+const HOST_SELECTION_RETRIES = 5;
 
 /** Runs one simulation to completion and returns its measurements. */
 export function simulate(config: SimulationConfig): SimulationResult {
@@ -108,6 +159,9 @@ class Simulation {
   private now = 0;
   private completed = 0;
   private errors = 0;
+  private timeouts = 0;
+  private measuredRequests = 0;
+  private measuredTries = 0;
   private latencySumMs = 0;
 
   constructor(private readonly config: SimulationConfig) {
@@ -137,21 +191,28 @@ class Simulation {
   run(): SimulationResult {
     const { durationMs } = this.config;
     const warmupMs = this.config.warmupMs ?? 0;
-    this.events.push(this.arrivalRandom.exponential(1000 / this.config.arrivals.rps), ARRIVAL);
+    this.events.push(this.nextArrivalGap(), ARRIVAL);
     while (this.events.size > 0 && this.events.peekTime() <= durationMs) {
       this.now = this.events.peekTime();
       const event = this.events.pop();
       if (event === ARRIVAL) {
-        this.arrive({ arrivalMs: this.now, measured: this.now >= warmupMs });
-        this.events.push(this.now + this.arrivalRandom.exponential(1000 / this.config.arrivals.rps), ARRIVAL);
+        this.arrive(this.now >= warmupMs);
+        this.events.push(this.now + this.nextArrivalGap(), ARRIVAL);
+      } else if (event.kind === "done") {
+        this.complete(event.attempt);
+      } else if (event.kind === "try-timeout") {
+        this.tryTimedOut(event.attempt);
       } else {
-        this.complete(event);
+        this.clientTimedOut(event.request);
       }
     }
     const measuredMs = durationMs - warmupMs;
     return {
       completed: this.completed,
       errors: this.errors,
+      timeouts: this.timeouts,
+      extraLoad:
+        this.measuredRequests > 0 ? (this.measuredTries - this.measuredRequests) / this.measuredRequests : 0,
       meanMs: this.completed > 0 ? this.latencySumMs / this.completed : Number.NaN,
       p50Ms: this.latencyUs.getValueAtPercentile(50) / 1000,
       p99Ms: this.latencyUs.getValueAtPercentile(99) / 1000,
@@ -161,11 +222,59 @@ class Simulation {
     };
   }
 
-  private arrive(request: Request): void {
+  private nextArrivalGap(): number {
+    const { arrivals } = this.config;
+    return arrivals.kind === "uniform"
+      ? 1000 / arrivals.rps
+      : this.arrivalRandom.exponential(1000 / arrivals.rps);
+  }
+
+  private arrive(measured: boolean): void {
+    const request: Request = { arrivalMs: this.now, measured, done: false, tries: 0, pending: 0, hosts: [] };
+    if (measured) this.measuredRequests++;
+    if (this.config.clientTimeoutMs !== undefined) {
+      this.events.push(this.now + this.config.clientTimeoutMs, { kind: "client-timeout", request });
+    }
+    this.send(request);
+  }
+
+  /** Starts one try of the request on a host it has not tried yet, when one can be found. */
+  private send(request: Request): void {
     const subset = this.pickSubset();
-    const replica = this.pickReplica(subset);
-    if (replica.busy < replica.slots) this.start(replica, request);
-    else replica.queue.push(request);
+    let replica = this.pickReplica(subset);
+    for (let i = 0; i < HOST_SELECTION_RETRIES && request.hosts.includes(replica); i++)
+      replica = this.pickReplica(subset);
+    request.hosts.push(replica);
+    request.tries++;
+    request.pending++;
+    if (request.measured) this.measuredTries++;
+    const attempt: Attempt = { request, replica, abandoned: false, startedMs: 0 };
+    const retries = this.config.retries;
+    if (retries) this.events.push(this.now + retries.perTryTimeoutMs, { kind: "try-timeout", attempt });
+    if (replica.busy < replica.slots) this.start(attempt);
+    else replica.queue.push(attempt);
+  }
+
+  /**
+   * A try ran past its per-try timeout: hedge alongside it, or give up on it and retry. With no
+   * try left, a plain retry policy fails the request (Envoy's 504); a hedged one keeps waiting.
+   */
+  private tryTimedOut(attempt: Attempt): void {
+    const request = attempt.request;
+    if (request.done || attempt.abandoned) return;
+    const retries = this.config.retries as RetryPolicy;
+    if (!retries.hedge) {
+      attempt.abandoned = true;
+      request.pending--;
+    }
+    if (request.tries <= retries.attempts) this.send(request);
+    else if (request.pending === 0) this.finish(request, this.now - request.arrivalMs, true);
+  }
+
+  private clientTimedOut(request: Request): void {
+    if (request.done) return;
+    this.finish(request, this.config.clientTimeoutMs as number, true);
+    if (request.measured) this.timeouts++;
   }
 
   private pickSubset(): number {
@@ -199,22 +308,25 @@ class Simulation {
     }
   }
 
-  private start(replica: Replica, request: Request): void {
+  private start(attempt: Attempt): void {
+    const replica = attempt.replica;
     replica.busy++;
+    attempt.startedMs = this.now;
     const serviceMs = sampleServiceTime(replica.serviceTime, this.serviceRandom) / replica.speed;
-    this.events.push(this.now + serviceMs, { replica, request, startedMs: this.now });
+    this.events.push(this.now + serviceMs, { kind: "done", attempt });
   }
 
-  private complete(done: Completion): void {
-    const { replica, request } = done;
+  private complete(attempt: Attempt): void {
+    const { replica, request } = attempt;
     replica.busy--;
-    replica.busyMs += this.now - done.startedMs;
-    if (request.measured) {
-      const latencyMs = this.now - request.arrivalMs;
-      this.completed++;
-      this.latencySumMs += latencyMs;
-      this.latencyUs.recordValue(Math.max(1, Math.round(latencyMs * 1000)));
-      if (replica.errorProbability > 0 && this.errorRandom.chance(replica.errorProbability)) this.errors++;
+    replica.busyMs += this.now - attempt.startedMs;
+    const failed = replica.errorProbability > 0 && this.errorRandom.chance(replica.errorProbability);
+    if (!request.done && !attempt.abandoned) {
+      request.pending--;
+      const retries = this.config.retries;
+      if (!failed) this.finish(request, this.now - request.arrivalMs, false);
+      else if (retries?.retryOnError && request.tries <= retries.attempts) this.send(request);
+      else if (request.pending === 0) this.finish(request, this.now - request.arrivalMs, true);
     }
     if (replica.queueHead < replica.queue.length) {
       const next = replica.queue[replica.queueHead++];
@@ -223,8 +335,18 @@ class Simulation {
         replica.queue.splice(0, replica.queueHead);
         replica.queueHead = 0;
       }
-      this.start(replica, next);
+      this.start(next);
     }
+  }
+
+  /** The request's outcome is known: record it once. */
+  private finish(request: Request, latencyMs: number, failed: boolean): void {
+    request.done = true;
+    if (!request.measured) return;
+    this.completed++;
+    if (failed) this.errors++;
+    this.latencySumMs += latencyMs;
+    this.latencyUs.recordValue(Math.max(1, Math.round(latencyMs * 1000)));
   }
 }
 
@@ -236,6 +358,8 @@ function load(replica: Replica): number {
 /** One service time in milliseconds, at speed 1. */
 export function sampleServiceTime(spec: ServiceTime, random: Random): number {
   switch (spec.kind) {
+    case "deterministic":
+      return spec.ms;
     case "exponential":
       return random.exponential(spec.meanMs);
     case "lognormal":

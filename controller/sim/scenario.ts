@@ -10,6 +10,12 @@ const serviceTime = {
   oneOf: [
     {
       type: "object",
+      required: ["kind", "ms"],
+      additionalProperties: false,
+      properties: { kind: { const: "deterministic" }, ms: { type: "number", exclusiveMinimum: 0 } },
+    },
+    {
+      type: "object",
       required: ["kind", "meanMs"],
       additionalProperties: false,
       properties: { kind: { const: "exponential" }, meanMs: { type: "number", exclusiveMinimum: 0 } },
@@ -79,8 +85,21 @@ export const SCENARIO_SCHEMA = {
       type: "object",
       required: ["kind", "rps"],
       additionalProperties: false,
-      properties: { kind: { const: "poisson" }, rps: { type: "number", exclusiveMinimum: 0 } },
+      properties: { kind: { enum: ["poisson", "uniform"] }, rps: { type: "number", exclusiveMinimum: 0 } },
     },
+    retries: {
+      type: "object",
+      description: "Envoy retries as Istio sets them; hedge keeps a timed-out try running.",
+      required: ["attempts", "perTryTimeoutMs"],
+      additionalProperties: false,
+      properties: {
+        attempts: { type: "integer", minimum: 0, maximum: 10 },
+        perTryTimeoutMs: { type: "number", exclusiveMinimum: 0 },
+        hedge: { type: "boolean" },
+        retryOnError: { type: "boolean" },
+      },
+    },
+    clientTimeoutMs: { type: "number", exclusiveMinimum: 0 },
     routing: {
       type: "object",
       required: ["algorithm", "weights"],
@@ -156,6 +175,8 @@ export function parseScenario(text: string, source: string, seed?: number): Scen
     replicas: (SimulationConfig["replicas"][number] & { count?: number })[];
     arrivals: SimulationConfig["arrivals"];
     routing: SimulationConfig["routing"];
+    retries?: SimulationConfig["retries"];
+    clientTimeoutMs?: number;
   };
   const problems: string[] = [];
   const subsets = new Set(s.replicas.map((r) => r.subset));
@@ -191,6 +212,8 @@ export function parseScenario(text: string, source: string, seed?: number): Scen
       replicas,
       arrivals: s.arrivals,
       routing: s.routing,
+      retries: s.retries,
+      clientTimeoutMs: s.clientTimeoutMs,
     },
   };
 }
