@@ -53,6 +53,11 @@ describe("scenario files", () => {
       "$.warmupMs: 90000 must be shorter than durationMs 60000",
     ],
     [
+      "a negative retry count",
+      (s: any) => (s.retries = { attempts: -1, perTryTimeoutMs: 5 }),
+      "$.retries.attempts: must be >= 0",
+    ],
+    [
       "an inverted Pareto range",
       (s: any) => (s.replicas[0].serviceTime = { kind: "pareto", alpha: 1.5, minMs: 50, maxMs: 5 }),
       "$.replicas[0].serviceTime: minMs 50 must be below maxMs 5",
