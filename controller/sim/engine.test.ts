@@ -125,7 +125,7 @@ describe("timeouts, retries and hedging (hand-checked)", () => {
    * alternates slow and fast; when a second try follows every first one, the counter comes back
    * to "slow" for each new request.
    */
-  const hand = (retries?: SimulationConfig["retries"], slowMs = 10): SimulationConfig => ({
+  const hand = (retries?: SimulationConfig["routing"]["retries"], slowMs = 10): SimulationConfig => ({
     seed: 1,
     durationMs: 2_015,
     replicas: [
@@ -133,8 +133,7 @@ describe("timeouts, retries and hedging (hand-checked)", () => {
       { subset: "v1", slots: 1, serviceTime: { kind: "deterministic", ms: 1 } },
     ],
     arrivals: { kind: "uniform", rps: 50 },
-    routing: { algorithm: "ROUND_ROBIN", weights: { v1: 100 } },
-    retries,
+    routing: { algorithm: "ROUND_ROBIN", weights: { v1: 100 }, retries },
   });
 
   it("without retries half the requests wait for the slow replica and no load is added", () => {
@@ -186,9 +185,10 @@ describe("timeouts, retries and hedging (hand-checked)", () => {
       ],
     };
     expect(simulate(config).errors).toBe(50); // round robin sends every other request to the failing replica
+    // Each retry moves the counter on, so every first try fails and every retry succeeds.
     const retried = simulate({
       ...config,
-      retries: { attempts: 1, perTryTimeoutMs: 100, retryOnError: true },
+      routing: { ...config.routing, retries: { attempts: 1, perTryTimeoutMs: 100, retryOnError: true } },
     });
     expect(retried.errors).toBe(0);
     expect(retried.extraLoad).toBe(1);

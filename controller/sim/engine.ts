@@ -1,82 +1,30 @@
 /**
  * A discrete-event simulation of one mesh destination: subsets of replicas behind Envoy-style
- * load balancing, fed by open-loop arrivals.
+ * load balancing, retries, hedging and outlier detection, fed by open- or closed-loop clients,
+ * with faults on a timeline and telemetry every control interval.
  *
- * The core is deliberately small and allocation-light (one object per request, one per service
- * completion) so it runs millions of requests per second; faults, clients, retries, hedging,
- * outlier detection and telemetry intervals build on it.
+ * Memory grows with replicas and requests in flight, not with requests served: latencies go to
+ * fixed-size HDR histograms and finished requests are dropped.
  */
-import hdr from "hdr-histogram-js";
+import type { Observation } from "../metrics/observation.js";
+import { type ArrivalProcess, arrivalProcess } from "./arrivals.js";
+import { type BalancerContext, observeLatency, pickHost } from "./balancer.js";
 import { EventQueue } from "./event-queue.js";
+import { FaultTimeline } from "./faults.js";
+import type { Routing, ServiceTime, SimulationConfig } from "./model.js";
+import { availableHosts, recordOutcome } from "./outlier.js";
 import { Random } from "./random.js";
+import {
+  type Attempt,
+  accrueBusy,
+  newLatencyHistogram,
+  type ReplicaState,
+  type RequestState,
+  replicaState,
+} from "./replica.js";
+import { collectObservation } from "./telemetry.js";
 
-/** How long one request occupies a worker slot on a replica running at speed 1. */
-export type ServiceTime =
-  | { readonly kind: "deterministic"; readonly ms: number }
-  | { readonly kind: "exponential"; readonly meanMs: number }
-  | { readonly kind: "lognormal"; readonly meanMs: number; readonly cv: number }
-  | { readonly kind: "pareto"; readonly alpha: number; readonly minMs: number; readonly maxMs: number };
-
-/** Envoy's per-subset algorithms as Istio names them; LEAST_REQUEST is power of two choices. */
-export type LoadBalancer = "ROUND_ROBIN" | "RANDOM" | "LEAST_REQUEST";
-
-export interface ReplicaSpec {
-  readonly subset: string;
-  /** Concurrent worker slots; requests beyond them wait in a FIFO queue. */
-  readonly slots: number;
-  readonly serviceTime: ServiceTime;
-  /**
-   * Relative speed: service time is divided by it.
-   * @default 1
-   */
-  readonly speed?: number;
-  /** @default 0 */
-  readonly errorProbability?: number;
-}
-
-/**
- * Envoy's retry policy as Istio sets it on a route: `attempts` retries beyond the first try, each
- * try bounded by `perTryTimeoutMs`. With `hedge`, a try that reaches its timeout is not cancelled:
- * another try starts on a different host and the first response wins (Envoy's
- * `hedge_on_per_try_timeout`). Either way the replica that lost keeps working on the request,
- * because a server does not learn that its client gave up.
- */
-export interface RetryPolicy {
-  readonly attempts: number;
-  readonly perTryTimeoutMs: number;
-  /** @default false */
-  readonly hedge?: boolean;
-  /**
-   * Retry a try that answered with an error (5xx), as `retryOn: 5xx` does.
-   * @default false
-   */
-  readonly retryOnError?: boolean;
-}
-
-/** Open-loop arrivals: Poisson, or evenly spaced (for hand-checked cases). */
-export type Arrivals =
-  | { readonly kind: "poisson"; readonly rps: number }
-  | { readonly kind: "uniform"; readonly rps: number };
-
-export interface SimulationConfig {
-  readonly seed: number;
-  readonly durationMs: number;
-  /**
-   * Requests that arrive before this are served but not measured.
-   * @default 0
-   */
-  readonly warmupMs?: number;
-  readonly replicas: readonly ReplicaSpec[];
-  readonly arrivals: Arrivals;
-  readonly routing: { readonly algorithm: LoadBalancer; readonly weights: Readonly<Record<string, number>> };
-  /** @default no retries */
-  readonly retries?: RetryPolicy;
-  /**
-   * The client gives up after this long: the request counts as an error at this latency.
-   * @default no timeout
-   */
-  readonly clientTimeoutMs?: number;
-}
+export type * from "./model.js";
 
 export interface SimulationResult {
   /** Measured requests that ended: answered, failed or timed out. */
@@ -91,71 +39,58 @@ export interface SimulationResult {
   readonly p99Ms: number;
   readonly p999Ms: number;
   readonly throughputRps: number;
-  /** Busy slot-time over available slot-time, per replica, over the measured period. */
+  /** Busy slot-time over available slot-time, per replica, over the whole run. */
   readonly utilization: readonly number[];
+  /** Coefficient of variation of replica utilization: 0 is perfectly even. */
+  readonly utilizationCv: number;
+  /** CPU cost (busy slot-seconds times each replica's price) per completed request. */
+  readonly costPerRequest: number;
 }
 
-interface Request {
-  readonly arrivalMs: number;
-  readonly measured: boolean;
-  done: boolean;
-  tries: number;
-  /** Tries in flight (started or queued) whose answer is still awaited. */
-  pending: number;
-  readonly hosts: Replica[];
+/** Lets a policy watch each interval's telemetry and change routing, as the controller would. */
+export interface SimulationHooks {
+  onInterval?(observation: Observation, routing: Routing): Routing | undefined;
 }
 
-/** One try of a request on one replica. */
-interface Attempt {
-  readonly request: Request;
-  readonly replica: Replica;
-  /** Set once the client stops waiting for this try (its per-try timeout passed without hedging). */
-  abandoned: boolean;
-  startedMs: number;
+/** Runs one simulation to completion and returns its measurements. */
+export function simulate(config: SimulationConfig, hooks: SimulationHooks = {}): SimulationResult {
+  return new Simulation(config, hooks).run();
 }
 
-interface Replica {
-  readonly index: number;
-  readonly slots: number;
-  readonly serviceTime: ServiceTime;
-  readonly speed: number;
-  readonly errorProbability: number;
-  busy: number;
-  readonly queue: Attempt[];
-  queueHead: number;
-  busyMs: number;
-}
-
-const ARRIVAL = null;
 type Event =
-  | typeof ARRIVAL
+  | null
+  | { readonly kind: "user"; readonly user: number }
   | { readonly kind: "done"; readonly attempt: Attempt }
+  | { readonly kind: "refused"; readonly attempt: Attempt }
   | { readonly kind: "try-timeout"; readonly attempt: Attempt }
-  | { readonly kind: "client-timeout"; readonly request: Request };
+  | { readonly kind: "client-timeout"; readonly request: RequestState }
+  | { readonly kind: "tick" };
+const ARRIVAL = null;
+const TICK: Event = { kind: "tick" };
 
 /** How many times a retry or hedge re-picks to avoid a host the request already tried (Istio sets 5). */
 const HOST_SELECTION_RETRIES = 5;
 
-/** Runs one simulation to completion and returns its measurements. */
-export function simulate(config: SimulationConfig): SimulationResult {
-  return new Simulation(config).run();
-}
-
 class Simulation {
   private readonly events = new EventQueue<Event>();
-  private readonly replicas: Replica[];
-  private readonly subsets: Replica[][];
-  private readonly cumulativeWeights: number[];
-  private readonly roundRobin: number[];
+  private readonly replicas: ReplicaState[];
+  private readonly subsetNames: string[];
+  private readonly subsets: ReplicaState[][];
+  private readonly roundRobin: { next: number }[];
+  private cumulativeWeights: number[] = [];
+  private routing: Routing;
+  private readonly arrivals?: ArrivalProcess;
   private readonly arrivalRandom: Random;
   private readonly serviceRandom: Random;
   private readonly routingRandom: Random;
   private readonly errorRandom: Random;
-  private readonly latencyUs = hdr.build({
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 3_600_000_000,
-    numberOfSignificantValueDigits: 3,
-  });
+  private readonly thinkRandom: Random;
+  private readonly faults: FaultTimeline;
+  private readonly balancerContext: BalancerContext;
+  private readonly latencyUs = newLatencyHistogram();
+  private readonly warmupMs: number;
+  /** Per-replica latency histograms cost time; keep them only when someone reads telemetry. */
+  private readonly telemetry: boolean;
   private now = 0;
   private completed = 0;
   private errors = 0;
@@ -164,49 +99,92 @@ class Simulation {
   private measuredTries = 0;
   private latencySumMs = 0;
 
-  constructor(private readonly config: SimulationConfig) {
+  constructor(
+    private readonly config: SimulationConfig,
+    private readonly hooks: SimulationHooks,
+  ) {
     const root = new Random(config.seed);
     this.arrivalRandom = root.fork("arrivals");
     this.serviceRandom = root.fork("service");
     this.routingRandom = root.fork("routing");
     this.errorRandom = root.fork("errors");
-    this.replicas = config.replicas.map((spec, index) => ({
-      index,
-      slots: spec.slots,
-      serviceTime: spec.serviceTime,
-      speed: spec.speed ?? 1,
-      errorProbability: spec.errorProbability ?? 0,
-      busy: 0,
-      queue: [],
-      queueHead: 0,
-      busyMs: 0,
-    }));
-    const names = Object.keys(config.routing.weights).sort();
-    this.subsets = names.map((name) => this.replicas.filter((_, i) => config.replicas[i].subset === name));
-    let total = 0;
-    this.cumulativeWeights = names.map((name) => (total += config.routing.weights[name]));
-    this.roundRobin = names.map(() => 0);
+    this.thinkRandom = root.fork("think");
+    this.faults = new FaultTimeline(config.faults ?? [], config.seed);
+    this.warmupMs = config.warmupMs ?? 0;
+    const perSubset = new Map<string, number>();
+    this.replicas = config.replicas.map((spec, index) => {
+      const n = perSubset.get(spec.subset) ?? 0;
+      perSubset.set(spec.subset, n + 1);
+      return replicaState(spec, index, n, spec.speed ?? 1);
+    });
+    this.subsetNames = [...perSubset.keys()].sort();
+    this.subsets = this.subsetNames.map((name) => this.replicas.filter((r) => r.subset === name));
+    for (const r of this.replicas) r.subsetIndex = this.subsetNames.indexOf(r.subset);
+    this.telemetry = config.controlIntervalMs !== undefined;
+    this.roundRobin = this.subsetNames.map(() => ({ next: 0 }));
+    this.routing = config.routing;
+    this.applyWeights(config.routing.weights);
+    if (config.arrivals) this.arrivals = arrivalProcess(config.arrivals, this.arrivalRandom);
+    const sim = this;
+    this.balancerContext = {
+      get now() {
+        return sim.now;
+      },
+      random: this.routingRandom,
+      speedOf: (r) => r.baseSpeed * this.faults.speedFactor(r.index, this.now),
+      upOf: (r) => !this.faults.crashed(r.index, this.now),
+    };
   }
 
   run(): SimulationResult {
     const { durationMs } = this.config;
-    const warmupMs = this.config.warmupMs ?? 0;
-    this.events.push(this.nextArrivalGap(), ARRIVAL);
+    if (this.arrivals) this.events.push(this.arrivals.next(0), ARRIVAL);
+    const clients = this.config.clients;
+    if (clients) {
+      for (let u = 0; u < clients.users; u++)
+        this.events.push(this.thinkRandom.uniform() * clients.thinkMs, { kind: "user", user: u });
+    }
+    if (this.config.controlIntervalMs) this.events.push(this.config.controlIntervalMs, TICK);
+
     while (this.events.size > 0 && this.events.peekTime() <= durationMs) {
       this.now = this.events.peekTime();
       const event = this.events.pop();
-      if (event === ARRIVAL) {
-        this.arrive(this.now >= warmupMs);
-        this.events.push(this.now + this.nextArrivalGap(), ARRIVAL);
-      } else if (event.kind === "done") {
-        this.complete(event.attempt);
-      } else if (event.kind === "try-timeout") {
-        this.tryTimedOut(event.attempt);
-      } else {
-        this.clientTimedOut(event.request);
+      if (event === null) {
+        this.arrive(-1);
+        this.events.push((this.arrivals as ArrivalProcess).next(this.now), ARRIVAL);
+        continue;
+      }
+      switch (event.kind) {
+        case "done":
+          this.complete(event.attempt);
+          break;
+        case "refused":
+          this.answer(event.attempt, true);
+          break;
+        case "try-timeout":
+          this.tryTimedOut(event.attempt);
+          break;
+        case "client-timeout":
+          this.clientTimedOut(event.request);
+          break;
+        case "user":
+          this.arrive(event.user);
+          break;
+        case "tick":
+          this.tick();
+          break;
       }
     }
-    const measuredMs = durationMs - warmupMs;
+    return this.result();
+  }
+
+  private result(): SimulationResult {
+    const { durationMs } = this.config;
+    for (const r of this.replicas) accrueBusy(r, durationMs);
+    const utilization = this.replicas.map((r) => r.busyIntegral / (r.slots * durationMs));
+    const mean = utilization.reduce((a, b) => a + b, 0) / utilization.length;
+    const sd = Math.sqrt(utilization.reduce((a, u) => a + (u - mean) ** 2, 0) / utilization.length);
+    const cost = this.replicas.reduce((a, r) => a + (r.busyIntegral / 1000) * r.costPerCpuSecond, 0);
     return {
       completed: this.completed,
       errors: this.errors,
@@ -217,20 +195,39 @@ class Simulation {
       p50Ms: this.latencyUs.getValueAtPercentile(50) / 1000,
       p99Ms: this.latencyUs.getValueAtPercentile(99) / 1000,
       p999Ms: this.latencyUs.getValueAtPercentile(99.9) / 1000,
-      throughputRps: (this.completed * 1000) / measuredMs,
-      utilization: this.replicas.map((r) => r.busyMs / (r.slots * durationMs)),
+      throughputRps: (this.completed * 1000) / (durationMs - this.warmupMs),
+      utilization,
+      utilizationCv: mean > 0 ? sd / mean : 0,
+      costPerRequest: this.completed > 0 ? cost / this.completed : 0,
     };
   }
 
-  private nextArrivalGap(): number {
-    const { arrivals } = this.config;
-    return arrivals.kind === "uniform"
-      ? 1000 / arrivals.rps
-      : this.arrivalRandom.exponential(1000 / arrivals.rps);
+  private applyWeights(weights: Readonly<Record<string, number>>): void {
+    let total = 0;
+    this.cumulativeWeights = this.subsetNames.map((name) => (total += Math.max(0, weights[name] ?? 0)));
   }
 
-  private arrive(measured: boolean): void {
-    const request: Request = { arrivalMs: this.now, measured, done: false, tries: 0, pending: 0, hosts: [] };
+  private tick(): void {
+    const interval = this.config.controlIntervalMs as number;
+    const observation = collectObservation(this.replicas, this.now, interval);
+    const next = this.hooks.onInterval?.(observation, this.routing);
+    if (next) {
+      this.routing = next;
+      this.applyWeights(next.weights);
+    }
+    this.events.push(this.now + interval, TICK);
+  }
+
+  private arrive(user: number): void {
+    const measured = this.now >= this.warmupMs;
+    const request: RequestState = {
+      arrivalMs: this.now,
+      measured,
+      user,
+      done: false,
+      tries: 0,
+      attempts: [],
+    };
     if (measured) this.measuredRequests++;
     if (this.config.clientTimeoutMs !== undefined) {
       this.events.push(this.now + this.config.clientTimeoutMs, { kind: "client-timeout", request });
@@ -238,96 +235,68 @@ class Simulation {
     this.send(request);
   }
 
-  /** Starts one try of the request on a host it has not tried yet, when one can be found. */
-  private send(request: Request): void {
-    const subset = this.pickSubset();
-    let replica = this.pickReplica(subset);
-    for (let i = 0; i < HOST_SELECTION_RETRIES && request.hosts.includes(replica); i++)
-      replica = this.pickReplica(subset);
-    request.hosts.push(replica);
-    request.tries++;
-    request.pending++;
-    if (request.measured) this.measuredTries++;
-    const attempt: Attempt = { request, replica, abandoned: false, startedMs: 0 };
-    const retries = this.config.retries;
-    if (retries) this.events.push(this.now + retries.perTryTimeoutMs, { kind: "try-timeout", attempt });
-    if (replica.busy < replica.slots) this.start(attempt);
-    else replica.queue.push(attempt);
-  }
-
-  /**
-   * A try ran past its per-try timeout: hedge alongside it, or give up on it and retry. With no
-   * try left, a plain retry policy fails the request (Envoy's 504); a hedged one keeps waiting.
-   */
-  private tryTimedOut(attempt: Attempt): void {
-    const request = attempt.request;
-    if (request.done || attempt.abandoned) return;
-    const retries = this.config.retries as RetryPolicy;
-    if (!retries.hedge) {
-      attempt.abandoned = true;
-      request.pending--;
-    }
-    if (request.tries <= retries.attempts) this.send(request);
-    else if (request.pending === 0) this.finish(request, this.now - request.arrivalMs, true);
-  }
-
-  private clientTimedOut(request: Request): void {
-    if (request.done) return;
-    this.finish(request, this.config.clientTimeoutMs as number, true);
-    if (request.measured) this.timeouts++;
-  }
-
   private pickSubset(): number {
     const weights = this.cumulativeWeights;
     if (weights.length === 1) return 0;
     const x = this.routingRandom.uniform() * weights[weights.length - 1];
     let i = 0;
-    while (x >= weights[i]) i++;
+    while (x >= weights[i] && i < weights.length - 1) i++;
     return i;
   }
 
-  private pickReplica(subset: number): Replica {
-    const replicas = this.subsets[subset];
-    const n = replicas.length;
-    switch (this.config.routing.algorithm) {
-      case "ROUND_ROBIN": {
-        const next = this.roundRobin[subset];
-        this.roundRobin[subset] = (next + 1) % n;
-        return replicas[next];
+  /** Starts one try of the request, on a host it has not tried yet when one can be found. */
+  private send(request: RequestState): void {
+    const s = this.pickSubset();
+    const hosts = this.routing.outlierDetection ? availableHosts(this.subsets[s], this.now) : this.subsets[s];
+    let replica = pickHost(this.routing.algorithm, hosts, this.balancerContext, this.roundRobin[s]);
+    if (request.tries > 0) {
+      const tried = (r: ReplicaState) => request.attempts.some((a) => a.replica === r);
+      for (let i = 0; i < HOST_SELECTION_RETRIES && tried(replica); i++) {
+        replica = pickHost(this.routing.algorithm, hosts, this.balancerContext, this.roundRobin[s]);
       }
-      case "RANDOM":
-        return replicas[this.routingRandom.int(n)];
-      case "LEAST_REQUEST": {
-        if (n === 1) return replicas[0];
-        // Envoy's default: two distinct random hosts, the one with fewer outstanding requests wins.
-        const a = this.routingRandom.int(n);
-        let b = this.routingRandom.int(n - 1);
-        if (b >= a) b++;
-        return load(replicas[b]) < load(replicas[a]) ? replicas[b] : replicas[a];
-      }
+    }
+    const attempt: Attempt = { request, replica, sentMs: this.now, abandoned: false, startedMs: 0 };
+    request.attempts.push(attempt);
+    request.tries++;
+    if (request.measured) this.measuredTries++;
+    replica.inflight++;
+    const retries = this.routing.retries;
+    if (retries) this.events.push(this.now + retries.perTryTimeoutMs, { kind: "try-timeout", attempt });
+    if (this.faults.crashed(replica.index, this.now)) {
+      // Connection refused: the client learns at once, and the replica does no work.
+      this.events.push(this.now, { kind: "refused", attempt });
+    } else if (replica.busy < replica.slots) {
+      this.start(attempt);
+    } else {
+      replica.queue.push(attempt);
     }
   }
 
   private start(attempt: Attempt): void {
     const replica = attempt.replica;
+    accrueBusy(replica, this.now);
     replica.busy++;
     attempt.startedMs = this.now;
-    const serviceMs = sampleServiceTime(replica.serviceTime, this.serviceRandom) / replica.speed;
-    this.events.push(this.now + serviceMs, { kind: "done", attempt });
+    const speed = replica.baseSpeed * this.faults.speedFactor(replica.index, this.now);
+    this.events.push(this.now + sampleServiceTime(replica.serviceTime, this.serviceRandom) / speed, {
+      kind: "done",
+      attempt,
+    });
   }
 
+  /** The replica finished a try: record it server-side, answer the client, take the next in line. */
   private complete(attempt: Attempt): void {
-    const { replica, request } = attempt;
+    const replica = attempt.replica;
+    accrueBusy(replica, this.now);
     replica.busy--;
-    replica.busyMs += this.now - attempt.startedMs;
-    const failed = replica.errorProbability > 0 && this.errorRandom.chance(replica.errorProbability);
-    if (!request.done && !attempt.abandoned) {
-      request.pending--;
-      const retries = this.config.retries;
-      if (!failed) this.finish(request, this.now - request.arrivalMs, false);
-      else if (retries?.retryOnError && request.tries <= retries.attempts) this.send(request);
-      else if (request.pending === 0) this.finish(request, this.now - request.arrivalMs, true);
+    const p = this.faults.errorProbability(replica.index, this.now, replica.baseErrorProbability);
+    const failed = p > 0 && this.errorRandom.chance(p);
+    if (this.telemetry) {
+      replica.intervalTries++;
+      if (failed) replica.intervalErrors++;
+      replica.intervalLatencyUs.recordValue(Math.max(1, Math.round((this.now - attempt.sentMs) * 1000)));
     }
+    this.answer(attempt, failed);
     if (replica.queueHead < replica.queue.length) {
       const next = replica.queue[replica.queueHead++];
       // Compact the FIFO now and then instead of shifting on every dequeue.
@@ -339,20 +308,71 @@ class Simulation {
     }
   }
 
-  /** The request's outcome is known: record it once. */
-  private finish(request: Request, latencyMs: number, failed: boolean): void {
-    request.done = true;
-    if (!request.measured) return;
-    this.completed++;
-    if (failed) this.errors++;
-    this.latencySumMs += latencyMs;
-    this.latencyUs.recordValue(Math.max(1, Math.round(latencyMs * 1000)));
+  /** The client receives a try's response (unless it stopped waiting for it). */
+  private answer(attempt: Attempt, failed: boolean): void {
+    const { request, replica } = attempt;
+    if (attempt.abandoned || request.done) return;
+    attempt.abandoned = true;
+    replica.inflight--;
+    observeLatency(replica, this.now - attempt.sentMs, this.now);
+    recordOutcome(replica, failed, this.now, this.subsetOf(replica), this.routing.outlierDetection);
+    const retries = this.routing.retries;
+    if (!failed) this.finish(request, false);
+    else if (retries?.retryOnError && request.tries <= retries.attempts) this.send(request);
+    else if (!request.attempts.some((a) => !a.abandoned)) this.finish(request, true);
   }
-}
 
-/** Outstanding requests on a replica: in service plus waiting. */
-function load(replica: Replica): number {
-  return replica.busy + replica.queue.length - replica.queueHead;
+  /**
+   * A try ran past its per-try timeout: hedge alongside it, or give up on it and retry. With no
+   * try left, a plain retry policy fails the request (Envoy's 504); a hedged one keeps waiting.
+   */
+  private tryTimedOut(attempt: Attempt): void {
+    const { request, replica } = attempt;
+    if (request.done || attempt.abandoned) return;
+    const retries = this.routing.retries as NonNullable<Routing["retries"]>;
+    // Envoy counts a timed-out try as a gateway failure for outlier detection.
+    recordOutcome(replica, true, this.now, this.subsetOf(replica), this.routing.outlierDetection);
+    if (!retries.hedge) {
+      attempt.abandoned = true;
+      replica.inflight--;
+    }
+    if (request.tries <= retries.attempts) this.send(request);
+    else if (!request.attempts.some((a) => !a.abandoned)) this.finish(request, true);
+  }
+
+  private clientTimedOut(request: RequestState): void {
+    if (request.done) return;
+    if (request.measured) this.timeouts++;
+    this.finish(request, true, this.config.clientTimeoutMs);
+  }
+
+  /** The request's outcome is known: reset the other tries, record it once, and wake its user. */
+  private finish(request: RequestState, failed: boolean, latencyMs = this.now - request.arrivalMs): void {
+    request.done = true;
+    for (const a of request.attempts) {
+      if (!a.abandoned) {
+        a.abandoned = true;
+        a.replica.inflight--;
+      }
+    }
+    if (request.measured) {
+      this.completed++;
+      if (failed) this.errors++;
+      this.latencySumMs += latencyMs;
+      this.latencyUs.recordValue(Math.max(1, Math.round(latencyMs * 1000)));
+    }
+    if (request.user >= 0) {
+      const thinkMs = (this.config.clients as NonNullable<SimulationConfig["clients"]>).thinkMs;
+      this.events.push(this.now + this.thinkRandom.exponential(thinkMs), {
+        kind: "user",
+        user: request.user,
+      });
+    }
+  }
+
+  private subsetOf(replica: ReplicaState): ReplicaState[] {
+    return this.subsets[replica.subsetIndex];
+  }
 }
 
 /** One service time in milliseconds, at speed 1. */

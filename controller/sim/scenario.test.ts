@@ -54,8 +54,8 @@ describe("scenario files", () => {
     ],
     [
       "a negative retry count",
-      (s: any) => (s.retries = { attempts: -1, perTryTimeoutMs: 5 }),
-      "$.retries.attempts: must be >= 0",
+      (s: any) => (s.routing.retries = { attempts: -1, perTryTimeoutMs: 5 }),
+      "$.routing.retries.attempts: must be >= 0",
     ],
     [
       "an inverted Pareto range",

@@ -87,26 +87,37 @@ export const SCENARIO_SCHEMA = {
       additionalProperties: false,
       properties: { kind: { enum: ["poisson", "uniform"] }, rps: { type: "number", exclusiveMinimum: 0 } },
     },
-    retries: {
-      type: "object",
-      description: "Envoy retries as Istio sets them; hedge keeps a timed-out try running.",
-      required: ["attempts", "perTryTimeoutMs"],
-      additionalProperties: false,
-      properties: {
-        attempts: { type: "integer", minimum: 0, maximum: 10 },
-        perTryTimeoutMs: { type: "number", exclusiveMinimum: 0 },
-        hedge: { type: "boolean" },
-        retryOnError: { type: "boolean" },
-      },
-    },
     clientTimeoutMs: { type: "number", exclusiveMinimum: 0 },
     routing: {
       type: "object",
       required: ["algorithm", "weights"],
       additionalProperties: false,
       properties: {
-        algorithm: { enum: ["ROUND_ROBIN", "RANDOM", "LEAST_REQUEST"] },
+        algorithm: { enum: ["ROUND_ROBIN", "RANDOM", "LEAST_REQUEST", "PEAK_EWMA", "ORACLE"] },
         weights: { type: "object", minProperties: 1, additionalProperties: { type: "number", minimum: 0 } },
+        retries: {
+          type: "object",
+          description: "Envoy retries as Istio sets them; hedge keeps a timed-out try running.",
+          required: ["attempts", "perTryTimeoutMs"],
+          additionalProperties: false,
+          properties: {
+            attempts: { type: "integer", minimum: 0, maximum: 10 },
+            perTryTimeoutMs: { type: "number", exclusiveMinimum: 0 },
+            hedge: { type: "boolean" },
+            retryOnError: { type: "boolean" },
+          },
+        },
+        outlierDetection: {
+          type: "object",
+          required: ["consecutive5xxErrors", "intervalMs", "baseEjectionTimeMs", "maxEjectionPercent"],
+          additionalProperties: false,
+          properties: {
+            consecutive5xxErrors: { type: "integer", minimum: 1 },
+            intervalMs: { type: "number", exclusiveMinimum: 0 },
+            baseEjectionTimeMs: { type: "number", exclusiveMinimum: 0 },
+            maxEjectionPercent: { type: "number", minimum: 0, maximum: 100 },
+          },
+        },
       },
     },
   },
@@ -175,7 +186,6 @@ export function parseScenario(text: string, source: string, seed?: number): Scen
     replicas: (SimulationConfig["replicas"][number] & { count?: number })[];
     arrivals: SimulationConfig["arrivals"];
     routing: SimulationConfig["routing"];
-    retries?: SimulationConfig["retries"];
     clientTimeoutMs?: number;
   };
   const problems: string[] = [];
@@ -212,7 +222,6 @@ export function parseScenario(text: string, source: string, seed?: number): Scen
       replicas,
       arrivals: s.arrivals,
       routing: s.routing,
-      retries: s.retries,
       clientTimeoutMs: s.clientTimeoutMs,
     },
   };
