@@ -68,6 +68,35 @@ describe("scenario files", () => {
     expect(() => parseScenario(text, "bad.json")).toThrow(message);
   });
 
+  it("applies static heterogeneity from the seed", () => {
+    const text = withChange((s) => (s.heterogeneity = { fraction: 0.5, minSpeed: 0.3, maxSpeed: 0.8 }));
+    const speeds = parseScenario(text, "h.json", 7).config.replicas.map((r) => r.speed ?? 1);
+    expect(
+      speeds.filter((v, i) => v !== (parseScenario(steady, "s.json").config.replicas[i].speed ?? 1)),
+    ).toHaveLength(5);
+    expect(parseScenario(text, "h.json", 7)).toEqual(parseScenario(text, "h.json", 7));
+  });
+
+  it.each([
+    [
+      "both arrivals and clients",
+      (s: any) => (s.clients = { users: 10, thinkMs: 100 }),
+      "$: give exactly one of 'arrivals'",
+    ],
+    [
+      "a fault on a missing replica",
+      (s: any) => (s.faults = [{ kind: "crash", replica: 10, fromMs: 0, toMs: 5 }]),
+      "$.faults[0].replica: 10 but there are only 10 replicas",
+    ],
+    [
+      "a fault that ends before it starts",
+      (s: any) => (s.faults = [{ kind: "brownout", replica: 1, factor: 5, fromMs: 9, toMs: 5 }]),
+      "$.faults[0]: fromMs 9 must be before toMs 5",
+    ],
+  ])("rejects %s", (_what, change, message) => {
+    expect(() => parseScenario(withChange(change as (s: any) => void), "bad.json")).toThrow(message);
+  });
+
   it("rejects text that is not JSON", () => {
     expect(() => parseScenario("{ nope", "broken.json")).toThrow(
       "broken.json: invalid scenario\n  $: not JSON",

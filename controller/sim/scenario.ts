@@ -4,6 +4,7 @@
  */
 import { Ajv2020, type ErrorObject } from "ajv/dist/2020.js";
 import type { SimulationConfig } from "./engine.js";
+import { Random } from "./random.js";
 
 const serviceTime = {
   description: "How long one request holds a worker slot at speed 1.",
@@ -50,7 +51,7 @@ export const SCENARIO_SCHEMA = {
   $id: "https://meshpilot.dev/schemas/scenario.json",
   title: "Meshpilot simulation scenario",
   type: "object",
-  required: ["name", "durationMs", "replicas", "arrivals", "routing"],
+  required: ["name", "durationMs", "replicas", "routing"],
   additionalProperties: false,
   properties: {
     name: { type: "string", minLength: 1 },
@@ -72,6 +73,7 @@ export const SCENARIO_SCHEMA = {
           serviceTime,
           speed: { type: "number", exclusiveMinimum: 0 },
           errorProbability: { type: "number", minimum: 0, maximum: 1 },
+          costPerCpuSecond: { type: "number", minimum: 0 },
           count: {
             type: "integer",
             minimum: 1,
@@ -82,10 +84,131 @@ export const SCENARIO_SCHEMA = {
       },
     },
     arrivals: {
+      description: "Open-loop load. Give this or clients.",
+      oneOf: [
+        {
+          type: "object",
+          required: ["kind", "rps"],
+          additionalProperties: false,
+          properties: {
+            kind: { enum: ["poisson", "uniform"] },
+            rps: { type: "number", exclusiveMinimum: 0 },
+          },
+        },
+        {
+          type: "object",
+          required: ["kind", "states"],
+          additionalProperties: false,
+          properties: {
+            kind: { const: "mmpp" },
+            states: {
+              type: "array",
+              minItems: 2,
+              items: {
+                type: "object",
+                required: ["rps", "meanDurationMs"],
+                additionalProperties: false,
+                properties: {
+                  rps: { type: "number", minimum: 0 },
+                  meanDurationMs: { type: "number", exclusiveMinimum: 0 },
+                },
+              },
+            },
+          },
+        },
+        {
+          type: "object",
+          required: ["kind", "baseRps", "peakRps", "startMs", "rampMs", "holdMs"],
+          additionalProperties: false,
+          properties: {
+            kind: { const: "flash-sale" },
+            baseRps: { type: "number", exclusiveMinimum: 0 },
+            peakRps: { type: "number", exclusiveMinimum: 0 },
+            startMs: { type: "number", minimum: 0 },
+            rampMs: { type: "number", exclusiveMinimum: 0 },
+            holdMs: { type: "number", minimum: 0 },
+          },
+        },
+      ],
+    },
+    clients: {
       type: "object",
-      required: ["kind", "rps"],
+      description: "Closed-loop virtual users. Give this or arrivals.",
+      required: ["users", "thinkMs"],
       additionalProperties: false,
-      properties: { kind: { enum: ["poisson", "uniform"] }, rps: { type: "number", exclusiveMinimum: 0 } },
+      properties: {
+        users: { type: "integer", minimum: 1, maximum: 100_000 },
+        thinkMs: { type: "number", exclusiveMinimum: 0 },
+      },
+    },
+    heterogeneity: {
+      type: "object",
+      description:
+        "Static heterogeneity: this fraction of replicas, chosen by the seed, runs at a speed drawn from [minSpeed, maxSpeed].",
+      required: ["fraction", "minSpeed", "maxSpeed"],
+      additionalProperties: false,
+      properties: {
+        fraction: { type: "number", minimum: 0, maximum: 1 },
+        minSpeed: { type: "number", exclusiveMinimum: 0 },
+        maxSpeed: { type: "number", exclusiveMinimum: 0 },
+      },
+    },
+    faults: {
+      type: "array",
+      items: {
+        oneOf: [
+          {
+            type: "object",
+            required: ["kind", "replica", "factor", "fromMs", "toMs"],
+            additionalProperties: false,
+            properties: {
+              kind: { const: "brownout" },
+              replica: { type: "integer", minimum: 0 },
+              factor: { type: "number", minimum: 1 },
+              fromMs: { type: "number", minimum: 0 },
+              toMs: { type: "number", minimum: 0 },
+            },
+          },
+          {
+            type: "object",
+            required: ["kind", "replica", "probability", "fromMs", "toMs"],
+            additionalProperties: false,
+            properties: {
+              kind: { const: "error-burst" },
+              replica: { type: "integer", minimum: 0 },
+              probability: { type: "number", minimum: 0, maximum: 1 },
+              fromMs: { type: "number", minimum: 0 },
+              toMs: { type: "number", minimum: 0 },
+            },
+          },
+          {
+            type: "object",
+            required: ["kind", "replica", "fromMs", "toMs"],
+            additionalProperties: false,
+            properties: {
+              kind: { const: "crash" },
+              replica: { type: "integer", minimum: 0 },
+              fromMs: { type: "number", minimum: 0 },
+              toMs: { type: "number", minimum: 0 },
+            },
+          },
+          {
+            type: "object",
+            required: ["kind", "periodMs", "fastFactor"],
+            additionalProperties: false,
+            properties: {
+              kind: { const: "speed-flip" },
+              periodMs: { type: "number", exclusiveMinimum: 0 },
+              fastFactor: { type: "number", exclusiveMinimum: 0 },
+            },
+          },
+        ],
+      },
+    },
+    controlIntervalMs: {
+      type: "number",
+      exclusiveMinimum: 0,
+      description: "Telemetry interval; policies decide once per interval.",
     },
     clientTimeoutMs: { type: "number", exclusiveMinimum: 0 },
     routing: {
@@ -184,9 +307,13 @@ export function parseScenario(text: string, source: string, seed?: number): Scen
     durationMs: number;
     warmupMs?: number;
     replicas: (SimulationConfig["replicas"][number] & { count?: number })[];
-    arrivals: SimulationConfig["arrivals"];
+    arrivals?: SimulationConfig["arrivals"];
+    clients?: SimulationConfig["clients"];
     routing: SimulationConfig["routing"];
     clientTimeoutMs?: number;
+    faults?: SimulationConfig["faults"];
+    controlIntervalMs?: number;
+    heterogeneity?: { fraction: number; minSpeed: number; maxSpeed: number };
   };
   const problems: string[] = [];
   const subsets = new Set(s.replicas.map((r) => r.subset));
@@ -208,21 +335,64 @@ export function parseScenario(text: string, source: string, seed?: number): Scen
       );
     }
   });
+  if ((s.arrivals === undefined) === (s.clients === undefined)) {
+    problems.push("$: give exactly one of 'arrivals' (open loop) and 'clients' (closed loop)");
+  }
+  const replicaCount = s.replicas.reduce((n, r) => n + (r.count ?? 1), 0);
+  (s.faults ?? []).forEach((f, i) => {
+    if ("replica" in f && f.replica >= replicaCount) {
+      problems.push(
+        `$.faults[${i}].replica: ${f.replica} but there are only ${replicaCount} replicas (counting from 0)`,
+      );
+    }
+    if ("fromMs" in f && f.fromMs >= f.toMs)
+      problems.push(`$.faults[${i}]: fromMs ${f.fromMs} must be before toMs ${f.toMs}`);
+  });
+  if (s.heterogeneity && s.heterogeneity.minSpeed > s.heterogeneity.maxSpeed) {
+    problems.push(
+      `$.heterogeneity: minSpeed ${s.heterogeneity.minSpeed} is above maxSpeed ${s.heterogeneity.maxSpeed}`,
+    );
+  }
   if (problems.length > 0) throw new ScenarioError(source, problems);
-  const replicas = s.replicas.flatMap(({ count, ...replica }) =>
+  const runSeed = seed ?? s.seed ?? 1;
+  let replicas = s.replicas.flatMap(({ count, ...replica }) =>
     Array.from({ length: count ?? 1 }, () => replica),
   );
+  if (s.heterogeneity)
+    replicas = applyHeterogeneity(replicas, s.heterogeneity, new Random(runSeed).fork("heterogeneity"));
   return {
     name: s.name,
     description: s.description,
     config: {
-      seed: seed ?? s.seed ?? 1,
+      seed: runSeed,
       durationMs: s.durationMs,
       warmupMs: s.warmupMs,
       replicas,
       arrivals: s.arrivals,
+      clients: s.clients,
       routing: s.routing,
       clientTimeoutMs: s.clientTimeoutMs,
+      faults: s.faults,
+      controlIntervalMs: s.controlIntervalMs,
     },
   };
+}
+
+/** Slows a seeded choice of `fraction` of the replicas to speeds drawn uniformly from [minSpeed, maxSpeed]. */
+function applyHeterogeneity<T extends { speed?: number }>(
+  replicas: T[],
+  h: { fraction: number; minSpeed: number; maxSpeed: number },
+  random: Random,
+): T[] {
+  const order = replicas.map((_, i) => i);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = random.int(i + 1);
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  const slowed = new Set(order.slice(0, Math.round(h.fraction * replicas.length)));
+  return replicas.map((r, i) =>
+    slowed.has(i)
+      ? { ...r, speed: (r.speed ?? 1) * (h.minSpeed + random.uniform() * (h.maxSpeed - h.minSpeed)) }
+      : r,
+  );
 }
