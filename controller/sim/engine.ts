@@ -222,6 +222,7 @@ class Simulation {
     const measured = this.now >= this.warmupMs;
     const request: RequestState = {
       arrivalMs: this.now,
+      retries: this.routing.retries,
       measured,
       user,
       done: false,
@@ -260,7 +261,7 @@ class Simulation {
     request.tries++;
     if (request.measured) this.measuredTries++;
     replica.inflight++;
-    const retries = this.routing.retries;
+    const retries = request.retries;
     if (retries) this.events.push(this.now + retries.perTryTimeoutMs, { kind: "try-timeout", attempt });
     if (this.faults.crashed(replica.index, this.now)) {
       // Connection refused: the client learns at once, and the replica does no work.
@@ -316,7 +317,7 @@ class Simulation {
     replica.inflight--;
     observeLatency(replica, this.now - attempt.sentMs, this.now);
     recordOutcome(replica, failed, this.now, this.subsetOf(replica), this.routing.outlierDetection);
-    const retries = this.routing.retries;
+    const retries = request.retries;
     if (!failed) this.finish(request, false);
     else if (retries?.retryOnError && request.tries <= retries.attempts) this.send(request);
     else if (!request.attempts.some((a) => !a.abandoned)) this.finish(request, true);
@@ -329,7 +330,7 @@ class Simulation {
   private tryTimedOut(attempt: Attempt): void {
     const { request, replica } = attempt;
     if (request.done || attempt.abandoned) return;
-    const retries = this.routing.retries as NonNullable<Routing["retries"]>;
+    const retries = request.retries as NonNullable<Routing["retries"]>;
     // Envoy counts a timed-out try as a gateway failure for outlier detection.
     recordOutcome(replica, true, this.now, this.subsetOf(replica), this.routing.outlierDetection);
     if (!retries.hedge) {

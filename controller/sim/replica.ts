@@ -1,5 +1,5 @@
 import hdr, { type Histogram } from "hdr-histogram-js";
-import type { ReplicaSpec, ServiceTime } from "./model.js";
+import type { ReplicaSpec, RetryPolicy, ServiceTime } from "./model.js";
 
 /** One try of a request on one replica. */
 export interface Attempt {
@@ -14,6 +14,8 @@ export interface Attempt {
 /** A client request and its tries. */
 export interface RequestState {
   readonly arrivalMs: number;
+  /** The retry policy in force when the request started; later routing changes do not touch it, as in Envoy. */
+  readonly retries: RetryPolicy | undefined;
   readonly measured: boolean;
   /** Closed-loop user that sent it; -1 for open-loop arrivals. */
   readonly user: number;

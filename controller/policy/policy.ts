@@ -1,0 +1,73 @@
+/**
+ * The contract every Meshpilot policy meets, in the simulator and in the controller alike.
+ *
+ * A policy is pure: it reads an observation and its own state and returns a decision, an
+ * explanation a human can read, and its next state. The clock and randomness come in through the
+ * context, so a run is reproducible and a decision can be replayed.
+ */
+import type { Observation } from "../metrics/observation.js";
+import type { Random } from "../sim/random.js";
+import type { GuardrailLimits } from "./guardrails.js";
+import type { RewardTerms } from "./reward.js";
+
+/** Routing knobs the production actuator can set (Istio VirtualService and DestinationRule fields). */
+export interface RoutingKnobs {
+  readonly algorithm: "ROUND_ROBIN" | "RANDOM" | "LEAST_REQUEST";
+  /** Integer subset weights summing to 100. */
+  readonly weights: Readonly<Record<string, number>>;
+  readonly outlierDetection?: {
+    readonly consecutive5xxErrors: number;
+    readonly intervalMs: number;
+    readonly baseEjectionTimeMs: number;
+    readonly maxEjectionPercent: number;
+  };
+  /** Retries, or hedging when `hedge` is set (Envoy's hedge_on_per_try_timeout through an EnvoyFilter). */
+  readonly retries?: {
+    readonly attempts: number;
+    readonly perTryTimeoutMs: number;
+    readonly hedge?: boolean;
+    readonly retryOnError?: boolean;
+  };
+}
+
+/** What the operator asked for: the objectives and how much each matters. */
+export interface Objectives {
+  readonly p99LatencyMs: number;
+  /** Error-rate budget as a fraction. */
+  readonly errorRate: number;
+  /** @default 1 */
+  readonly latencyWeight?: number;
+  /** @default 1 */
+  readonly errorWeight?: number;
+  /** @default 0 */
+  readonly costWeight?: number;
+  /** Relative cost per subset (per request served); only read when costWeight > 0. */
+  readonly subsetCost?: Readonly<Record<string, number>>;
+}
+
+export interface PolicyContext {
+  readonly nowMs: number;
+  readonly random: Random;
+  /** The routing in force, as the actuator reads it. */
+  readonly current: RoutingKnobs;
+  readonly objectives: Objectives;
+  readonly guardrails: GuardrailLimits;
+  /** Whether hedging is allowed (only for idempotent routes). */
+  readonly hedgingAllowed: boolean;
+  /** When routing last changed. */
+  readonly lastChangeMs?: number;
+}
+
+export interface Decision {
+  /** The routing to write; equal to `current` when the policy holds. */
+  readonly routing: RoutingKnobs;
+  /** One or two sentences: what it saw, what it chose, why. */
+  readonly explanation: string;
+  readonly reward?: RewardTerms;
+}
+
+export interface Policy<State> {
+  readonly name: string;
+  initialState(subsets: readonly string[]): State;
+  decide(observation: Observation, state: State, ctx: PolicyContext): { decision: Decision; state: State };
+}

@@ -1,0 +1,125 @@
+import type { Observation, ReplicaStats, SubsetStats } from "../metrics/observation.js";
+import type { SimulationConfig } from "../sim/model.js";
+import { Random } from "../sim/random.js";
+import { simulatePolicy } from "../sim/run-policy.js";
+import { DEFAULT_GUARDRAILS } from "./guardrails.js";
+import type { PolicyContext } from "./policy.js";
+import { applyAction, discretize, Q_ACTIONS, qLearning } from "./q-learning.js";
+import { exportQTable, importQTable } from "./q-table.js";
+
+const stats = (rps: number, p99Ms: number, errorRatio: number, cpu = 0.5): SubsetStats => ({
+  replicas: 2,
+  rps,
+  errorRatio,
+  p50Ms: p99Ms / 4,
+  p95Ms: p99Ms / 2,
+  p99Ms,
+  cpuUtilization: cpu,
+});
+const replica = (subset: string, cpu: number): ReplicaStats => ({ ...stats(100, 50, 0, cpu), subset });
+const obs = (
+  subsets: Record<string, SubsetStats>,
+  replicas: Record<string, ReplicaStats> = {},
+): Observation => ({
+  atMs: 10_000,
+  windowMs: 10_000,
+  subsets,
+  replicas,
+  stale: false,
+});
+const ctx: PolicyContext = {
+  nowMs: 10_000,
+  random: new Random(1),
+  current: { algorithm: "ROUND_ROBIN", weights: { v1: 50, v2: 50 } },
+  objectives: { p99LatencyMs: 100, errorRate: 0.001 },
+  guardrails: DEFAULT_GUARDRAILS,
+  hedgingAllowed: true,
+};
+
+describe("Q-learning controller", () => {
+  it("discretizes p99 against the SLO, errors against the budget, the rps trend and CPU imbalance", () => {
+    const o = obs({ v1: stats(400, 120, 0.0015) }, { a: replica("v1", 0.2), b: replica("v1", 0.8) });
+    // p99 1.2x -> bin 3; errors 1.5 budgets -> bin 2; rps 400 vs 300 -> up (2); CPU cv 0.6 -> bin 2.
+    expect(discretize(o, ctx, 300)).toBe("l3|e2|t2|c2");
+    expect(discretize(obs({ v1: stats(100, 40, 0) }), ctx, undefined)).toBe("l0|e0|t1|c0");
+  });
+
+  it("turns each action into routing the actuator can set", () => {
+    const o = obs({ v1: stats(100, 40, 0), v2: stats(100, 200, 0) });
+    expect(applyAction("lb-least-request", o, ctx).algorithm).toBe("LEAST_REQUEST");
+    expect(applyAction("shift-to-fastest", o, ctx).weights).toEqual({ v1: 60, v2: 40 });
+    expect(applyAction("outlier-detection-on", o, ctx).outlierDetection).toEqual(
+      expect.objectContaining({ consecutive5xxErrors: 5 }),
+    );
+    expect(applyAction("hedge-at-p95", o, ctx).retries).toEqual({
+      attempts: 1,
+      perTryTimeoutMs: 60,
+      hedge: true,
+    });
+    expect(applyAction("hedge-at-p95", o, { ...ctx, hedgingAllowed: false })).toBe(ctx.current);
+    expect(Q_ACTIONS[0]).toBe("hold");
+  });
+
+  it("learns from the reward of the interval after each decision", () => {
+    const policy = qLearning({ alpha: 0.5, gamma: 0, epsilonStart: 0, epsilonMin: 0, epsilonDecay: 1 });
+    const first = policy.decide(obs({ v1: stats(100, 50, 0) }), policy.initialState(["v1"]), ctx);
+    expect(first.state.previous).toEqual({ state: "l1|e0|t1|c0", action: 0 });
+    expect(first.decision.explanation).toBe(
+      'State l1|e0|t1|c0: chose "hold", greedy: Q 0.00 against hold 0.00.',
+    );
+    const second = policy.decide(obs({ v1: stats(100, 50, 0) }), first.state, ctx);
+    // Reward of p99 at half the SLO, no errors: 0.5; alpha 0.5, gamma 0 -> Q = 0.25.
+    expect(second.state.table.values["l1|e0|t1|c0"][0]).toBeCloseTo(0.25, 10);
+    expect(second.decision.explanation).toContain(
+      'Learned from "hold": reward 0.50 (latency 0.50, errors 0.00, cost 0.00).',
+    );
+  });
+
+  it("holds and does not learn on stale telemetry", () => {
+    const policy = qLearning();
+    const state = policy.initialState(["v1"]);
+    const out = policy.decide({ ...obs({}), stale: true }, state, ctx);
+    expect(out.decision.routing).toBe(ctx.current);
+    expect(out.state).toBe(state);
+  });
+
+  it("runs in the simulator within the guardrails and exports what it learned", () => {
+    const config: SimulationConfig = {
+      seed: 3,
+      durationMs: 600_000,
+      replicas: [
+        ...Array.from({ length: 4 }, () => ({
+          subset: "v1",
+          slots: 4,
+          serviceTime: { kind: "exponential", meanMs: 20 } as const,
+        })),
+        ...Array.from({ length: 4 }, () => ({
+          subset: "v2",
+          slots: 4,
+          serviceTime: { kind: "exponential", meanMs: 20 } as const,
+          speed: 0.5,
+        })),
+      ],
+      arrivals: { kind: "poisson", rps: 700 },
+      routing: { algorithm: "ROUND_ROBIN", weights: { v1: 50, v2: 50 } },
+      controlIntervalMs: 5_000,
+    };
+    const run = simulatePolicy(config, qLearning(), {
+      objectives: ctx.objectives,
+      guardrails: { ...DEFAULT_GUARDRAILS, cooldownMs: 0 },
+      hedgingAllowed: true,
+    });
+    expect(run.decisions).toHaveLength(120);
+    for (let i = 1; i < run.decisions.length; i++) {
+      const [a, b] = [run.decisions[i - 1].routing.weights, run.decisions[i].routing.weights];
+      expect(a.v1 + a.v2).toBe(100);
+      expect(Math.abs(b.v2 - a.v2)).toBeLessThanOrEqual(DEFAULT_GUARDRAILS.maxStep);
+      expect(b.v2).toBeGreaterThanOrEqual(DEFAULT_GUARDRAILS.minWeight);
+    }
+    expect(run.finalState.table.decisions).toBeGreaterThan(100);
+    const json = exportQTable(run.finalState.table);
+    expect(importQTable(json, Q_ACTIONS)).toEqual(
+      expect.objectContaining({ decisions: run.finalState.table.decisions }),
+    );
+  });
+});

@@ -1,0 +1,125 @@
+/**
+ * Thompson-sampling weighted hedging (seed 001): a discounted posterior per subset over
+ * "fast and successful", weights from sampled posteriors, and hedging with k copies whose delay
+ * is learned from the observed p95.
+ */
+import type { Observation } from "../metrics/observation.js";
+import {
+  type BanditState,
+  initialBandit,
+  posteriorMeans,
+  thompsonShares,
+  updateBandit,
+} from "./beta-bandit.js";
+import { applyGuardrails } from "./guardrails.js";
+import type { Decision, Policy, PolicyContext, RoutingKnobs } from "./policy.js";
+import { reward } from "./reward.js";
+
+export interface ThompsonHedgingOptions {
+  /** Copies of a request: 1 means no hedging; 2 or 3 send up to one or two hedges. */
+  readonly k: 1 | 2 | 3;
+  /** Discount per interval; below 1 tracks change. @default 0.8 */
+  readonly gamma?: number;
+  /** Evidence per subset per interval is capped, so a busy subset cannot freeze its posterior. @default 200 */
+  readonly maxTrialsPerInterval?: number;
+}
+
+export interface ThompsonHedgingState {
+  readonly bandit: BanditState;
+  /** Smoothed p95, the hedge delay; undefined until measured. */
+  readonly hedgeDelayMs?: number;
+}
+
+/**
+ * Share of requests faster than `thresholdMs`, read off the reported quantiles by linear
+ * interpolation of the latency distribution through (p50, 0.5), (p95, 0.95) and (p99, 0.99).
+ */
+export function fractionFaster(thresholdMs: number, p50: number, p95: number, p99: number): number {
+  if (thresholdMs >= p99) return Math.min(1, 0.99 + (0.01 * (thresholdMs - p99)) / Math.max(p99, 1e-9));
+  if (thresholdMs >= p95) return 0.95 + (0.04 * (thresholdMs - p95)) / Math.max(p99 - p95, 1e-9);
+  if (thresholdMs >= p50) return 0.5 + (0.45 * (thresholdMs - p50)) / Math.max(p95 - p50, 1e-9);
+  return (0.5 * thresholdMs) / Math.max(p50, 1e-9);
+}
+
+export function thompsonHedging(options: ThompsonHedgingOptions): Policy<ThompsonHedgingState> {
+  const gamma = options.gamma ?? 0.8;
+  const cap = options.maxTrialsPerInterval ?? 200;
+  return {
+    name: `thompson-hedging-k${options.k}`,
+    initialState: (subsets) => ({ bandit: initialBandit(subsets) }),
+    decide(observation: Observation, state: ThompsonHedgingState, ctx: PolicyContext) {
+      const hold = (why: string): { decision: Decision; state: ThompsonHedgingState } => ({
+        decision: { routing: ctx.current, explanation: why },
+        state,
+      });
+      if (observation.stale) return hold("Telemetry is stale; holding the current routing.");
+
+      const outcomes: Record<string, { successes: number; trials: number }> = {};
+      for (const [name, s] of Object.entries(observation.subsets)) {
+        const trials = Math.min(cap, Math.round((s.rps * observation.windowMs) / 1000));
+        if (trials === 0 || s.p50Ms === undefined || s.p95Ms === undefined || s.p99Ms === undefined) continue;
+        const fast = fractionFaster(ctx.objectives.p99LatencyMs, s.p50Ms, s.p95Ms, s.p99Ms);
+        outcomes[name] = { trials, successes: Math.round(trials * (1 - (s.errorRatio ?? 0)) * fast) };
+      }
+      const bandit = updateBandit(state.bandit, outcomes, gamma);
+      const shares = thompsonShares(bandit, ctx.random, 400);
+      const guarded = applyGuardrails(ctx.current.weights, shares, ctx.guardrails, {
+        nowMs: ctx.nowMs,
+        lastChangeMs: ctx.lastChangeMs,
+        telemetryFresh: true,
+      });
+
+      const { p95Ms } = weightedP95(observation);
+      const hedgeDelayMs =
+        p95Ms === undefined
+          ? state.hedgeDelayMs
+          : state.hedgeDelayMs === undefined
+            ? p95Ms
+            : 0.7 * state.hedgeDelayMs + 0.3 * p95Ms;
+      let retries: RoutingKnobs["retries"] = ctx.current.retries;
+      if (options.k > 1 && ctx.hedgingAllowed && hedgeDelayMs !== undefined) {
+        retries = {
+          attempts: options.k - 1,
+          perTryTimeoutMs: Math.max(1, Math.round(hedgeDelayMs)),
+          hedge: true,
+        };
+      }
+      const routing: RoutingKnobs = { ...ctx.current, weights: guarded.weights, retries };
+      const means = posteriorMeans(bandit);
+      const belief = Object.keys(means)
+        .sort()
+        .map((n) => `${n} ${(means[n] * 100).toFixed(0)}%`)
+        .join(", ");
+      const weightsText = Object.entries(guarded.weights)
+        .map(([n, w]) => `${n}=${w}`)
+        .join(" ");
+      const hedging = retries?.hedge
+        ? ` Hedging ${options.k} copies after ${retries.perTryTimeoutMs} ms (smoothed p95).`
+        : "";
+      const guard = guarded.held
+        ? ` Weights held: ${guarded.reason}.`
+        : guarded.clamped
+          ? " Guardrails limited the step."
+          : "";
+      return {
+        decision: {
+          routing,
+          explanation: `Fast-and-successful belief: ${belief}. Weights ${weightsText}.${guard}${hedging}`,
+          reward: reward(observation, ctx.objectives),
+        },
+        state: { bandit, hedgeDelayMs },
+      };
+    },
+  };
+}
+
+function weightedP95(observation: Observation): { p95Ms?: number } {
+  let sum = 0;
+  let rps = 0;
+  for (const s of Object.values(observation.subsets)) {
+    if (s.p95Ms === undefined) continue;
+    sum += s.p95Ms * s.rps;
+    rps += s.rps;
+  }
+  return rps > 0 ? { p95Ms: sum / rps } : {};
+}
