@@ -49,8 +49,8 @@ describe("scenario files", () => {
     ],
     [
       "a warm-up longer than the run",
-      (s: any) => (s.warmupMs = 90_000),
-      "$.warmupMs: 90000 must be shorter than durationMs 60000",
+      (s: any) => (s.warmupMs = 200_000),
+      "$.warmupMs: 200000 must be shorter than durationMs 180000",
     ],
     [
       "a negative retry count",

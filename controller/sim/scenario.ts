@@ -210,6 +210,16 @@ export const SCENARIO_SCHEMA = {
       exclusiveMinimum: 0,
       description: "Telemetry interval; policies decide once per interval.",
     },
+    objectives: {
+      type: "object",
+      description: "The SLO policies aim for, as an intent would state it.",
+      required: ["p99LatencyMs", "errorRate"],
+      additionalProperties: false,
+      properties: {
+        p99LatencyMs: { type: "number", exclusiveMinimum: 0 },
+        errorRate: { type: "number", exclusiveMinimum: 0, exclusiveMaximum: 1 },
+      },
+    },
     clientTimeoutMs: { type: "number", exclusiveMinimum: 0 },
     routing: {
       type: "object",
@@ -250,6 +260,8 @@ export interface Scenario {
   readonly name: string;
   readonly description?: string;
   readonly config: SimulationConfig;
+  /** @default p99 100 ms, 0.1% errors */
+  readonly objectives: { readonly p99LatencyMs: number; readonly errorRate: number };
 }
 
 /** A scenario that does not match the schema or does not hang together; lists every problem with its JSON path. */
@@ -314,6 +326,7 @@ export function parseScenario(text: string, source: string, seed?: number): Scen
     faults?: SimulationConfig["faults"];
     controlIntervalMs?: number;
     heterogeneity?: { fraction: number; minSpeed: number; maxSpeed: number };
+    objectives?: { p99LatencyMs: number; errorRate: number };
   };
   const problems: string[] = [];
   const subsets = new Set(s.replicas.map((r) => r.subset));
@@ -363,6 +376,7 @@ export function parseScenario(text: string, source: string, seed?: number): Scen
   return {
     name: s.name,
     description: s.description,
+    objectives: s.objectives ?? { p99LatencyMs: 100, errorRate: 0.001 },
     config: {
       seed: runSeed,
       durationMs: s.durationMs,
