@@ -13,7 +13,7 @@ import {
 } from "./beta-bandit.js";
 import { applyGuardrails } from "./guardrails.js";
 import type { Decision, Policy, PolicyContext, RoutingKnobs } from "./policy.js";
-import { reward } from "./reward.js";
+import { aggregate, reward } from "./reward.js";
 
 export interface ThompsonHedgingOptions {
   /** Copies of a request: 1 means no hedging; 2 or 3 send up to one or two hedges. */
@@ -22,6 +22,12 @@ export interface ThompsonHedgingOptions {
   readonly gamma?: number;
   /** Evidence per subset per interval is capped, so a busy subset cannot freeze its posterior. @default 200 */
   readonly maxTrialsPerInterval?: number;
+  /**
+   * No hedging above this mean CPU utilization: hedges add load, and near saturation that load
+   * raises latency, which triggers more hedges.
+   * @default 0.85
+   */
+  readonly maxUtilizationForHedging?: number;
 }
 
 export interface ThompsonHedgingState {
@@ -70,19 +76,32 @@ export function thompsonHedging(options: ThompsonHedgingOptions): Policy<Thompso
       });
 
       const { p95Ms } = weightedP95(observation);
+      // Peak-sensitive: a rising p95 raises the delay at once (a stale, short delay would hedge a
+      // large share of requests and add load exactly when latency climbs); a falling one lowers it slowly.
       const hedgeDelayMs =
         p95Ms === undefined
           ? state.hedgeDelayMs
-          : state.hedgeDelayMs === undefined
+          : state.hedgeDelayMs === undefined || p95Ms > state.hedgeDelayMs
             ? p95Ms
             : 0.7 * state.hedgeDelayMs + 0.3 * p95Ms;
-      let retries: RoutingKnobs["retries"] = ctx.current.retries;
+      // Hedge only where it can help and the fleet can pay for it: a tail to cut, and headroom.
+      const cpu = meanCpu(observation);
+      const { p99Ms } = aggregate(observation);
+      const maxCpu = options.maxUtilizationForHedging ?? 0.85;
+      let retries: RoutingKnobs["retries"];
+      let hedgeNote = "";
       if (options.k > 1 && ctx.hedgingAllowed && hedgeDelayMs !== undefined) {
-        retries = {
-          attempts: options.k - 1,
-          perTryTimeoutMs: Math.max(1, Math.round(hedgeDelayMs)),
-          hedge: true,
-        };
+        if (cpu !== undefined && cpu >= maxCpu) {
+          hedgeNote = ` Not hedging: CPU at ${(cpu * 100).toFixed(0)}%, too close to saturation.`;
+        } else if (p99Ms !== undefined && p99Ms < 0.8 * ctx.objectives.p99LatencyMs) {
+          hedgeNote = " Not hedging: p99 is well within the objective.";
+        } else {
+          retries = {
+            attempts: options.k - 1,
+            perTryTimeoutMs: Math.max(1, Math.round(hedgeDelayMs)),
+            hedge: true,
+          };
+        }
       }
       const routing: RoutingKnobs = { ...ctx.current, weights: guarded.weights, retries };
       const means = posteriorMeans(bandit);
@@ -95,7 +114,7 @@ export function thompsonHedging(options: ThompsonHedgingOptions): Policy<Thompso
         .join(" ");
       const hedging = retries?.hedge
         ? ` Hedging ${options.k} copies after ${retries.perTryTimeoutMs} ms (smoothed p95).`
-        : "";
+        : hedgeNote;
       const guard = guarded.held
         ? ` Weights held: ${guarded.reason}.`
         : guarded.clamped
@@ -111,6 +130,13 @@ export function thompsonHedging(options: ThompsonHedgingOptions): Policy<Thompso
       };
     },
   };
+}
+
+function meanCpu(observation: Observation): number | undefined {
+  const cpus = Object.values(observation.subsets)
+    .map((s) => s.cpuUtilization)
+    .filter((c): c is number => c !== undefined);
+  return cpus.length > 0 ? cpus.reduce((a, b) => a + b, 0) / cpus.length : undefined;
 }
 
 function weightedP95(observation: Observation): { p95Ms?: number } {

@@ -256,7 +256,14 @@ class Simulation {
         replica = pickHost(this.routing.algorithm, hosts, this.balancerContext, this.roundRobin[s]);
       }
     }
-    const attempt: Attempt = { request, replica, sentMs: this.now, abandoned: false, startedMs: 0 };
+    const attempt: Attempt = {
+      request,
+      replica,
+      sentMs: this.now,
+      abandoned: false,
+      started: false,
+      startedMs: 0,
+    };
     request.attempts.push(attempt);
     request.tries++;
     if (request.measured) this.measuredTries++;
@@ -277,6 +284,7 @@ class Simulation {
     const replica = attempt.replica;
     accrueBusy(replica, this.now);
     replica.busy++;
+    attempt.started = true;
     attempt.startedMs = this.now;
     const speed = replica.baseSpeed * this.faults.speedFactor(replica.index, this.now);
     this.events.push(this.now + sampleServiceTime(replica.serviceTime, this.serviceRandom) / speed, {
@@ -298,14 +306,17 @@ class Simulation {
       replica.intervalLatencyUs.recordValue(Math.max(1, Math.round((this.now - attempt.sentMs) * 1000)));
     }
     this.answer(attempt, failed);
-    if (replica.queueHead < replica.queue.length) {
+    while (replica.queueHead < replica.queue.length) {
       const next = replica.queue[replica.queueHead++];
       // Compact the FIFO now and then instead of shifting on every dequeue.
       if (replica.queueHead > 1024 && replica.queueHead * 2 > replica.queue.length) {
         replica.queue.splice(0, replica.queueHead);
         replica.queueHead = 0;
       }
+      // A server drops a stream the client reset before it was dispatched; started work runs on.
+      if (next.abandoned) continue;
       this.start(next);
+      break;
     }
   }
 
@@ -331,9 +342,10 @@ class Simulation {
     const { request, replica } = attempt;
     if (request.done || attempt.abandoned) return;
     const retries = request.retries as NonNullable<Routing["retries"]>;
-    // Envoy counts a timed-out try as a gateway failure for outlier detection.
-    recordOutcome(replica, true, this.now, this.subsetOf(replica), this.routing.outlierDetection);
     if (!retries.hedge) {
+      // Envoy resets the try and counts the timeout as a gateway failure for outlier detection.
+      // A hedge leaves the try running, so nothing has failed yet.
+      recordOutcome(replica, true, this.now, this.subsetOf(replica), this.routing.outlierDetection);
       attempt.abandoned = true;
       replica.inflight--;
     }

@@ -8,6 +8,8 @@ export interface Attempt {
   readonly sentMs: number;
   /** The client no longer waits for it: abandoned after a per-try timeout, or another try won. */
   abandoned: boolean;
+  /** The replica began serving it; a reset try that has not started is dropped from the queue. */
+  started: boolean;
   startedMs: number;
 }
 

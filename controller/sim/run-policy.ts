@@ -4,7 +4,7 @@
  */
 import type { GuardrailLimits } from "../policy/guardrails.js";
 import type { Objectives, Policy, RoutingKnobs } from "../policy/policy.js";
-import type { RewardTerms } from "../policy/reward.js";
+import { aggregate, type RewardTerms } from "../policy/reward.js";
 import { type SimulationConfig, type SimulationResult, simulate } from "./engine.js";
 import type { Routing } from "./model.js";
 import { Random } from "./random.js";
@@ -18,6 +18,8 @@ export interface PolicyRunOptions {
 
 export interface DecisionRecord {
   readonly atMs: number;
+  /** Request-weighted p99 across subsets in the interval the decision saw. */
+  readonly observedP99Ms?: number;
   readonly explanation: string;
   readonly reward?: RewardTerms;
   readonly routing: RoutingKnobs;
@@ -69,6 +71,7 @@ export function simulatePolicy<State>(
       if (changed) lastChangeMs = observation.atMs;
       decisions.push({
         atMs: observation.atMs,
+        observedP99Ms: aggregate(observation).p99Ms,
         explanation: out.decision.explanation,
         reward: out.decision.reward,
         routing: out.decision.routing,

@@ -1,0 +1,177 @@
+/**
+ * Everything the benchmark compares: per-request peers that exist only in the simulator, and
+ * Meshpilot's policies, which act only through the knobs the production actuator can set.
+ */
+
+import { DEFAULT_GUARDRAILS } from "../policy/guardrails.js";
+import type { Policy } from "../policy/policy.js";
+import { type QLearningState, qLearning } from "../policy/q-learning.js";
+import { DEFAULT_Q_PARAMETERS, type QTable } from "../policy/q-table.js";
+import { aggregate } from "../policy/reward.js";
+import { thompsonHedging } from "../policy/thompson-hedging.js";
+import { type SimulationResult, sampleServiceTime, simulate } from "../sim/engine.js";
+import { ENVOY_OUTLIER_DEFAULTS, type Routing } from "../sim/model.js";
+import { Random } from "../sim/random.js";
+import { simulatePolicy } from "../sim/run-policy.js";
+import type { Scenario } from "../sim/scenario.js";
+
+export interface RunOutcome {
+  readonly result: SimulationResult;
+  /** Request-weighted p99 per control interval: [seconds, ms]. */
+  readonly timeline: readonly [number, number][];
+}
+
+export interface Contender {
+  readonly name: string;
+  readonly kind: "peer" | "meshpilot";
+  readonly description: string;
+  run(scenario: Scenario, seed: number, pretrained?: QTable): RunOutcome;
+}
+
+/** Istio's default: LEAST_REQUEST, with outlier detection at Envoy's defaults as our DestinationRules set it. */
+export const ISTIO_DEFAULT: Pick<Routing, "algorithm" | "outlierDetection"> = {
+  algorithm: "LEAST_REQUEST",
+  outlierDetection: ENVOY_OUTLIER_DEFAULTS,
+};
+
+function withRouting(scenario: Scenario, seed: number, routing: Partial<Routing>) {
+  return { ...scenario.config, seed, routing: { ...scenario.config.routing, ...routing } };
+}
+
+function peer(name: string, description: string, routing: (s: Scenario) => Partial<Routing>): Contender {
+  return {
+    name,
+    kind: "peer",
+    description,
+    run(scenario, seed) {
+      const timeline: [number, number][] = [];
+      const result = simulate(withRouting(scenario, seed, routing(scenario)), {
+        onInterval(o) {
+          const { p99Ms } = aggregate(o);
+          if (p99Ms !== undefined) timeline.push([o.atMs / 1000, p99Ms]);
+          return undefined;
+        },
+      });
+      return { result, timeline };
+    },
+  };
+}
+
+/** A static hedge delay: the p95 of a healthy replica's service time, sampled once from the scenario. */
+export function staticHedgeDelayMs(scenario: Scenario): number {
+  const random = new Random(7);
+  const spec = scenario.config.replicas[0].serviceTime;
+  const samples = Array.from({ length: 20_000 }, () => sampleServiceTime(spec, random)).sort((a, b) => a - b);
+  return Math.round(samples[Math.floor(samples.length * 0.95)]);
+}
+
+function meshpilot<S>(
+  name: string,
+  description: string,
+  policy: (pretrained?: QTable) => Policy<S>,
+): Contender {
+  return {
+    name,
+    kind: "meshpilot",
+    description,
+    run(scenario, seed, pretrained) {
+      const run = simulatePolicy(
+        withRouting(scenario, seed, { ...ISTIO_DEFAULT, retries: undefined }),
+        policy(pretrained),
+        {
+          objectives: scenario.objectives,
+          guardrails: DEFAULT_GUARDRAILS,
+          hedgingAllowed: true,
+        },
+      );
+      const timeline = run.decisions
+        .filter((d) => d.observedP99Ms !== undefined)
+        .map((d): [number, number] => [d.atMs / 1000, d.observedP99Ms as number]);
+      return { result: run.result, timeline };
+    },
+  };
+}
+
+/** Evaluation explores only at the floor rate; training uses the defaults. */
+const EVALUATION_Q_PARAMETERS = { ...DEFAULT_Q_PARAMETERS, epsilonStart: DEFAULT_Q_PARAMETERS.epsilonMin };
+
+export const CONTENDERS: readonly Contender[] = [
+  peer("round-robin", "Envoy ROUND_ROBIN, no outlier detection", () => ({
+    algorithm: "ROUND_ROBIN",
+    outlierDetection: undefined,
+  })),
+  peer("random", "Envoy RANDOM, no outlier detection", () => ({
+    algorithm: "RANDOM",
+    outlierDetection: undefined,
+  })),
+  peer(
+    "istio-default",
+    "LEAST_REQUEST (power of two choices) with default outlier detection",
+    () => ISTIO_DEFAULT,
+  ),
+  peer(
+    "peak-ewma",
+    "Linkerd's balancer: power of two choices on peak-EWMA latency x pending (decay 10 s, default RTT 30 ms)",
+    () => ({
+      algorithm: "PEAK_EWMA",
+      outlierDetection: undefined,
+    }),
+  ),
+  peer("oracle", "Knows every replica's true speed and queue: the practical limit", () => ({
+    algorithm: "ORACLE",
+    outlierDetection: undefined,
+  })),
+  peer(
+    "static-hedge-k2",
+    "Round robin with one hedge after a fixed delay (a healthy replica's p95)",
+    (s) => ({
+      algorithm: "ROUND_ROBIN",
+      outlierDetection: undefined,
+      retries: { attempts: 1, perTryTimeoutMs: staticHedgeDelayMs(s), hedge: true },
+    }),
+  ),
+  meshpilot(
+    "q-learning",
+    "Meshpilot Q-learning controller (seed 000), pre-trained on other seeds, evaluated nearly greedy",
+    (table) => qLearning(EVALUATION_Q_PARAMETERS, table),
+  ),
+  meshpilot("thompson-k1", "Meshpilot Thompson-sampling weights, no hedging (seed 001, k=1)", () =>
+    thompsonHedging({ k: 1 }),
+  ),
+  meshpilot(
+    "thompson-k2",
+    "Meshpilot Thompson-sampling weights with one hedge at the learned p95 (seed 001, k=2)",
+    () => thompsonHedging({ k: 2 }),
+  ),
+  meshpilot("thompson-k3", "Meshpilot Thompson-sampling weights with up to two hedges (seed 001, k=3)", () =>
+    thompsonHedging({ k: 3 }),
+  ),
+];
+
+export function contender(name: string): Contender {
+  const c = CONTENDERS.find((x) => x.name === name);
+  if (!c) throw new Error(`unknown policy '${name}'; known: ${CONTENDERS.map((x) => x.name).join(", ")}`);
+  return c;
+}
+
+/**
+ * Trains the Q-learning controller on `episodes` runs of the scenario with training seeds that
+ * never overlap the evaluation seeds; returns the table and the mean reward of each episode.
+ */
+export function trainQLearning(scenario: Scenario, episodes: number): { table: QTable; curve: number[] } {
+  let table: QTable | undefined;
+  const curve: number[] = [];
+  for (let e = 0; e < episodes; e++) {
+    const config = withRouting(scenario, 1_000_000 + e, { ...ISTIO_DEFAULT, retries: undefined });
+    const policy = qLearning(undefined, table);
+    const run = simulatePolicy(config, policy, {
+      objectives: scenario.objectives,
+      guardrails: DEFAULT_GUARDRAILS,
+      hedgingAllowed: true,
+    });
+    table = (run.finalState as QLearningState).table;
+    const rewards = run.decisions.map((d) => d.reward?.total).filter((r): r is number => r !== undefined);
+    curve.push(rewards.reduce((a, b) => a + b, 0) / Math.max(rewards.length, 1));
+  }
+  return { table: table as QTable, curve };
+}
