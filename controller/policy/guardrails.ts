@@ -68,10 +68,6 @@ export function applyGuardrails(
 ): GuardrailOutcome {
   if (!context.telemetryFresh)
     return { held: true, weights: current, reason: "telemetry is missing or stale; holding" };
-  if (context.lastChangeMs !== undefined && context.nowMs - context.lastChangeMs < limits.cooldownMs) {
-    const leftS = Math.ceil((limits.cooldownMs - (context.nowMs - context.lastChangeMs)) / 1000);
-    return { held: true, weights: current, reason: `cooldown: ${leftS}s until the next change` };
-  }
   const names = Object.keys(current).sort();
   const raw = names.map((n) => {
     const p = proposed[n];
@@ -80,6 +76,13 @@ export function applyGuardrails(
   const rawSum = raw.reduce((a, b) => a + b, 0);
   const target = rawSum > 0 ? raw.map((p) => (p / rawSum) * limits.total) : names.map((n) => current[n]);
 
+  // A proposal that changes nothing needs no cooldown.
+  if (names.every((n, i) => Math.abs(target[i] - current[n]) < 0.5))
+    return { held: false, weights: current, clamped: false };
+  if (context.lastChangeMs !== undefined && context.nowMs - context.lastChangeMs < limits.cooldownMs) {
+    const leftS = Math.ceil((limits.cooldownMs - (context.nowMs - context.lastChangeMs)) / 1000);
+    return { held: true, weights: current, reason: `cooldown: ${leftS}s until the next change` };
+  }
   // Bounds per subset: the floor always applies; the step applies from wherever the subset is now.
   const lo = names.map((n) => Math.max(limits.minWeight, current[n] - limits.maxStep));
   const hi = names.map((n, i) => Math.max(lo[i], current[n] + limits.maxStep));
