@@ -214,6 +214,8 @@ function markdown(
     "",
     ...contenders.map((c) => `- **${c.name}** (${c.kind}): ${c.description}.`),
     "",
+    "Not included: a Prequal-style probing balancer. Doing it faithfully needs asynchronous probes with their own delay, a probe pool with reuse limits and ageing, and hot-cold selection over that pool; the simulator does not model probes yet, and a shortcut would flatter it.",
+    "",
   ];
   for (const s of scenarios) {
     lines.push(
