@@ -23,50 +23,43 @@ describe("discounted Thompson sampling", () => {
     expect(s.arms.a).toEqual({ alpha: 10, beta: 3 });
   });
 
-  it("concentrates on the better arm when the world is stationary", () => {
-    const random = new Random(1);
-    const world = new Random(2);
+  /**
+   * A two-armed world: each round every arm gets trials in proportion to its traffic share (plus a
+   * few, so neither starves), succeeds at its quality, and the bandit sets the next shares.
+   */
+  function world(seed: number, gamma: number, extraTrials: number) {
+    const random = new Random(seed);
+    const outcomesRandom = new Random(seed + 1);
     let state = initialBandit(["a", "b"]);
-    const quality = { a: 0.9, b: 0.8 };
     let shares = { a: 0.5, b: 0.5 };
-    for (let t = 0; t < 200; t++) {
-      const outcomes = Object.fromEntries(
-        (["a", "b"] as const).map((arm) => {
-          const trials = Math.round(100 * shares[arm]) + 1;
-          let successes = 0;
-          for (let i = 0; i < trials; i++) if (world.chance(quality[arm])) successes++;
-          return [arm, { successes, trials }];
-        }),
-      );
-      state = updateBandit(state, outcomes, 1);
-      shares = thompsonShares(state, random, 200) as typeof shares;
-    }
+    return {
+      play(quality: { a: number; b: number }, rounds: number) {
+        for (let t = 0; t < rounds; t++) {
+          const outcomes = Object.fromEntries(
+            (["a", "b"] as const).map((arm) => {
+              const trials = Math.round(100 * shares[arm]) + extraTrials;
+              let successes = 0;
+              for (let i = 0; i < trials; i++) if (outcomesRandom.chance(quality[arm])) successes++;
+              return [arm, { successes, trials }];
+            }),
+          );
+          state = updateBandit(state, outcomes, gamma);
+          shares = thompsonShares(state, random, 200) as typeof shares;
+        }
+        return { shares, means: posteriorMeans(state) };
+      },
+    };
+  }
+
+  it("concentrates on the better arm when the world is stationary", () => {
+    const { shares, means } = world(1, 1, 1).play({ a: 0.9, b: 0.8 }, 200);
     expect(shares.a).toBeGreaterThan(0.95);
-    expect(posteriorMeans(state).a).toBeCloseTo(0.9, 1);
+    expect(means.a).toBeCloseTo(0.9, 1);
   });
 
   it("tracks a switch when the world changes, thanks to discounting", () => {
-    const random = new Random(3);
-    const world = new Random(4);
-    let state = initialBandit(["a", "b"]);
-    let shares = { a: 0.5, b: 0.5 };
-    const run = (quality: { a: number; b: number }, rounds: number) => {
-      for (let t = 0; t < rounds; t++) {
-        const outcomes = Object.fromEntries(
-          (["a", "b"] as const).map((arm) => {
-            const trials = Math.round(100 * shares[arm]) + 5;
-            let successes = 0;
-            for (let i = 0; i < trials; i++) if (world.chance(quality[arm])) successes++;
-            return [arm, { successes, trials }];
-          }),
-        );
-        state = updateBandit(state, outcomes, 0.8);
-        shares = thompsonShares(state, random, 200) as typeof shares;
-      }
-    };
-    run({ a: 0.95, b: 0.6 }, 60);
-    expect(shares.a).toBeGreaterThan(0.9);
-    run({ a: 0.6, b: 0.95 }, 60); // a browns out, b recovers
-    expect(shares.b).toBeGreaterThan(0.9);
+    const w = world(3, 0.8, 5);
+    expect(w.play({ a: 0.95, b: 0.6 }, 60).shares.a).toBeGreaterThan(0.9);
+    expect(w.play({ a: 0.6, b: 0.95 }, 60).shares.b).toBeGreaterThan(0.9); // a browns out, b recovers
   });
 });
