@@ -7,7 +7,7 @@ export default {
   testEnvironment: "node",
   roots: ["<rootDir>"],
   testMatch: ["**/*.test.ts"],
-  testPathIgnorePatterns: ["/node_modules/", "/lib/", "/dist/"],
+  testPathIgnorePatterns: ["/node_modules/", "<rootDir>/lib/", "<rootDir>/dist/"],
   modulePathIgnorePatterns: ["<rootDir>/lib/", "<rootDir>/dist/"],
   extensionsToTreatAsEsm: [".ts"],
   moduleNameMapper: {

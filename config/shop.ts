@@ -229,3 +229,10 @@ export function validateShopModel(services: readonly ShopService[]): readonly Sh
   }
   return services;
 }
+
+/** A service's port from the model; throws for a name the model does not know. */
+export function servicePort(name: string, services: readonly ShopService[] = SHOP_SERVICES): number {
+  const s = services.find((x) => x.name === name);
+  if (!s) throw new ShopModelError(`no service '${name}'`);
+  return s.port;
+}

@@ -1,0 +1,118 @@
+import { createService, HttpError } from "./server.js";
+import { testSettings } from "./test-settings.js";
+
+function service(env: Record<string, string> = {}, readiness?: () => Promise<void>) {
+  const s = createService({ name: "test", settings: testSettings(env), readiness });
+  s.app.post(
+    "/echo",
+    { schema: { body: { type: "object", required: ["n"], properties: { n: { type: "integer" } } } } },
+    async (r) => r.body,
+  );
+  s.app.get("/teapot", async () => {
+    throw new HttpError(418, "teapot", "short and stout");
+  });
+  s.app.get("/boom", async () => {
+    throw new Error("kaboom");
+  });
+  return s;
+}
+
+describe("shared server", () => {
+  it("answers health, and readiness from the service's own check", async () => {
+    const ok = service();
+    expect((await ok.app.inject({ url: "/healthz" })).json()).toEqual({ status: "ok" });
+    expect((await ok.app.inject({ url: "/readyz" })).statusCode).toBe(200);
+    const down = service({}, async () => {
+      throw new Error("redis unreachable");
+    });
+    const res = await down.app.inject({ url: "/readyz" });
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toEqual({ status: "not ready", reason: "redis unreachable" });
+  });
+
+  it("keeps the caller's request id, or makes one, and echoes it", async () => {
+    const s = service();
+    expect(
+      (await s.app.inject({ url: "/healthz", headers: { "x-request-id": "req-123" } })).headers[
+        "x-request-id"
+      ],
+    ).toBe("req-123");
+    expect((await s.app.inject({ url: "/healthz" })).headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("exposes the HTTP duration histogram with OpenTelemetry names, and process metrics", async () => {
+    const s = service();
+    await s.app.inject({ method: "POST", url: "/echo", payload: { n: 1 } });
+    const text = (await s.app.inject({ url: "/metrics" })).body;
+    const count = text.split("\n").find((l) => l.startsWith("http_server_request_duration_seconds_count{"));
+    for (const label of [
+      'http_request_method="POST"',
+      'http_route="/echo"',
+      'http_response_status_code="200"',
+      'service="test"',
+    ]) {
+      expect(count).toContain(label);
+    }
+    expect(count?.endsWith(" 1")).toBe(true);
+    expect(text).toContain("process_cpu_seconds_total");
+  });
+
+  it("turns bad input into a 4xx with a JSON reason, never a 5xx", async () => {
+    const s = service({ BODY_LIMIT_BYTES: "1024" });
+    const malformed = await s.app.inject({
+      method: "POST",
+      url: "/echo",
+      headers: { "content-type": "application/json" },
+      payload: "{ nope",
+    });
+    expect(malformed.statusCode).toBe(400);
+    expect(malformed.json()).toEqual({
+      error: "malformed_json",
+      message: "the request body is not valid JSON",
+    });
+    const invalid = await s.app.inject({ method: "POST", url: "/echo", payload: { n: "one" } });
+    expect(invalid.statusCode).toBe(400);
+    expect(invalid.json().error).toBe("invalid_request");
+    const huge = await s.app.inject({
+      method: "POST",
+      url: "/echo",
+      payload: { n: 1, pad: "x".repeat(2048) },
+    });
+    expect(huge.statusCode).toBe(413);
+    expect((await s.app.inject({ url: "/teapot" })).json()).toEqual({
+      error: "teapot",
+      message: "short and stout",
+    });
+    expect((await s.app.inject({ url: "/nowhere" })).statusCode).toBe(404);
+    const boom = await s.app.inject({ url: "/boom" });
+    expect(boom.statusCode).toBe(500);
+    expect(boom.json().message).not.toContain("kaboom");
+  });
+
+  it("injects errors and latency only when asked, and never on probes", async () => {
+    const flaky = service({ FAULT_ERROR_RATE: "1", FAULT_SEED: "1" });
+    expect((await flaky.app.inject({ method: "POST", url: "/echo", payload: { n: 1 } })).statusCode).toBe(
+      503,
+    );
+    expect((await flaky.app.inject({ url: "/healthz" })).statusCode).toBe(200);
+    const slow = service({ FAULT_LATENCY_MS: "30" });
+    const res = await slow.app.inject({ method: "POST", url: "/echo", payload: { n: 1 } });
+    expect(res.statusCode).toBe(200);
+    const line = (await slow.app.inject({ url: "/metrics" })).body
+      .split("\n")
+      .find(
+        (l) =>
+          l.startsWith('http_server_request_duration_seconds_bucket{le="0.025"') &&
+          l.includes('http_route="/echo"'),
+      );
+    expect(line?.endsWith(" 0")).toBe(true); // the 30 ms delay kept it out of the 25 ms bucket
+  });
+
+  it("reports draining on readiness once shutdown starts", async () => {
+    const s = service();
+    await s.app.ready();
+    const closing = s.shutdown();
+    await closing;
+    expect(s.app.server.listening).toBe(false);
+  });
+});

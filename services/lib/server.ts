@@ -1,0 +1,192 @@
+/**
+ * The shared server every shop service is built on: Fastify with health and readiness, Prometheus
+ * metrics, JSON logs that carry the request id and trace context, JSON errors for bad input,
+ * opt-in fault injection, and graceful shutdown.
+ */
+import { randomUUID } from "node:crypto";
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from "fastify";
+import { collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { Random } from "../../controller/sim/random.js";
+import type { COMMON_SETTINGS, Setting } from "./settings.js";
+
+type Common = {
+  [K in keyof typeof COMMON_SETTINGS]: (typeof COMMON_SETTINGS)[K] extends Setting<infer T> ? T : never;
+};
+
+export interface ServiceOptions {
+  readonly name: string;
+  readonly settings: Common;
+  /** Checks the service's own dependencies; throws with the reason when not ready. */
+  readonly readiness?: () => Promise<void>;
+}
+
+/** Headers passed from an incoming request to every outgoing call it makes. */
+export const PROPAGATED_HEADERS = [
+  "x-request-id",
+  "traceparent",
+  "tracestate",
+  "x-b3-traceid",
+  "x-b3-spanid",
+  "x-b3-sampled",
+] as const;
+
+/** A 4xx with a machine-readable code and a human-readable reason. */
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "HttpError";
+  }
+}
+
+const PROBES = new Set(["/healthz", "/readyz", "/metrics"]);
+
+/** OpenTelemetry's recommended buckets for http.server.request.duration, in seconds. */
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+
+export interface Service {
+  readonly app: FastifyInstance;
+  readonly registry: Registry;
+  /** Stops taking new work, lets in-flight requests finish, then closes. */
+  shutdown(): Promise<void>;
+}
+
+export function createService(options: ServiceOptions): Service {
+  const { settings } = options;
+  const app = Fastify({
+    logger: { level: settings.LOG_LEVEL, base: { service: options.name } },
+    bodyLimit: settings.BODY_LIMIT_BYTES,
+    requestIdHeader: "x-request-id",
+    genReqId: () => randomUUID(),
+    // Fastify's Ajv strips unknown fields by default; a field we do not know is a client mistake to report.
+    ajv: { customOptions: { removeAdditional: false } },
+    // Each request's logger carries its trace context, so one trace id finds every line.
+    childLoggerFactory: (logger, bindings, opts, raw) => {
+      const headers = (raw as { headers?: Record<string, string | undefined> }).headers ?? {};
+      return logger.child({ ...bindings, traceparent: headers.traceparent }, opts);
+    },
+  });
+
+  const registry = new Registry();
+  registry.setDefaultLabels({ service: options.name });
+  collectDefaultMetrics({ register: registry });
+  // OpenTelemetry semantic conventions: http.server.request.duration, in Prometheus naming.
+  const duration = new Histogram({
+    name: "http_server_request_duration_seconds",
+    help: "Duration of HTTP server requests.",
+    labelNames: ["http_request_method", "http_route", "http_response_status_code"],
+    buckets: DURATION_BUCKETS,
+    registers: [registry],
+  });
+
+  let draining = false;
+  const faults = new Random(settings.FAULT_SEED ?? Date.now() & 0x7fffffff);
+
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+    if (PROBES.has(request.url.split("?")[0])) return;
+    const delay = settings.FAULT_LATENCY_MS + faults.uniform() * settings.FAULT_LATENCY_JITTER_MS;
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    if (settings.FAULT_ERROR_RATE > 0 && faults.chance(settings.FAULT_ERROR_RATE)) {
+      reply
+        .code(503)
+        .send({ error: "injected_fault", message: "fault injection returned an error (FAULT_ERROR_RATE)" });
+    }
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    duration.observe(
+      {
+        http_request_method: request.method,
+        http_route: request.routeOptions.url ?? "unmatched",
+        http_response_status_code: String(reply.statusCode),
+      },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
+    if (error instanceof HttpError)
+      return reply.code(error.statusCode).send({ error: error.code, message: error.message });
+    const fe = error as FastifyError;
+    if (fe.validation) return reply.code(400).send({ error: "invalid_request", message: fe.message });
+    if (
+      fe.code === "FST_ERR_CTP_INVALID_JSON_BODY" ||
+      fe.code === "FST_ERR_CTP_EMPTY_JSON_BODY" ||
+      fe instanceof SyntaxError
+    ) {
+      return reply.code(400).send({ error: "malformed_json", message: "the request body is not valid JSON" });
+    }
+    if (fe.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+      return reply.code(413).send({
+        error: "body_too_large",
+        message: `the request body exceeds ${settings.BODY_LIMIT_BYTES} bytes`,
+      });
+    }
+    if (fe.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
+      return reply.code(415).send({ error: "unsupported_media_type", message: "send application/json" });
+    }
+    if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
+      return reply.code(fe.statusCode).send({ error: fe.code ?? "bad_request", message: fe.message });
+    }
+    request.log.error({ err: error }, "unhandled error");
+    return reply
+      .code(500)
+      .send({ error: "internal", message: "internal error; see the service log with this request id" });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    reply
+      .code(404)
+      .send({ error: "not_found", message: `no route for ${request.method} ${request.url.split("?")[0]}` });
+  });
+
+  app.get("/healthz", async () => ({ status: "ok" }));
+  app.get("/readyz", async (_request, reply) => {
+    if (draining) return reply.code(503).send({ status: "draining" });
+    try {
+      await options.readiness?.();
+      return { status: "ready" };
+    } catch (e) {
+      return reply
+        .code(503)
+        .send({ status: "not ready", reason: e instanceof Error ? e.message : String(e) });
+    }
+  });
+  app.get("/metrics", async (_request, reply) => {
+    reply.header("content-type", registry.contentType);
+    return registry.metrics();
+  });
+
+  return {
+    app,
+    registry,
+    async shutdown() {
+      draining = true;
+      await app.close();
+    },
+  };
+}
+
+/** The headers to pass on from an incoming request. */
+export function propagatedHeaders(request: FastifyRequest): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const h of PROPAGATED_HEADERS) {
+    const v = h === "x-request-id" ? request.id : request.headers[h];
+    if (typeof v === "string" && v.length > 0) out[h] = v;
+  }
+  return out;
+}
+
+/** Listens, and drains on SIGTERM or SIGINT before exiting. */
+export async function run(service: Service, port: number, host: string): Promise<void> {
+  const stop = async (signal: string) => {
+    service.app.log.info({ signal }, "draining in-flight requests");
+    await service.shutdown();
+    process.exit(0);
+  };
+  process.once("SIGTERM", () => void stop("SIGTERM"));
+  process.once("SIGINT", () => void stop("SIGINT"));
+  await service.app.listen({ port, host });
+}

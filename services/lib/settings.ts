@@ -1,0 +1,104 @@
+/**
+ * Service settings from environment variables, validated at start-up.
+ *
+ * A bad setting stops the process with one line that names the variable, the value and what it
+ * must be; nothing starts half-configured.
+ */
+
+export class SettingsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "SettingsError";
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** A setting's parser: returns the value or throws with what it must be. */
+export type Setting<T> = (name: string, env: Env) => T;
+
+function read(name: string, env: Env, fallback: string | undefined, what: string): string {
+  const raw = env[name] ?? fallback;
+  if (raw === undefined || raw === "") throw new SettingsError(`${name} is not set; it must be ${what}`);
+  return raw;
+}
+
+export const setting = {
+  port(fallback?: number): Setting<number> {
+    return (name, env) => {
+      const raw = read(name, env, fallback?.toString(), "a TCP port from 1 to 65535");
+      const n = Number(raw);
+      if (!Number.isInteger(n) || n < 1 || n > 65535)
+        throw new SettingsError(`${name} is "${raw}" but must be a TCP port from 1 to 65535`);
+      return n;
+    };
+  },
+  integer(fallback: number | undefined, min: number, max: number): Setting<number> {
+    return (name, env) => {
+      const raw = read(name, env, fallback?.toString(), `a whole number from ${min} to ${max}`);
+      const n = Number(raw);
+      if (!Number.isInteger(n) || n < min || n > max)
+        throw new SettingsError(`${name} is "${raw}" but must be a whole number from ${min} to ${max}`);
+      return n;
+    };
+  },
+  number(fallback: number | undefined, min: number, max: number): Setting<number> {
+    return (name, env) => {
+      const raw = read(name, env, fallback?.toString(), `a number from ${min} to ${max}`);
+      const n = Number(raw);
+      if (!Number.isFinite(n) || n < min || n > max)
+        throw new SettingsError(`${name} is "${raw}" but must be a number from ${min} to ${max}`);
+      return n;
+    };
+  },
+  url(fallback?: string): Setting<string> {
+    return (name, env) => {
+      const raw = read(name, env, fallback, "an http:// or https:// URL");
+      let parsed: URL;
+      try {
+        parsed = new URL(raw);
+      } catch {
+        throw new SettingsError(`${name} is "${raw}" but must be an http:// or https:// URL`);
+      }
+      if (parsed.protocol !== "http:" && parsed.protocol !== "https:")
+        throw new SettingsError(`${name} is "${raw}" but must be an http:// or https:// URL`);
+      return raw.replace(/\/+$/, "");
+    };
+  },
+  text(fallback?: string): Setting<string> {
+    return (name, env) => read(name, env, fallback, "a non-empty string");
+  },
+  oneOf<const T extends string>(values: readonly T[], fallback?: T): Setting<T> {
+    return (name, env) => {
+      const raw = read(name, env, fallback, `one of ${values.join(", ")}`);
+      if (!(values as readonly string[]).includes(raw))
+        throw new SettingsError(`${name} is "${raw}" but must be one of ${values.join(", ")}`);
+      return raw as T;
+    };
+  },
+  /** Optional: undefined when unset. */
+  optional<T>(inner: Setting<T>): Setting<T | undefined> {
+    return (name, env) => (env[name] === undefined || env[name] === "" ? undefined : inner(name, env));
+  },
+};
+
+/** Reads every setting in the spec; the first bad one throws. */
+export function loadSettings<S extends Record<string, Setting<unknown>>>(
+  spec: S,
+  env: Env = process.env,
+): { [K in keyof S]: ReturnType<S[K]> } {
+  const out: Record<string, unknown> = {};
+  for (const [name, parse] of Object.entries(spec)) out[name] = parse(name, env);
+  return out as { [K in keyof S]: ReturnType<S[K]> };
+}
+
+/** Settings every service shares: where to listen, how loud, and the fault knobs (off by default). */
+export const COMMON_SETTINGS = {
+  HOST: setting.text("0.0.0.0"),
+  LOG_LEVEL: setting.oneOf(["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const, "info"),
+  BODY_LIMIT_BYTES: setting.integer(64 * 1024, 1024, 10 * 1024 * 1024),
+  FAULT_LATENCY_MS: setting.number(0, 0, 60_000),
+  FAULT_LATENCY_JITTER_MS: setting.number(0, 0, 60_000),
+  FAULT_ERROR_RATE: setting.number(0, 0, 1),
+  FAULT_SEED: setting.optional(setting.integer(undefined, 0, 2 ** 31 - 1)),
+};
