@@ -12,6 +12,7 @@ import type { QTable } from "../policy/q-table.js";
 import { parseScenario, type Scenario } from "../sim/scenario.js";
 import { CONTENDERS, type Contender, contender, type RunOutcome, trainQLearning } from "./contenders.js";
 import { evaluateTargets, type RunRecord, row, type SummaryRow, summarize, summaryTable } from "./report.js";
+import { formatInterval } from "./stats.js";
 import { groupedBarChart, lineChart } from "./svg.js";
 
 const SCENARIO_DIR = join(import.meta.dirname, "..", "scenarios");
@@ -244,7 +245,7 @@ function markdown(
           rr.errorRatio.mean > 0
             ? `${((x.errorRatio.mean / rr.errorRatio.mean - 1) * 100).toFixed(0)}%`
             : "n/a";
-        return `| ${label} | ${formatMs(x)} | ${dp}% | ${(x.errorRatio.mean * 100).toFixed(2)} | ${de} | ${(x.extraLoad.mean * 100).toFixed(1)} |`;
+        return `| ${label} | ${formatInterval(x.p99Ms, 1)} | ${dp}% | ${(x.errorRatio.mean * 100).toFixed(2)} | ${de} | ${(x.extraLoad.mean * 100).toFixed(1)} |`;
       }),
       "",
     );
@@ -261,12 +262,6 @@ function markdown(
     "",
   );
   return lines.join("\n");
-}
-
-function formatMs(r: SummaryRow): string {
-  return r.p99Ms.n > 1
-    ? `${r.p99Ms.mean.toFixed(1)} ± ${r.p99Ms.halfWidth.toFixed(1)}`
-    : r.p99Ms.mean.toFixed(1);
 }
 
 main();

@@ -90,13 +90,11 @@ export function applyAction(action: QAction, observation: Observation, ctx: Poli
     case "outlier-detection-off":
       return { ...current, outlierDetection: undefined };
     case "hedge-at-p95": {
-      const p95s = Object.values(observation.subsets).filter((s) => s.p95Ms !== undefined && s.rps > 0);
-      if (!ctx.hedgingAllowed || p95s.length === 0) return current;
-      const p95 =
-        p95s.reduce((a, s) => a + (s.p95Ms as number) * s.rps, 0) / p95s.reduce((a, s) => a + s.rps, 0);
+      const { p95Ms } = aggregate(observation);
+      if (!ctx.hedgingAllowed || p95Ms === undefined) return current;
       return {
         ...current,
-        retries: { attempts: 1, perTryTimeoutMs: Math.max(1, Math.round(p95)), hedge: true },
+        retries: { attempts: 1, perTryTimeoutMs: Math.max(1, Math.round(p95Ms)), hedge: true },
       };
     }
     case "hedge-off":

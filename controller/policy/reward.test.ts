@@ -31,6 +31,7 @@ describe("multi-objective reward", () => {
     const o = observation({ v1: subset(300, 80, 0.001), v2: subset(100, 200, 0.003) });
     expect(aggregate(o)).toEqual({
       rps: 400,
+      p95Ms: (300 * 40 + 100 * 100) / 400,
       p99Ms: (300 * 80 + 100 * 200) / 400,
       errorRatio: (300 * 0.001 + 100 * 0.003) / 400,
     });

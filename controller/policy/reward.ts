@@ -5,7 +5,7 @@
  * the error budget, and h for cost above the cheapest subset. Each term is bounded, so no single
  * bad interval can swamp what a policy has learned, and each is reported separately.
  */
-import type { Observation } from "../metrics/observation.js";
+import type { Observation, SubsetStats } from "../metrics/observation.js";
 import type { Objectives } from "./policy.js";
 
 export interface RewardTerms {
@@ -25,28 +25,30 @@ export function errorPenalty(ratio: number): number {
   return Math.min(5, Math.max(0, ratio));
 }
 
-/** Request-weighted p99 and error ratio across subsets, with unmeasured figures left out. */
-export function aggregate(observation: Observation): { rps: number; p99Ms?: number; errorRatio?: number } {
-  let rps = 0;
-  let p99Weighted = 0;
-  let p99Rps = 0;
-  let errWeighted = 0;
-  let errRps = 0;
-  for (const s of Object.values(observation.subsets)) {
-    rps += s.rps;
-    if (s.p99Ms !== undefined) {
-      p99Weighted += s.p99Ms * s.rps;
-      p99Rps += s.rps;
+/** Request-weighted p95, p99 and error ratio across subsets, with unmeasured figures left out. */
+export function aggregate(observation: Observation): {
+  rps: number;
+  p95Ms?: number;
+  p99Ms?: number;
+  errorRatio?: number;
+} {
+  const subsets = Object.values(observation.subsets);
+  const weighted = (pick: (s: SubsetStats) => number | undefined): number | undefined => {
+    let sum = 0;
+    let rps = 0;
+    for (const s of subsets) {
+      const v = pick(s);
+      if (v === undefined) continue;
+      sum += v * s.rps;
+      rps += s.rps;
     }
-    if (s.errorRatio !== undefined) {
-      errWeighted += s.errorRatio * s.rps;
-      errRps += s.rps;
-    }
-  }
+    return rps > 0 ? sum / rps : undefined;
+  };
   return {
-    rps,
-    p99Ms: p99Rps > 0 ? p99Weighted / p99Rps : undefined,
-    errorRatio: errRps > 0 ? errWeighted / errRps : undefined,
+    rps: subsets.reduce((n, s) => n + s.rps, 0),
+    p95Ms: weighted((s) => s.p95Ms),
+    p99Ms: weighted((s) => s.p99Ms),
+    errorRatio: weighted((s) => s.errorRatio),
   };
 }
 

@@ -75,7 +75,7 @@ export function thompsonHedging(options: ThompsonHedgingOptions): Policy<Thompso
         telemetryFresh: true,
       });
 
-      const { p95Ms } = weightedP95(observation);
+      const { p95Ms, p99Ms } = aggregate(observation);
       // Peak-sensitive: a rising p95 raises the delay at once (a stale, short delay would hedge a
       // large share of requests and add load exactly when latency climbs); a falling one lowers it slowly.
       const hedgeDelayMs =
@@ -86,7 +86,6 @@ export function thompsonHedging(options: ThompsonHedgingOptions): Policy<Thompso
             : 0.7 * state.hedgeDelayMs + 0.3 * p95Ms;
       // Hedge only where it can help and the fleet can pay for it: a tail to cut, and headroom.
       const cpu = meanCpu(observation);
-      const { p99Ms } = aggregate(observation);
       const maxCpu = options.maxUtilizationForHedging ?? 0.85;
       let retries: RoutingKnobs["retries"];
       let hedgeNote = "";
@@ -137,15 +136,4 @@ function meanCpu(observation: Observation): number | undefined {
     .map((s) => s.cpuUtilization)
     .filter((c): c is number => c !== undefined);
   return cpus.length > 0 ? cpus.reduce((a, b) => a + b, 0) / cpus.length : undefined;
-}
-
-function weightedP95(observation: Observation): { p95Ms?: number } {
-  let sum = 0;
-  let rps = 0;
-  for (const s of Object.values(observation.subsets)) {
-    if (s.p95Ms === undefined) continue;
-    sum += s.p95Ms * s.rps;
-    rps += s.rps;
-  }
-  return rps > 0 ? { p95Ms: sum / rps } : {};
 }
