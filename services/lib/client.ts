@@ -76,6 +76,9 @@ export class ServiceClient {
         const cap = (this.options.backoffMs ?? 50) * 2 ** (attempt - 1);
         await new Promise((resolve) => setTimeout(resolve, this.random.uniform() * cap));
       }
+      // Only reaching the callee is guarded here; its answer is judged below.
+      let status: number;
+      let text: string;
       try {
         const res = await fetch(`${this.baseUrl}${path}`, {
           method,
@@ -83,25 +86,21 @@ export class ServiceClient {
           body: options.body === undefined ? undefined : JSON.stringify(options.body),
           signal: AbortSignal.timeout(options.timeoutMs ?? this.options.timeoutMs ?? 2000),
         });
-        const text = await res.text();
-        const body = (text.length > 0 ? safeJson(text) : undefined) as T;
-        if (RETRYABLE_STATUS.has(res.status) || res.status >= 500) {
-          last = new UpstreamError(this.service, res.status, body);
-          if (RETRYABLE_STATUS.has(res.status)) continue;
-          throw last;
-        }
-        return { status: res.status, body };
+        status = res.status;
+        text = await res.text();
       } catch (e) {
-        if (e instanceof UpstreamError && !RETRYABLE_STATUS.has(e.status)) throw e;
-        if (e instanceof UpstreamError) {
-          last = e;
-          continue;
-        }
         // Check by name, not instanceof: the abort reason is a DOMException, possibly from another realm.
         const err = e as { name?: string; message?: string };
-        const reason = err.name === "TimeoutError" ? "timed out" : (err.message ?? String(e));
-        last = new UpstreamUnavailable(this.service, reason);
+        last = new UpstreamUnavailable(
+          this.service,
+          err.name === "TimeoutError" ? "timed out" : (err.message ?? String(e)),
+        );
+        continue;
       }
+      const body = (text.length > 0 ? safeJson(text) : undefined) as T;
+      if (status < 500) return { status, body };
+      last = new UpstreamError(this.service, status, body);
+      if (!RETRYABLE_STATUS.has(status)) throw last;
     }
     throw last as Error;
   }

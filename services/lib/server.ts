@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from "fastify";
 import { collectDefaultMetrics, Histogram, Registry } from "prom-client";
 import { Random } from "../../controller/sim/random.js";
-import type { COMMON_SETTINGS, Setting } from "./settings.js";
+import { type COMMON_SETTINGS, loadSettings, type Setting, SettingsError } from "./settings.js";
 
 type Common = {
   [K in keyof typeof COMMON_SETTINGS]: (typeof COMMON_SETTINGS)[K] extends Setting<infer T> ? T : never;
@@ -189,4 +189,25 @@ export async function run(service: Service, port: number, host: string): Promise
   process.once("SIGTERM", () => void stop("SIGTERM"));
   process.once("SIGINT", () => void stop("SIGINT"));
   await service.app.listen({ port, host });
+}
+
+/**
+ * A service's process entry: load and validate settings (a bad one prints one line and exits 2),
+ * build the service, listen, and drain on SIGTERM.
+ */
+export async function runService<S extends Record<string, Setting<unknown>>>(
+  name: string,
+  spec: S,
+  build: (settings: ReturnType<typeof loadSettings<S>>) => Service,
+): Promise<void> {
+  let settings: ReturnType<typeof loadSettings<S>>;
+  try {
+    settings = loadSettings(spec);
+  } catch (e) {
+    if (!(e instanceof SettingsError)) throw e;
+    console.error(`${name}: ${e.message}`);
+    process.exit(2);
+  }
+  const { PORT, HOST } = settings as unknown as { PORT: number; HOST: string };
+  await run(build(settings), PORT, HOST);
 }
