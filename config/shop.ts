@@ -5,17 +5,6 @@
  * read this module; nothing restates a port or an edge of the call graph by hand.
  */
 
-export const SHOP_SERVICE_NAMES = [
-  "frontend",
-  "catalog",
-  "cart",
-  "checkout",
-  "payments",
-  "orders",
-  "recommendation",
-] as const;
-export type ShopServiceName = (typeof SHOP_SERVICE_NAMES)[number];
-
 /** A data store a service owns. */
 export type DataStore = "redis" | "postgresql";
 

@@ -1,30 +1,7 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { ENVIRONMENTS, type EnvironmentConfig, STATE_BACKEND } from "../config/environments.js";
-import { buildPlatformApp } from "./app.js";
+import { ENVIRONMENTS, STATE_BACKEND } from "../config/environments.js";
+import { synthPlatformFiles } from "../test/synth.js";
 
-/** Synthesizes into a fresh directory and returns every file's bytes by relative path. */
-function synthFiles(environments?: readonly EnvironmentConfig[]): Record<string, string> {
-  const outdir = mkdtempSync(join(tmpdir(), "meshpilot-app-"));
-  try {
-    buildPlatformApp({ outdir, environments }).app.synth();
-    const files: Record<string, string> = {};
-    const walk = (dir: string, prefix: string) => {
-      for (const entry of readdirSync(dir, { withFileTypes: true })) {
-        const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
-        if (entry.isDirectory()) walk(join(dir, entry.name), rel);
-        else files[rel] = readFileSync(join(dir, entry.name), "utf8");
-      }
-    };
-    walk(outdir, "");
-    return files;
-  } finally {
-    rmSync(outdir, { recursive: true, force: true });
-  }
-}
-
-const files = synthFiles();
+const files = synthPlatformFiles();
 const stack = (name: string) => JSON.parse(files[`stacks/${name}/cdk.tf.json`]);
 
 describe("platform app", () => {
@@ -38,7 +15,7 @@ describe("platform app", () => {
   });
 
   it("is byte-for-byte deterministic", () => {
-    expect(synthFiles()).toEqual(files);
+    expect(synthPlatformFiles()).toEqual(files);
   });
 
   it.each(ENVIRONMENTS.map((e) => e.name))("keeps %s state under its own key with a native lock", (name) => {
@@ -104,7 +81,7 @@ describe("platform app", () => {
   it("rejects a production environment that weakens a default, before synth", () => {
     const prod = ENVIRONMENTS.find((e) => e.tier === "production");
     if (!prod) throw new Error("no production environment");
-    expect(() => synthFiles([{ ...prod, natGateways: "single" }])).toThrow(
+    expect(() => synthPlatformFiles([{ ...prod, natGateways: "single" }])).toThrow(
       "environment 'prod': 'natGateways' is \"single\" but production needs \"one-per-az\"",
     );
   });

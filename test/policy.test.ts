@@ -1,27 +1,14 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { buildPlatformApp } from "../stacks/app.js";
 import { POLICY_RULES } from "./policy-rules.js";
-import type { TerraformJson } from "./synth.js";
+import { synthPlatformFiles, type TerraformJson } from "./synth.js";
 
+/** Every synthesized stack's Terraform JSON, by stack name. */
 function synthAll(): Record<string, TerraformJson> {
-  const outdir = mkdtempSync(join(tmpdir(), "meshpilot-policy-"));
-  try {
-    const { app } = buildPlatformApp({ outdir });
-    app.synth();
-    const manifest = JSON.parse(readFileSync(join(outdir, "manifest.json"), "utf8")) as {
-      stacks: Record<string, { synthesizedStackPath: string }>;
-    };
-    return Object.fromEntries(
-      Object.entries(manifest.stacks).map(([name, s]) => [
-        name,
-        JSON.parse(readFileSync(join(outdir, s.synthesizedStackPath), "utf8")),
-      ]),
-    );
-  } finally {
-    rmSync(outdir, { recursive: true, force: true });
-  }
+  return Object.fromEntries(
+    Object.entries(synthPlatformFiles())
+      .map(([path, text]) => [/^stacks\/([^/]+)\/cdk\.tf\.json$/.exec(path)?.[1], text] as const)
+      .filter((e): e is readonly [string, string] => e[0] !== undefined)
+      .map(([name, text]) => [name, JSON.parse(text)]),
+  );
 }
 
 const stacks = synthAll();

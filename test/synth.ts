@@ -1,8 +1,13 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider/index.js";
 import { TerraformStack, Testing } from "cdktf";
 // Brings the global types of the matchers that test/setup.ts registers.
 import type {} from "cdktf/lib/testing/adapters/jest.js";
 import type { Construct } from "constructs";
+import type { EnvironmentConfig } from "../config/environments.js";
+import { buildPlatformApp } from "../stacks/app.js";
 
 /** Synthesized Terraform JSON, parsed: `resource.<type>.<name>` and friends. */
 export interface TerraformJson {
@@ -48,4 +53,24 @@ export function policyStatements(json: TerraformJson, reference: unknown): Recor
     | undefined;
   if (!doc) throw new Error(`no policy document ${m[1]}`);
   return doc.statement ?? [];
+}
+
+/** Synthesizes the whole platform app into a scratch directory; returns every file's text by relative path. */
+export function synthPlatformFiles(environments?: readonly EnvironmentConfig[]): Record<string, string> {
+  const outdir = mkdtempSync(join(tmpdir(), "meshpilot-app-"));
+  try {
+    buildPlatformApp({ outdir, environments }).app.synth();
+    const files: Record<string, string> = {};
+    const walk = (dir: string, prefix: string) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const rel = prefix ? `${prefix}/${entry.name}` : entry.name;
+        if (entry.isDirectory()) walk(join(dir, entry.name), rel);
+        else files[rel] = readFileSync(join(dir, entry.name), "utf8");
+      }
+    };
+    walk(outdir, "");
+    return files;
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
 }
