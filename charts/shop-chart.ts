@@ -4,7 +4,15 @@ import { Chart } from "cdk8s";
 import type { Construct } from "constructs";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { type EnvironmentConfig, PROJECT, registryHost } from "../config/environments.js";
-import { callersOf, type ShopService, validateShopModel } from "../config/shop.js";
+import {
+  callersOf,
+  type DataStore,
+  type ShopService,
+  STORE_IMAGES,
+  type StoreEndpoint,
+  serviceEnvironment,
+  validateShopModel,
+} from "../config/shop.js";
 import { ExternalStore, InClusterStore } from "../constructs/k8s/data-store.js";
 import { MeshService, type SecretEnv } from "../constructs/k8s/mesh-service.js";
 import { INGRESS_GATEWAY_LABELS, NAMESPACES } from "../constructs/k8s/namespaces.js";
@@ -31,7 +39,6 @@ export class ShopChart extends Chart {
     const { env } = props;
     const services = validateShopModel(props.services);
     const namespace = NAMESPACES.shop;
-    const byName = new Map(services.map((s) => [s.name, s]));
 
     // Everything in the namespace is closed unless a service's own policy opens it.
     addTyped(
@@ -45,17 +52,11 @@ export class ShopChart extends Chart {
 
     const stores = this.stores(env, services, namespace);
     for (const service of services) {
-      const settings: Record<string, string> = {
-        SERVICE_NAME: service.name,
-        PORT: String(service.port),
-        LOG_LEVEL: "info",
-      };
-      for (const callee of service.calls) {
-        const target = byName.get(callee) as ShopService;
-        settings[`${callee.toUpperCase()}_URL`] =
-          `http://${callee}.${namespace}.svc.cluster.local:${target.port}`;
-      }
-      if (service.store) Object.assign(settings, stores[service.store]);
+      const settings = serviceEnvironment(service, {
+        services,
+        stores,
+        urlOf: (callee) => `http://${callee.name}.${namespace}.svc.cluster.local:${callee.port}`,
+      });
       new MeshService(this, service.name, {
         name: service.name,
         namespace,
@@ -79,7 +80,11 @@ export class ShopChart extends Chart {
   }
 
   /** Connection settings per store kind, creating the in-cluster stores or registering external ones. */
-  private stores(env: EnvironmentConfig, services: readonly ShopService[], namespace: string) {
+  private stores(
+    env: EnvironmentConfig,
+    services: readonly ShopService[],
+    namespace: string,
+  ): Record<DataStore, StoreEndpoint> {
     const clients = (store: string) => services.filter((s) => s.store === store).map((s) => s.name);
     const stores = env.shop.dataStores;
     if (stores.mode === "external") {
@@ -98,19 +103,14 @@ export class ShopChart extends Chart {
         portName: "tcp-postgres",
       });
       return {
-        redis: { REDIS_HOST: stores.redis.host, REDIS_PORT: String(stores.redis.port) },
-        postgresql: {
-          DATABASE_HOST: stores.postgresql.host,
-          DATABASE_PORT: String(stores.postgresql.port),
-          DATABASE_NAME: stores.postgresql.database,
-          DATABASE_USER: "orders",
-        },
+        redis: { host: stores.redis.host, port: stores.redis.port },
+        postgresql: { ...stores.postgresql },
       };
     }
     const redis = new InClusterStore(this, "Redis", {
       name: "cart-redis",
       namespace,
-      image: "docker.io/library/redis:7.4.2-alpine",
+      image: STORE_IMAGES.redis,
       port: 6379,
       portName: "tcp-redis",
       uid: 999,
@@ -126,7 +126,7 @@ export class ShopChart extends Chart {
     const postgresql = new InClusterStore(this, "Postgresql", {
       name: "orders-postgresql",
       namespace,
-      image: "docker.io/library/postgres:17.2-alpine",
+      image: STORE_IMAGES.postgresql,
       port: 5432,
       portName: "tcp-postgres",
       uid: 70,
@@ -139,13 +139,8 @@ export class ShopChart extends Chart {
       readinessCommand: ["pg_isready", "-U", "orders", "-d", "orders"],
     });
     return {
-      redis: { REDIS_HOST: redis.host, REDIS_PORT: "6379" },
-      postgresql: {
-        DATABASE_HOST: postgresql.host,
-        DATABASE_PORT: "5432",
-        DATABASE_NAME: "orders",
-        DATABASE_USER: "orders",
-      },
+      redis: { host: redis.host, port: 6379 },
+      postgresql: { host: postgresql.host, port: 5432, database: "orders" },
     };
   }
 

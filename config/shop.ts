@@ -145,6 +145,60 @@ export function callEdges(services: readonly ShopService[] = SHOP_SERVICES): str
   return services.flatMap((s) => s.calls.map((c) => `${s.name}->${c}`)).sort();
 }
 
+/** Where the services find a store. */
+export interface StoreEndpoint {
+  readonly host: string;
+  readonly port: number;
+  /** PostgreSQL only. */
+  readonly database?: string;
+}
+
+/** The store images that the dev cluster and docker-compose run, pinned. */
+export const STORE_IMAGES: Readonly<Record<DataStore, string>> = {
+  redis: "docker.io/library/redis:7.4.2-alpine",
+  postgresql: "docker.io/library/postgres:17.2-alpine",
+};
+
+/** The role the orders service connects as. */
+export const ORDERS_DATABASE_USER = "orders";
+
+/**
+ * The non-secret environment a service reads at start-up. The chart's ConfigMaps, docker-compose
+ * and `npm run shop` all render it here, so the services see one contract wherever they run.
+ * Secrets (REDIS_PASSWORD, DATABASE_PASSWORD, PAYMENTS_PROCESSOR_KEY) are supplied separately.
+ */
+export function serviceEnvironment(
+  service: ShopService,
+  where: {
+    readonly urlOf: (callee: ShopService) => string;
+    readonly stores: Readonly<Record<DataStore, StoreEndpoint>>;
+    readonly services?: readonly ShopService[];
+  },
+): Record<string, string> {
+  const services = where.services ?? SHOP_SERVICES;
+  const env: Record<string, string> = {
+    SERVICE_NAME: service.name,
+    PORT: String(service.port),
+    LOG_LEVEL: "info",
+  };
+  for (const callee of service.calls) {
+    const target = services.find((s) => s.name === callee);
+    if (!target) throw new ShopModelError(`${service.name} calls unknown service '${callee}'`);
+    env[`${callee.toUpperCase()}_URL`] = where.urlOf(target);
+  }
+  if (service.store === "redis") {
+    env.REDIS_HOST = where.stores.redis.host;
+    env.REDIS_PORT = String(where.stores.redis.port);
+  }
+  if (service.store === "postgresql") {
+    env.DATABASE_HOST = where.stores.postgresql.host;
+    env.DATABASE_PORT = String(where.stores.postgresql.port);
+    env.DATABASE_NAME = where.stores.postgresql.database ?? "orders";
+    env.DATABASE_USER = ORDERS_DATABASE_USER;
+  }
+  return env;
+}
+
 /** Thrown when the shop model is inconsistent; the message names the service, the field and the fix. */
 export class ShopModelError extends Error {
   constructor(message: string) {

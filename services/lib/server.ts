@@ -30,7 +30,7 @@ export const PROPAGATED_HEADERS = [
   "x-b3-sampled",
 ] as const;
 
-/** A 4xx with a machine-readable code and a human-readable reason. */
+/** An answer other than success, with a machine-readable code and a human-readable reason. */
 export class HttpError extends Error {
   constructor(
     readonly statusCode: number,
@@ -39,6 +39,19 @@ export class HttpError extends Error {
   ) {
     super(message);
     this.name = "HttpError";
+  }
+}
+
+/**
+ * Runs a call to the service's own store; a failure becomes a 503 naming the store, so a store
+ * outage is reported as unavailability, not as a bug.
+ */
+export async function fromStore<T>(store: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (e) {
+    if (e instanceof HttpError) throw e;
+    throw new HttpError(503, "store_unavailable", `${store} is unavailable: ${(e as Error).message ?? e}`);
   }
 }
 
@@ -110,6 +123,13 @@ export function createService(options: ServiceOptions): Service {
   app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
     if (error instanceof HttpError)
       return reply.code(error.statusCode).send({ error: error.code, message: error.message });
+    // A callee that failed after every allowed try: say which, so the log and the caller agree.
+    if (error.name === "UpstreamUnavailable" || error.name === "UpstreamError") {
+      request.log.warn({ err: error }, "upstream failed");
+      return reply
+        .code(error.name === "UpstreamUnavailable" ? 503 : 502)
+        .send({ error: "upstream_unavailable", message: error.message });
+    }
     const fe = error as FastifyError;
     if (fe.validation) return reply.code(400).send({ error: "invalid_request", message: fe.message });
     if (

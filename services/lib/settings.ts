@@ -102,3 +102,9 @@ export const COMMON_SETTINGS = {
   FAULT_ERROR_RATE: setting.number(0, 0, 1),
   FAULT_SEED: setting.optional(setting.integer(undefined, 0, 2 ** 31 - 1)),
 };
+
+/** How a caller reaches its callees: a timeout per try and how many extra tries idempotent calls get. */
+export const UPSTREAM_SETTINGS = {
+  UPSTREAM_TIMEOUT_MS: setting.integer(2000, 10, 60_000),
+  UPSTREAM_RETRIES: setting.integer(2, 0, 5),
+};
