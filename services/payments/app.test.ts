@@ -49,6 +49,15 @@ describe("payments", () => {
     expect(other.json().error).toBe("idempotency_key_reused");
   });
 
+  it("answers a replay with the payment as it is now, so a retry after a void sees the void", async () => {
+    const { post } = payments();
+    const first = (await post("/payments", charge(), "key-00000030")).json();
+    await post(`/payments/${first.id}/void`, {});
+    const replay = await post("/payments", charge(), "key-00000030");
+    expect(replay.statusCode).toBe(201);
+    expect(replay.json()).toEqual({ ...first, status: "voided" });
+  });
+
   it("declines the processor's test numbers with a 402, remembered under the key", async () => {
     const { post } = payments();
     const declined = await post("/payments", charge({ card: card(TEST_CARDS.declined) }), "key-00000003");

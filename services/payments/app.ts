@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import { servicePort } from "../../config/shop.js";
+import { idempotencyKey } from "../lib/idempotency.js";
 import { createService, HttpError, type Service } from "../lib/server.js";
 import { COMMON_SETTINGS, type loadSettings, setting } from "../lib/settings.js";
 import { cvvValid, expired, luhnValid, processorDecision } from "./card.js";
@@ -30,9 +31,8 @@ interface Remembered {
   readonly fingerprint: string;
   readonly status: number;
   readonly body: unknown;
+  readonly paymentId?: string;
 }
-
-const KEY = /^[A-Za-z0-9_.:-]{8,128}$/;
 
 /**
  * Payments: validates the card, charges through the processor model, and is idempotent on
@@ -69,14 +69,7 @@ export function buildPayments(settings: PaymentsSettings, clock: () => Date = ()
   } as const;
 
   app.post("/payments", { schema: { body: chargeSchema } }, async (request, reply) => {
-    const key = request.headers["idempotency-key"];
-    if (typeof key !== "string" || !KEY.test(key)) {
-      throw new HttpError(
-        400,
-        "missing_idempotency_key",
-        "send an Idempotency-Key header (8-128 letters, digits, '_', '.', ':' or '-')",
-      );
-    }
+    const key = idempotencyKey(request.headers);
     const body = request.body as ChargeBody;
     const fingerprint = createHash("sha256").update(JSON.stringify(body)).digest("hex");
     // No await between this lookup and `remember`: two concurrent tries with one key cannot both charge.
@@ -88,10 +81,12 @@ export function buildPayments(settings: PaymentsSettings, clock: () => Date = ()
           "idempotency_key_reused",
           "this Idempotency-Key was used for a different charge",
         );
-      return reply.code(seen.status).header("idempotent-replayed", "true").send(seen.body);
+      // A replayed charge answers with the payment as it is now, so a retry sees a void.
+      const current = seen.paymentId ? payments.get(seen.paymentId) : seen.body;
+      return reply.code(seen.status).header("idempotent-replayed", "true").send(current);
     }
-    const remember = (status: number, payload: unknown) => {
-      byKey.set(key, { fingerprint, status, body: payload });
+    const remember = (status: number, payload: unknown, paymentId?: string) => {
+      byKey.set(key, { fingerprint, status, body: payload, paymentId });
       return reply.code(status).send(payload);
     };
     const { card } = body;
@@ -119,7 +114,7 @@ export function buildPayments(settings: PaymentsSettings, clock: () => Date = ()
     };
     payments.set(payment.id, payment);
     request.log.info({ payment: payment.id, amountCents: payment.amountCents }, "payment captured");
-    return remember(201, payment);
+    return remember(201, payment, payment.id);
   });
 
   const find = (id: string): Payment => {

@@ -1,0 +1,176 @@
+/**
+ * Orders in PostgreSQL. Creation is idempotent on the Idempotency-Key: the key is unique in the
+ * table, so concurrent retries race on the index and exactly one insert wins; the others read
+ * the winner back. A cancelled key leaves a tombstone, so a create that arrives late (after the
+ * caller gave up and voided the charge) can never bring the order back.
+ */
+import { randomUUID } from "node:crypto";
+import pg from "pg";
+
+export interface OrderLine {
+  readonly productId: string;
+  readonly quantity: number;
+  readonly unitPriceCents: number;
+}
+
+export interface NewOrder {
+  readonly userId: string;
+  readonly paymentId: string;
+  readonly currency: string;
+  readonly items: readonly OrderLine[];
+}
+
+export interface Order extends NewOrder {
+  readonly id: string;
+  readonly status: "placed" | "cancelled";
+  readonly totalCents: number;
+  readonly createdAt: string;
+}
+
+export type CreateResult =
+  | { readonly kind: "created" | "replayed"; readonly order: Order }
+  | { readonly kind: "key_reused" }
+  | { readonly kind: "cancelled" };
+
+interface OrderRow {
+  id: string;
+  user_id: string;
+  status: "placed" | "cancelled";
+  payment_id: string | null;
+  currency: string;
+  total_cents: number;
+  created_at: Date;
+  fingerprint: string;
+}
+
+const SELECT_ORDER = `
+  SELECT o.id, o.user_id, o.status, o.payment_id, o.currency, o.total_cents, o.created_at, o.fingerprint,
+         COALESCE(json_agg(json_build_object('productId', i.product_id, 'quantity', i.quantity,
+                  'unitPriceCents', i.unit_price_cents) ORDER BY i.product_id)
+                  FILTER (WHERE i.order_id IS NOT NULL), '[]') AS items
+  FROM orders o LEFT JOIN order_items i ON i.order_id = o.id`;
+
+function toOrder(row: OrderRow & { items: OrderLine[] }): Order {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    status: row.status,
+    paymentId: row.payment_id ?? "",
+    currency: row.currency,
+    totalCents: row.total_cents,
+    items: row.items,
+    createdAt: row.created_at.toISOString(),
+  };
+}
+
+export class OrderStore {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async create(key: string, fingerprint: string, order: NewOrder): Promise<CreateResult> {
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      const id = randomUUID();
+      const total = order.items.reduce((sum, l) => sum + l.quantity * l.unitPriceCents, 0);
+      const inserted = await client.query(
+        `INSERT INTO orders (id, idempotency_key, fingerprint, user_id, status, payment_id, currency, total_cents)
+         VALUES ($1, $2, $3, $4, 'placed', $5, $6, $7) ON CONFLICT (idempotency_key) DO NOTHING`,
+        [id, key, fingerprint, order.userId, order.paymentId, order.currency, total],
+      );
+      if (inserted.rowCount === 1) {
+        await client.query(
+          `INSERT INTO order_items (order_id, product_id, quantity, unit_price_cents)
+           SELECT $1, * FROM unnest($2::text[], $3::int[], $4::int[])`,
+          [
+            id,
+            order.items.map((l) => l.productId),
+            order.items.map((l) => l.quantity),
+            order.items.map((l) => l.unitPriceCents),
+          ],
+        );
+        await client.query("COMMIT");
+        return { kind: "created", order: (await this.get(id)) as Order };
+      }
+      await client.query("COMMIT");
+    } catch (e) {
+      await client.query("ROLLBACK").catch(() => {});
+      throw e;
+    } finally {
+      client.release();
+    }
+    const existing = await this.row("WHERE o.idempotency_key = $1", [key]);
+    if (!existing) throw new Error(`order for key ${key} vanished after a conflict`);
+    if (existing.status === "cancelled") return { kind: "cancelled" };
+    if (existing.fingerprint !== fingerprint) return { kind: "key_reused" };
+    return { kind: "replayed", order: toOrder(existing) };
+  }
+
+  /**
+   * Cancels the order created under `key`, or, if none exists yet, leaves a tombstone so that
+   * none can be created under it later. Returns the order when there was one.
+   */
+  async cancelByKey(key: string): Promise<Order | undefined> {
+    const existing = await this.pool.query<{ id: string; status: string }>(
+      `INSERT INTO orders (id, idempotency_key, fingerprint, user_id, status, currency, total_cents)
+       VALUES ($1, $2, '', '', 'cancelled', 'EUR', 0)
+       ON CONFLICT (idempotency_key) DO UPDATE SET status = 'cancelled'
+       RETURNING id, user_id`,
+      [randomUUID(), key],
+    );
+    const row = await this.row("WHERE o.id = $1", [existing.rows[0].id]);
+    return row && row.user_id !== "" ? toOrder(row) : undefined;
+  }
+
+  async get(id: string): Promise<Order | undefined> {
+    const row = await this.row("WHERE o.id = $1 AND o.user_id <> ''", [id]);
+    return row ? toOrder(row) : undefined;
+  }
+
+  async byKey(key: string): Promise<Order | undefined> {
+    const row = await this.row("WHERE o.idempotency_key = $1 AND o.user_id <> ''", [key]);
+    return row ? toOrder(row) : undefined;
+  }
+
+  async listByUser(userId: string, limit: number): Promise<Order[]> {
+    const { rows } = await this.pool.query<OrderRow & { items: OrderLine[] }>(
+      `${SELECT_ORDER} WHERE o.user_id = $1 GROUP BY o.id ORDER BY o.created_at DESC, o.id LIMIT $2`,
+      [userId, limit],
+    );
+    return rows.map(toOrder);
+  }
+
+  private async row(where: string, values: unknown[]) {
+    const { rows } = await this.pool.query<OrderRow & { items: OrderLine[] }>(
+      `${SELECT_ORDER} ${where} GROUP BY o.id`,
+      values,
+    );
+    return rows[0];
+  }
+}
+
+export interface DatabaseSettings {
+  readonly DATABASE_HOST: string;
+  readonly DATABASE_PORT: number;
+  readonly DATABASE_NAME: string;
+  readonly DATABASE_USER: string;
+  readonly DATABASE_PASSWORD?: string;
+  readonly DATABASE_POOL_SIZE: number;
+}
+
+/** A pool that fails fast: a request waits at most two seconds for a connection and five for a statement. */
+export function createPool(settings: DatabaseSettings, onError: (e: Error) => void): pg.Pool {
+  const pool = new pg.Pool({
+    host: settings.DATABASE_HOST,
+    port: settings.DATABASE_PORT,
+    database: settings.DATABASE_NAME,
+    user: settings.DATABASE_USER,
+    password: settings.DATABASE_PASSWORD,
+    max: settings.DATABASE_POOL_SIZE,
+    connectionTimeoutMillis: 2000,
+    statement_timeout: 5000,
+    application_name: "meshpilot-orders",
+  });
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on("error", onError);
+  return pool;
+}
