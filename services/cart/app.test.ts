@@ -1,7 +1,8 @@
 import type { FastifyInstance } from "fastify";
+import { MAX_QUANTITY } from "../lib/schemas.js";
 import { loadSettings } from "../lib/settings.js";
 import { type RunningStore, startRedis } from "../local/stores.js";
-import { buildCart, CART_SETTINGS, MAX_LINES, MAX_QUANTITY, SESSION_HEADER } from "./app.js";
+import { buildCart, CART_SETTINGS, MAX_LINES, SESSION_HEADER } from "./app.js";
 
 // A real redis-server on loopback (Debian's redis-server package, installed by .ci/run).
 let redis: RunningStore & { password: string };

@@ -1,4 +1,5 @@
 import { servicePort } from "../../config/shop.js";
+import { MAX_QUANTITY, PRODUCT_ID, QUANTITY } from "../lib/schemas.js";
 import { createService, fromStore, HttpError, type Service } from "../lib/server.js";
 import { COMMON_SETTINGS, type loadSettings, setting } from "../lib/settings.js";
 import { CartStore } from "./store.js";
@@ -13,14 +14,11 @@ export const CART_SETTINGS = {
 };
 export type CartSettings = ReturnType<typeof loadSettings<typeof CART_SETTINGS>>;
 
-/** The most units of one product, and the most distinct products, a cart may hold. */
-export const MAX_QUANTITY = 99;
+/** The most distinct products a cart may hold. */
 export const MAX_LINES = 50;
 
 export const SESSION_HEADER = "x-session-id";
 const SESSION = /^[A-Za-z0-9_-]{16,64}$/;
-const PRODUCT_ID = { type: "string", pattern: "^[a-z]{3}-\\d{3}$" } as const;
-const QUANTITY = { type: "integer", minimum: 1, maximum: MAX_QUANTITY } as const;
 
 const LIMIT_MESSAGES = {
   quantity_limit: `a cart holds at most ${MAX_QUANTITY} of one product`,

@@ -1,4 +1,5 @@
 import { servicePort } from "../../config/shop.js";
+import { PRODUCT_ID } from "../lib/schemas.js";
 import { createService, HttpError, type Service } from "../lib/server.js";
 import { COMMON_SETTINGS, type loadSettings, setting } from "../lib/settings.js";
 import { PRODUCTS, type Product } from "./products.js";
@@ -59,7 +60,7 @@ export function buildCatalog(settings: CatalogSettings): Service {
         params: {
           type: "object",
           required: ["id"],
-          properties: { id: { type: "string", pattern: "^[a-z]{3}-\\d{3}$" } },
+          properties: { id: PRODUCT_ID },
         },
       },
     },

@@ -4,6 +4,7 @@
  * and the caller's request id, trace context and Idempotency-Key passed along.
  */
 import { Random } from "../../controller/sim/random.js";
+import { HttpError } from "./server.js";
 
 export interface CallOptions {
   readonly method?: "GET" | "POST" | "PUT" | "DELETE";
@@ -112,4 +113,30 @@ function safeJson(text: string): unknown {
   } catch {
     return text;
   }
+}
+
+/** A client for one callee, with the caller's UPSTREAM_* settings. */
+export function clientFor(
+  service: string,
+  baseUrl: string,
+  settings: { readonly UPSTREAM_TIMEOUT_MS: number; readonly UPSTREAM_RETRIES: number },
+): ServiceClient {
+  return new ServiceClient(service, baseUrl, {
+    timeoutMs: settings.UPSTREAM_TIMEOUT_MS,
+    retries: settings.UPSTREAM_RETRIES,
+  });
+}
+
+/** The JSON error every shop service answers with. */
+export interface ErrorBody {
+  readonly error: string;
+  readonly message: string;
+}
+
+/** A callee's 4xx becomes the caller's, with its reason; anything else is the callee failing. */
+export function passOn(callee: string, status: number, body: unknown): HttpError {
+  const e = body as Partial<ErrorBody> | undefined;
+  if (status >= 400 && status < 500)
+    return new HttpError(status, e?.error ?? "rejected", e?.message ?? `${callee} answered ${status}`);
+  return new HttpError(502, "upstream_unavailable", `${callee} answered ${status}`);
 }

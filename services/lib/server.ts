@@ -4,7 +4,12 @@
  * opt-in fault injection, and graceful shutdown.
  */
 import { randomUUID } from "node:crypto";
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from "fastify";
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from "fastify";
 import { collectDefaultMetrics, Histogram, Registry } from "prom-client";
 import { Random } from "../../controller/sim/random.js";
 import { type COMMON_SETTINGS, loadSettings, type Setting, SettingsError } from "./settings.js";
@@ -18,6 +23,12 @@ export interface ServiceOptions {
   readonly settings: Common;
   /** Checks the service's own dependencies; throws with the reason when not ready. */
   readonly readiness?: () => Promise<void>;
+  /** Renders an error as a page for requests that want one (the frontend's HTML); undefined means JSON. */
+  readonly errorPage?: (
+    request: FastifyRequest,
+    status: number,
+    body: { readonly error: string; readonly message: string },
+  ) => string | undefined;
 }
 
 /** Headers passed from an incoming request to every outgoing call it makes. */
@@ -120,47 +131,57 @@ export function createService(options: ServiceOptions): Service {
     );
   });
 
+  /** Sends an error as JSON, or as the service's own page when it renders one for this request. */
+  const fail = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    status: number,
+    error: string,
+    message: string,
+  ) => {
+    const page = options.errorPage?.(request, status, { error, message });
+    if (page !== undefined) return reply.code(status).type("text/html; charset=utf-8").send(page);
+    return reply.code(status).send({ error, message });
+  };
+
   app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
-    if (error instanceof HttpError)
-      return reply.code(error.statusCode).send({ error: error.code, message: error.message });
+    if (error instanceof HttpError) return fail(request, reply, error.statusCode, error.code, error.message);
     // A callee that failed after every allowed try: say which, so the log and the caller agree.
     if (error.name === "UpstreamUnavailable" || error.name === "UpstreamError") {
       request.log.warn({ err: error }, "upstream failed");
-      return reply
-        .code(error.name === "UpstreamUnavailable" ? 503 : 502)
-        .send({ error: "upstream_unavailable", message: error.message });
+      const status = error.name === "UpstreamUnavailable" ? 503 : 502;
+      return fail(request, reply, status, "upstream_unavailable", error.message);
     }
     const fe = error as FastifyError;
-    if (fe.validation) return reply.code(400).send({ error: "invalid_request", message: fe.message });
+    if (fe.validation) return fail(request, reply, 400, "invalid_request", fe.message);
     if (
       fe.code === "FST_ERR_CTP_INVALID_JSON_BODY" ||
       fe.code === "FST_ERR_CTP_EMPTY_JSON_BODY" ||
       fe instanceof SyntaxError
     ) {
-      return reply.code(400).send({ error: "malformed_json", message: "the request body is not valid JSON" });
+      return fail(request, reply, 400, "malformed_json", "the request body is not valid JSON");
     }
     if (fe.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
-      return reply.code(413).send({
-        error: "body_too_large",
-        message: `the request body exceeds ${settings.BODY_LIMIT_BYTES} bytes`,
-      });
+      return fail(
+        request,
+        reply,
+        413,
+        "body_too_large",
+        `the request body exceeds ${settings.BODY_LIMIT_BYTES} bytes`,
+      );
     }
     if (fe.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
-      return reply.code(415).send({ error: "unsupported_media_type", message: "send application/json" });
+      return fail(request, reply, 415, "unsupported_media_type", "send application/json");
     }
     if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
-      return reply.code(fe.statusCode).send({ error: fe.code ?? "bad_request", message: fe.message });
+      return fail(request, reply, fe.statusCode, fe.code ?? "bad_request", fe.message);
     }
     request.log.error({ err: error }, "unhandled error");
-    return reply
-      .code(500)
-      .send({ error: "internal", message: "internal error; see the service log with this request id" });
+    return fail(request, reply, 500, "internal", "internal error; see the service log with this request id");
   });
-  app.setNotFoundHandler((request, reply) => {
-    reply
-      .code(404)
-      .send({ error: "not_found", message: `no route for ${request.method} ${request.url.split("?")[0]}` });
-  });
+  app.setNotFoundHandler((request, reply) =>
+    fail(request, reply, 404, "not_found", `no route for ${request.method} ${request.url.split("?")[0]}`),
+  );
 
   app.get("/healthz", async () => ({ status: "ok" }));
   app.get("/readyz", async (_request, reply) => {

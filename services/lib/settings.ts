@@ -5,6 +5,8 @@
  * must be; nothing starts half-configured.
  */
 
+import { servicePort } from "../../config/shop.js";
+
 export class SettingsError extends Error {
   constructor(message: string) {
     super(message);
@@ -108,3 +110,8 @@ export const UPSTREAM_SETTINGS = {
   UPSTREAM_TIMEOUT_MS: setting.integer(2000, 10, 60_000),
   UPSTREAM_RETRIES: setting.integer(2, 0, 5),
 };
+
+/** A callee's base URL; by default the callee's port from the shop model on loopback, as `npm run shop` runs it. */
+export function calleeUrl(callee: string): Setting<string> {
+  return setting.url(`http://127.0.0.1:${servicePort(callee)}`);
+}

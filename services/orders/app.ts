@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { servicePort } from "../../config/shop.js";
 import { IDEMPOTENCY_KEY, idempotencyKey } from "../lib/idempotency.js";
+import { PRODUCT_ID, QUANTITY, USER_ID } from "../lib/schemas.js";
 import { createService, fromStore, HttpError, type Service } from "../lib/server.js";
 import { COMMON_SETTINGS, type loadSettings, setting } from "../lib/settings.js";
 import { MIGRATIONS, migrate } from "./migrations.js";
@@ -23,8 +24,6 @@ export const ORDERS_SETTINGS = {
   MIGRATE_ON_START: setting.oneOf(["true", "false"] as const, "true"),
 };
 export type OrdersSettings = ReturnType<typeof loadSettings<typeof ORDERS_SETTINGS>>;
-
-const USER_ID = { type: "string", pattern: "^[A-Za-z0-9_-]{1,64}$" } as const;
 
 /**
  * Orders: PostgreSQL-backed, idempotent creation on Idempotency-Key, cancellation by key (used by
@@ -108,8 +107,8 @@ export function buildOrders(settings: OrdersSettings): Service {
                 required: ["productId", "quantity", "unitPriceCents"],
                 additionalProperties: false,
                 properties: {
-                  productId: { type: "string", pattern: "^[a-z]{3}-\\d{3}$" },
-                  quantity: { type: "integer", minimum: 1, maximum: 99 },
+                  productId: PRODUCT_ID,
+                  quantity: QUANTITY,
                   unitPriceCents: { type: "integer", minimum: 0, maximum: 10_000_000 },
                 },
               },

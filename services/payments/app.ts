@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { servicePort } from "../../config/shop.js";
 import { idempotencyKey } from "../lib/idempotency.js";
+import { CARD } from "../lib/schemas.js";
 import { createService, HttpError, type Service } from "../lib/server.js";
 import { COMMON_SETTINGS, type loadSettings, setting } from "../lib/settings.js";
 import { cvvValid, expired, luhnValid, processorDecision } from "./card.js";
@@ -54,17 +55,7 @@ export function buildPayments(settings: PaymentsSettings, clock: () => Date = ()
       amountCents: { type: "integer", minimum: 1, maximum: 10_000_000 },
       currency: { type: "string", enum: ["EUR"] },
       orderRef: { type: "string", minLength: 1, maxLength: 64 },
-      card: {
-        type: "object",
-        required: ["number", "expMonth", "expYear", "cvv"],
-        additionalProperties: false,
-        properties: {
-          number: { type: "string", pattern: "^\\d{12,19}$" },
-          expMonth: { type: "integer", minimum: 1, maximum: 12 },
-          expYear: { type: "integer", minimum: 2000, maximum: 2100 },
-          cvv: { type: "string", pattern: "^\\d{3,4}$" },
-        },
-      },
+      card: CARD,
     },
   } as const;
 

@@ -1,0 +1,406 @@
+import { createHash, randomBytes, randomUUID } from "node:crypto";
+import cookie from "@fastify/cookie";
+import formbody from "@fastify/formbody";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { servicePort } from "../../config/shop.js";
+import type { Product } from "../catalog/products.js";
+import { clientFor, passOn } from "../lib/client.js";
+import { CARD, type Card, PRODUCT_ID, QUANTITY } from "../lib/schemas.js";
+import { createService, HttpError, propagatedHeaders, type Service } from "../lib/server.js";
+import {
+  COMMON_SETTINGS,
+  calleeUrl,
+  type loadSettings,
+  setting,
+  UPSTREAM_SETTINGS,
+} from "../lib/settings.js";
+import {
+  type CartLineView,
+  type Confirmation,
+  cartPage,
+  checkoutPage,
+  confirmationPage,
+  errorPage,
+  homePage,
+  productPage,
+  STYLESHEET,
+} from "./pages.js";
+
+export const FRONTEND_SETTINGS = {
+  ...COMMON_SETTINGS,
+  ...UPSTREAM_SETTINGS,
+  PORT: setting.port(servicePort("frontend")),
+  CATALOG_URL: calleeUrl("catalog"),
+  CART_URL: calleeUrl("cart"),
+  RECOMMENDATION_URL: calleeUrl("recommendation"),
+  CHECKOUT_URL: calleeUrl("checkout"),
+  /** The session cookie is Secure unless this says otherwise (plain-HTTP development only). */
+  COOKIE_SECURE: setting.oneOf(["true", "false"] as const, "true"),
+};
+export type FrontendSettings = ReturnType<typeof loadSettings<typeof FRONTEND_SETTINGS>>;
+
+export const SESSION_COOKIE = "sid";
+export const SESSION_HEADER = "x-session-id";
+const SESSION = /^[A-Za-z0-9_-]{16,64}$/;
+
+/** Orders are filed under a user id derived from the session, so the session token is never stored. */
+export function userIdOf(session: string): string {
+  return `u-${createHash("sha256").update(session).digest("hex").slice(0, 24)}`;
+}
+
+const isApi = (request: FastifyRequest) => request.url.startsWith("/api/");
+
+/**
+ * Frontend: server-rendered pages (home, product, cart, checkout, confirmation) and a JSON API
+ * under /api for the same actions. Sessions live in an HttpOnly cookie (or the x-session-id
+ * header for API clients). Recommendations are optional: if that service is slow or down, pages
+ * render without them.
+ */
+export function buildFrontend(settings: FrontendSettings): Service {
+  const service = createService({
+    name: "frontend",
+    settings,
+    errorPage: (request, status, body) => (isApi(request) ? undefined : errorPage(status, body.message)),
+  });
+  const { app } = service;
+  app.register(cookie);
+  app.register(formbody);
+  app.addHook("onSend", async (_request, reply, payload) => {
+    reply.header("x-content-type-options", "nosniff");
+    reply.header("referrer-policy", "same-origin");
+    if (String(reply.getHeader("content-type") ?? "").startsWith("text/html"))
+      reply.header(
+        "content-security-policy",
+        "default-src 'self'; form-action 'self'; frame-ancestors 'none'",
+      );
+    return payload;
+  });
+
+  const catalog = clientFor("catalog", settings.CATALOG_URL, settings);
+  const cart = clientFor("cart", settings.CART_URL, settings);
+  const recommendation = clientFor("recommendation", settings.RECOMMENDATION_URL, settings);
+  const checkout = clientFor("checkout", settings.CHECKOUT_URL, settings);
+
+  /** The request's session; a browser's first visit gets one, an API write without one is refused. */
+  const session = (request: FastifyRequest, reply: FastifyReply, create: boolean): string => {
+    const given = request.cookies[SESSION_COOKIE] ?? request.headers[SESSION_HEADER];
+    if (typeof given === "string" && SESSION.test(given)) return given;
+    if (!create)
+      throw new HttpError(
+        400,
+        "missing_session",
+        `no session: send the ${SESSION_COOKIE} cookie or an ${SESSION_HEADER} header (GET / starts one)`,
+      );
+    const id = randomBytes(24).toString("base64url");
+    reply.setCookie(SESSION_COOKIE, id, {
+      path: "/",
+      httpOnly: true,
+      sameSite: "lax",
+      secure: settings.COOKIE_SECURE === "true",
+      maxAge: 7 * 24 * 3600,
+    });
+    return id;
+  };
+  const headersFor = (request: FastifyRequest, sid: string) => ({
+    ...propagatedHeaders(request),
+    [SESSION_HEADER]: sid,
+  });
+
+  const listProducts = async (request: FastifyRequest, query: string) => {
+    const res = await catalog.call<{ items: Product[] }>(`/products?limit=100${query}`, {
+      headers: propagatedHeaders(request),
+    });
+    if (res.status !== 200) throw passOn("catalog", res.status, res.body);
+    return res.body.items;
+  };
+  const product = async (request: FastifyRequest, id: string) => {
+    const res = await catalog.call<Product>(`/products/${encodeURIComponent(id)}`, {
+      headers: propagatedHeaders(request),
+    });
+    if (res.status !== 200) throw passOn("catalog", res.status, res.body);
+    return res.body;
+  };
+  const cartLines = async (request: FastifyRequest, sid: string) => {
+    const [res, products] = await Promise.all([
+      cart.call<{ items: { productId: string; quantity: number }[] }>("/cart", {
+        headers: headersFor(request, sid),
+      }),
+      listProducts(request, ""),
+    ]);
+    if (res.status !== 200) throw passOn("cart", res.status, res.body);
+    const byId = new Map(products.map((p) => [p.id, p]));
+    const lines: CartLineView[] = res.body.items.flatMap((l) => {
+      const p = byId.get(l.productId);
+      return p ? [{ product: p, quantity: l.quantity }] : [];
+    });
+    const totalCents = lines.reduce((sum, l) => sum + l.quantity * l.product.priceCents, 0);
+    return { lines, totalCents };
+  };
+  /** Recommendations, or none: they are a nicety, never a reason to fail a page. */
+  const recommended = async (request: FastifyRequest, query: string): Promise<Product[] | undefined> => {
+    try {
+      const res = await recommendation.call<{ items: Product[] }>(`/recommendations?${query}`, {
+        headers: propagatedHeaders(request),
+      });
+      if (res.status === 200) return res.body.items;
+      request.log.warn({ status: res.status }, "recommendations unavailable");
+    } catch (e) {
+      request.log.warn({ err: e }, "recommendations unavailable");
+    }
+    return undefined;
+  };
+  const exclusion = (lines: readonly CartLineView[]) =>
+    lines.length > 0 ? `exclude=${lines.map((l) => l.product.id).join(",")}` : "";
+
+  const addToCart = async (request: FastifyRequest, sid: string, productId: string, quantity: number) => {
+    await product(request, productId); // an unknown product is a 404 here, before the cart sees it
+    const res = await cart.call("/cart/items", {
+      method: "POST",
+      headers: headersFor(request, sid),
+      body: { productId, quantity },
+    });
+    if (res.status !== 200) throw passOn("cart", res.status, res.body);
+  };
+  const setQuantity = async (request: FastifyRequest, sid: string, productId: string, quantity: number) => {
+    const res = await cart.call(`/cart/items/${productId}`, {
+      method: "PUT",
+      headers: headersFor(request, sid),
+      body: { quantity },
+    });
+    if (res.status !== 200) throw passOn("cart", res.status, res.body);
+  };
+  const removeLine = async (request: FastifyRequest, sid: string, productId: string) => {
+    const res = await cart.call(`/cart/items/${productId}`, {
+      method: "DELETE",
+      headers: headersFor(request, sid),
+    });
+    if (res.status !== 200) throw passOn("cart", res.status, res.body);
+  };
+  const placeOrder = async (request: FastifyRequest, sid: string, key: string, card: Card) => {
+    const res = await checkout.call<Confirmation>("/checkout", {
+      method: "POST",
+      headers: headersFor(request, sid),
+      idempotencyKey: key,
+      body: { userId: userIdOf(sid), card },
+    });
+    if (res.status !== 201) throw passOn("checkout", res.status, res.body);
+    return res.body;
+  };
+
+  const productParams = {
+    type: "object",
+    required: ["productId"],
+    properties: { productId: PRODUCT_ID },
+  } as const;
+  const listQuery = {
+    type: "object",
+    additionalProperties: false,
+    properties: {
+      q: { type: "string", maxLength: 100 },
+      category: { type: "string", pattern: "^[a-z]{1,20}$" },
+    },
+  } as const;
+  const filter = (q?: string, category?: string) =>
+    `${q ? `&q=${encodeURIComponent(q)}` : ""}${category ? `&category=${category}` : ""}`;
+  const html = (reply: FastifyReply, page: string, status = 200) =>
+    reply.code(status).type("text/html; charset=utf-8").send(page);
+
+  // ---- pages ----
+  app.get("/static/shop.css", async (_request, reply) =>
+    reply.type("text/css").header("cache-control", "public, max-age=3600").send(STYLESHEET),
+  );
+
+  app.get("/", { schema: { querystring: listQuery } }, async (request, reply) => {
+    const sid = session(request, reply, true);
+    const { q, category } = request.query as { q?: string; category?: string };
+    const [products, all, mine] = await Promise.all([
+      listProducts(request, filter(q?.trim() || undefined, category)),
+      listProducts(request, ""),
+      cartLines(request, sid),
+    ]);
+    const categories = [...new Set(all.map((p) => p.category))].sort();
+    return html(
+      reply,
+      homePage({
+        products,
+        categories,
+        category,
+        query: q?.trim() || undefined,
+        recommended: await recommended(request, exclusion(mine.lines)),
+        cartCount: mine.lines.reduce((n, l) => n + l.quantity, 0),
+      }),
+    );
+  });
+
+  app.get("/products/:productId", { schema: { params: productParams } }, async (request, reply) => {
+    const sid = session(request, reply, true);
+    const { productId } = request.params as { productId: string };
+    const [p, mine] = await Promise.all([product(request, productId), cartLines(request, sid)]);
+    const exclude = exclusion(mine.lines);
+    return html(
+      reply,
+      productPage({
+        product: p,
+        recommended: await recommended(request, `productId=${p.id}${exclude ? `&${exclude}` : ""}`),
+        cartCount: mine.lines.reduce((n, l) => n + l.quantity, 0),
+      }),
+    );
+  });
+
+  app.get("/cart", async (request, reply) => {
+    const sid = session(request, reply, true);
+    const mine = await cartLines(request, sid);
+    const recs = mine.lines.length > 0 ? await recommended(request, exclusion(mine.lines)) : undefined;
+    return html(reply, cartPage({ ...mine, recommended: recs }));
+  });
+
+  const addBody = {
+    type: "object",
+    required: ["productId", "quantity"],
+    properties: { productId: PRODUCT_ID, quantity: QUANTITY },
+  } as const;
+  const quantityBody = {
+    type: "object",
+    required: ["quantity"],
+    properties: { quantity: QUANTITY },
+  } as const;
+
+  // Form posts redirect (303) back to the cart, so a reload never repeats them.
+  app.post("/cart/items", { schema: { body: addBody } }, async (request, reply) => {
+    const { productId, quantity } = request.body as { productId: string; quantity: number };
+    await addToCart(request, session(request, reply, false), productId, quantity);
+    return reply.redirect("/cart", 303);
+  });
+  app.post(
+    "/cart/items/:productId",
+    { schema: { params: productParams, body: quantityBody } },
+    async (request, reply) => {
+      const { productId } = request.params as { productId: string };
+      await setQuantity(
+        request,
+        session(request, reply, false),
+        productId,
+        (request.body as { quantity: number }).quantity,
+      );
+      return reply.redirect("/cart", 303);
+    },
+  );
+  app.post("/cart/items/:productId/remove", { schema: { params: productParams } }, async (request, reply) => {
+    const { productId } = request.params as { productId: string };
+    await removeLine(request, session(request, reply, false), productId);
+    return reply.redirect("/cart", 303);
+  });
+
+  app.get("/checkout", async (request, reply) => {
+    const mine = await cartLines(request, session(request, reply, true));
+    if (mine.lines.length === 0) return reply.redirect("/cart", 303);
+    // The key is minted with the form, so a double submit or a reload pays and orders once.
+    return html(reply, checkoutPage({ ...mine, idempotencyKey: randomUUID() }));
+  });
+
+  app.post(
+    "/checkout",
+    {
+      schema: {
+        body: {
+          type: "object",
+          required: ["idempotencyKey", ...CARD.required],
+          properties: { idempotencyKey: { type: "string", format: "uuid" }, ...CARD.properties },
+        },
+      },
+    },
+    async (request, reply) => {
+      const sid = session(request, reply, false);
+      const { idempotencyKey, ...card } = request.body as Card & { idempotencyKey: string };
+      try {
+        const done = await placeOrder(request, sid, idempotencyKey, card);
+        const products = await listProducts(request, "");
+        return html(
+          reply,
+          confirmationPage({ ...done, names: new Map(products.map((p) => [p.id, p.name])) }),
+          201,
+        );
+      } catch (e) {
+        if (!(e instanceof HttpError) || e.statusCode >= 500) throw e;
+        // A declined or invalid card: the same form again, with the reason, and the cart kept.
+        const mine = await cartLines(request, sid);
+        return html(
+          reply,
+          checkoutPage({ ...mine, idempotencyKey: randomUUID(), error: e.message }),
+          e.statusCode,
+        );
+      }
+    },
+  );
+
+  // ---- JSON API ----
+  app.get("/api/session", async (request, reply) => ({ sessionId: session(request, reply, true) }));
+  app.get("/api/products", { schema: { querystring: listQuery } }, async (request) => {
+    const { q, category } = request.query as { q?: string; category?: string };
+    return { items: await listProducts(request, filter(q, category)) };
+  });
+  app.get("/api/products/:productId", { schema: { params: productParams } }, async (request) => {
+    const { productId } = request.params as { productId: string };
+    const p = await product(request, productId);
+    return { product: p, recommendations: (await recommended(request, `productId=${p.id}`)) ?? [] };
+  });
+  const cartJson = async (request: FastifyRequest, sid: string) => {
+    const mine = await cartLines(request, sid);
+    return {
+      items: mine.lines.map((l) => ({
+        productId: l.product.id,
+        name: l.product.name,
+        unitPriceCents: l.product.priceCents,
+        quantity: l.quantity,
+      })),
+      totalCents: mine.totalCents,
+    };
+  };
+  app.get("/api/cart", async (request, reply) => cartJson(request, session(request, reply, false)));
+  app.post(
+    "/api/cart/items",
+    { schema: { body: { ...addBody, additionalProperties: false } } },
+    async (request, reply) => {
+      const sid = session(request, reply, false);
+      const { productId, quantity } = request.body as { productId: string; quantity: number };
+      await addToCart(request, sid, productId, quantity);
+      return cartJson(request, sid);
+    },
+  );
+  app.put(
+    "/api/cart/items/:productId",
+    { schema: { params: productParams, body: { ...quantityBody, additionalProperties: false } } },
+    async (request, reply) => {
+      const sid = session(request, reply, false);
+      const { productId } = request.params as { productId: string };
+      await setQuantity(request, sid, productId, (request.body as { quantity: number }).quantity);
+      return cartJson(request, sid);
+    },
+  );
+  app.delete("/api/cart/items/:productId", { schema: { params: productParams } }, async (request, reply) => {
+    const sid = session(request, reply, false);
+    await removeLine(request, sid, (request.params as { productId: string }).productId);
+    return cartJson(request, sid);
+  });
+  app.post(
+    "/api/checkout",
+    {
+      schema: {
+        body: { type: "object", required: ["card"], additionalProperties: false, properties: { card: CARD } },
+      },
+    },
+    async (request, reply) => {
+      const sid = session(request, reply, false);
+      const key = request.headers["idempotency-key"];
+      if (typeof key !== "string")
+        throw new HttpError(
+          400,
+          "missing_idempotency_key",
+          "send an Idempotency-Key header, the same on every retry",
+        );
+      const done = await placeOrder(request, sid, key, (request.body as { card: Card }).card);
+      return reply.code(201).send(done);
+    },
+  );
+  return service;
+}
