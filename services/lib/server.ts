@@ -113,7 +113,16 @@ export function createService(options: ServiceOptions): Service {
     reply.header("x-request-id", request.id);
     if (PROBES.has(request.url.split("?")[0])) return;
     const delay = settings.FAULT_LATENCY_MS + faults.uniform() * settings.FAULT_LATENCY_JITTER_MS;
-    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    if (delay > 0) {
+      // The delay ends early if the caller hangs up, so an abandoned request holds nothing open.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        reply.raw.once("close", () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
     if (settings.FAULT_ERROR_RATE > 0 && faults.chance(settings.FAULT_ERROR_RATE)) {
       reply
         .code(503)
