@@ -10,7 +10,7 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
 } from "fastify";
-import { collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
 import { Random } from "../../controller/sim/random.js";
 import { type COMMON_SETTINGS, loadSettings, type Setting, SettingsError } from "./settings.js";
 
@@ -106,14 +106,27 @@ export function createService(options: ServiceOptions): Service {
     registers: [registry],
   });
 
+  // Counts what the fault knobs did, so an experiment can check its faults really happened.
+  const injected = new Counter({
+    name: "meshpilot_injected_faults_total",
+    help: "Requests delayed or failed by the fault-injection settings.",
+    labelNames: ["kind"],
+    registers: [registry],
+  });
+  const faultMethods = new Set(
+    settings.FAULT_METHODS.toUpperCase()
+      .split(",")
+      .map((m) => m.trim()),
+  );
   let draining = false;
   const faults = new Random(settings.FAULT_SEED ?? Date.now() & 0x7fffffff);
 
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
-    if (PROBES.has(request.url.split("?")[0])) return;
+    if (PROBES.has(request.url.split("?")[0]) || !faultMethods.has(request.method)) return;
     const delay = settings.FAULT_LATENCY_MS + faults.uniform() * settings.FAULT_LATENCY_JITTER_MS;
     if (delay > 0) {
+      injected.inc({ kind: "latency" });
       // The delay ends early if the caller hangs up, so an abandoned request holds nothing open.
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, delay);
@@ -124,6 +137,7 @@ export function createService(options: ServiceOptions): Service {
       });
     }
     if (settings.FAULT_ERROR_RATE > 0 && faults.chance(settings.FAULT_ERROR_RATE)) {
+      injected.inc({ kind: "error" });
       reply
         .code(503)
         .send({ error: "injected_fault", message: "fault injection returned an error (FAULT_ERROR_RATE)" });

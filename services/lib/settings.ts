@@ -103,6 +103,8 @@ export const COMMON_SETTINGS = {
   FAULT_LATENCY_JITTER_MS: setting.number(0, 0, 60_000),
   FAULT_ERROR_RATE: setting.number(0, 0, 1),
   FAULT_SEED: setting.optional(setting.integer(undefined, 0, 2 ** 31 - 1)),
+  /** Comma-separated HTTP methods the faults apply to; all methods by default (e.g. "POST" breaks writes only). */
+  FAULT_METHODS: setting.text("GET,HEAD,POST,PUT,PATCH,DELETE"),
 };
 
 /** How a caller reaches its callees: a timeout per try and how many extra tries idempotent calls get. */

@@ -1,0 +1,164 @@
+/**
+ * The shop as real processes on loopback: one Node process per service (run from source through
+ * tsx), Redis and PostgreSQL started from the Debian packages unless the environment names
+ * running ones, every service's environment rendered by the shop model's contract, and one
+ * combined log.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { SHOP_SERVICES, type ShopService, serviceEnvironment } from "../../config/shop.js";
+import { type RunningPostgres, type RunningStore, startPostgres, startRedis } from "./stores.js";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+export interface ShopOptions {
+  /** Added to every model port, so a test can run beside a developer's shop. @default 0 */
+  readonly portOffset?: number;
+  /** Extra environment per service, e.g. fault knobs: { catalog: { FAULT_LATENCY_MS: "200" } }. */
+  readonly overrides?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** The process environment to read REDIS_URL and DATABASE_URL from. @default process.env */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Receives every log line, prefixed with its service. */
+  readonly log?: (service: string, line: string) => void;
+}
+
+export interface RunningShop {
+  readonly urls: Readonly<Record<string, string>>;
+  /** Starts one more process of a service with its own overrides, on the given port. */
+  extra(name: string, port: number, env?: Record<string, string>): Promise<string>;
+  stop(): Promise<void>;
+}
+
+interface Stores {
+  readonly redis: { host: string; port: number; password?: string };
+  readonly postgresql: { host: string; port: number; database: string; user: string; password?: string };
+  readonly started: RunningStore[];
+}
+
+/** REDIS_URL and DATABASE_URL name running stores; otherwise throwaway ones start here. */
+async function stores(env: Readonly<Record<string, string | undefined>>): Promise<Stores> {
+  const started: RunningStore[] = [];
+  let redis: Stores["redis"];
+  if (env.REDIS_URL) {
+    const u = new URL(env.REDIS_URL);
+    redis = {
+      host: u.hostname,
+      port: Number(u.port || 6379),
+      password: decodeURIComponent(u.password) || undefined,
+    };
+  } else {
+    const r = await startRedis();
+    started.push(r);
+    redis = r;
+  }
+  let postgresql: Stores["postgresql"];
+  if (env.DATABASE_URL) {
+    const u = new URL(env.DATABASE_URL);
+    postgresql = {
+      host: u.hostname,
+      port: Number(u.port || 5432),
+      database: u.pathname.slice(1) || "orders",
+      user: decodeURIComponent(u.username) || "orders",
+      password: decodeURIComponent(u.password) || undefined,
+    };
+  } else {
+    const p: RunningPostgres = await startPostgres();
+    started.push(p);
+    postgresql = p;
+  }
+  return { redis, postgresql, started };
+}
+
+/** Waits for a process's /readyz; a process that exits first fails with its last lines. */
+async function ready(name: string, url: string, child: ChildProcess, tail: () => string): Promise<void> {
+  for (let attempt = 0; attempt < 600; attempt++) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${tail()}`);
+    const res = await fetch(`${url}/readyz`).catch(() => undefined);
+    if (res?.status === 200) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${name} was not ready at ${url}/readyz after 60 s:\n${tail()}`);
+}
+
+export async function startShop(options: ShopOptions = {}): Promise<RunningShop> {
+  const env = options.env ?? process.env;
+  const offset = options.portOffset ?? 0;
+  const log = options.log ?? ((service, line) => process.stdout.write(`${service.padEnd(14)} | ${line}\n`));
+  const tsx = createRequire(import.meta.url).resolve("tsx");
+  const found = await stores(env);
+  const children: ChildProcess[] = [];
+  const urlOf = (s: ShopService) => `http://127.0.0.1:${s.port + offset}`;
+
+  const launch = async (model: ShopService, port: number, extra: Record<string, string>) => {
+    const contract = serviceEnvironment(model, {
+      urlOf,
+      stores: { redis: found.redis, postgresql: found.postgresql },
+    });
+    const childEnv: Record<string, string> = {
+      PATH: env.PATH ?? process.env.PATH ?? "",
+      ...contract,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      LOG_LEVEL: env.LOG_LEVEL ?? "info",
+      // Local HTTP: a Secure cookie would be dropped by browsers on anything but localhost.
+      COOKIE_SECURE: "false",
+      ...(model.store === "redis" && found.redis.password ? { REDIS_PASSWORD: found.redis.password } : {}),
+      ...(model.store === "postgresql" && found.postgresql.password
+        ? { DATABASE_PASSWORD: found.postgresql.password }
+        : {}),
+      ...(model.store === "postgresql" ? { DATABASE_USER: found.postgresql.user } : {}),
+      ...(options.overrides?.[model.name] ?? {}),
+      ...extra,
+    };
+    const child = spawn(process.execPath, ["--import", tsx, join(ROOT, "services", model.name, "main.ts")], {
+      env: childEnv,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    children.push(child);
+    let recent: string[] = [];
+    for (const stream of [child.stdout, child.stderr]) {
+      createInterface({ input: stream as NodeJS.ReadableStream }).on("line", (line) => {
+        recent = [...recent.slice(-20), line];
+        log(model.name, line);
+      });
+    }
+    const url = `http://127.0.0.1:${port}`;
+    await ready(model.name, url, child, () => recent.join("\n"));
+    return url;
+  };
+
+  const stop = async () => {
+    await Promise.all(
+      children.map(
+        (c) =>
+          new Promise<void>((resolve) => {
+            if (c.exitCode !== null || c.signalCode !== null) return resolve();
+            c.once("exit", () => resolve());
+            c.kill("SIGTERM");
+          }),
+      ),
+    );
+    await Promise.all(found.started.map((s) => s.stop()));
+  };
+
+  try {
+    const urls: Record<string, string> = {};
+    await Promise.all(
+      SHOP_SERVICES.map(async (s) => {
+        urls[s.name] = await launch(s, s.port + offset, {});
+      }),
+    );
+    return {
+      urls,
+      extra: (name, port, extra = {}) =>
+        launch(SHOP_SERVICES.find((s) => s.name === name) as ShopService, port, extra),
+      stop,
+    };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
