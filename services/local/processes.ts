@@ -27,6 +27,8 @@ export interface ShopOptions {
 
 export interface RunningShop {
   readonly urls: Readonly<Record<string, string>>;
+  /** Where the stores are, for tools and tests that look inside them. */
+  readonly stores: Omit<Stores, "started">;
   /** Starts one more process of a service with its own overrides, on the given port. */
   extra(name: string, port: number, env?: Record<string, string>): Promise<string>;
   stop(): Promise<void>;
@@ -153,6 +155,7 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
     );
     return {
       urls,
+      stores: { redis: found.redis, postgresql: found.postgresql },
       extra: (name, port, extra = {}) =>
         launch(SHOP_SERVICES.find((s) => s.name === name) as ShopService, port, extra),
       stop,
