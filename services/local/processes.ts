@@ -21,6 +21,8 @@ export interface ShopOptions {
   readonly overrides?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /** The process environment to read REDIS_URL and DATABASE_URL from. @default process.env */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Node arguments that run a service; by default its TypeScript source through tsx. */
+  readonly entry?: (service: string) => readonly string[];
   /** Receives every log line, prefixed with its service. */
   readonly log?: (service: string, line: string) => void;
 }
@@ -115,7 +117,12 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
       ...(options.overrides?.[model.name] ?? {}),
       ...extra,
     };
-    const child = spawn(process.execPath, ["--import", tsx, join(ROOT, "services", model.name, "main.ts")], {
+    const args = options.entry?.(model.name) ?? [
+      "--import",
+      tsx,
+      join(ROOT, "services", model.name, "main.ts"),
+    ];
+    const child = spawn(process.execPath, [...args], {
       env: childEnv,
       stdio: ["ignore", "pipe", "pipe"],
     });
