@@ -42,6 +42,8 @@ export interface ShopService {
   readonly versions: readonly ServiceVersion[];
   /** Served to the internet through the ingress gateway. */
   readonly public?: boolean;
+  /** Every route is a safe read, so a duplicate (hedged) request does no harm. */
+  readonly idempotent?: boolean;
 }
 
 const SMALL: Resources = { cpuMillis: { request: 100, limit: 500 }, memoryMiB: { request: 128, limit: 256 } };
@@ -65,6 +67,7 @@ export const SHOP_SERVICES: readonly ShopService[] = [
   {
     name: "catalog",
     port: 8081,
+    idempotent: true,
     calls: [],
     slo: { p99LatencyMs: 100, errorRate: 0.001 },
     resources: SMALL,
@@ -116,6 +119,7 @@ export const SHOP_SERVICES: readonly ShopService[] = [
   {
     name: "recommendation",
     port: 8086,
+    idempotent: true,
     calls: ["catalog"],
     slo: { p99LatencyMs: 150, errorRate: 0.005 },
     resources: SMALL,

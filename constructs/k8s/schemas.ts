@@ -11,6 +11,7 @@ import { Telemetry } from "@kubernetes-models/istio/telemetry.istio.io/v1/Teleme
 import { PodMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor";
 import { PrometheusRule } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule";
 import { ServiceMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor";
+import { CustomResourceDefinition } from "kubernetes-models/apiextensions.k8s.io/v1/CustomResourceDefinition";
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { StatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
 import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
@@ -24,6 +25,7 @@ import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { Namespace } from "kubernetes-models/v1/Namespace";
 import { Service } from "kubernetes-models/v1/Service";
 import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
+import { TrafficIntentModel } from "../../controller/intent/model.js";
 import type { TypedModel } from "./typed.js";
 
 /** A Kubernetes object as synthesized: plain JSON. */
@@ -71,6 +73,9 @@ const SCHEMAS: Record<string, ModelClass> = Object.fromEntries(
       ["monitoring.coreos.com/v1", "PodMonitor", PodMonitor],
       ["monitoring.coreos.com/v1", "ServiceMonitor", ServiceMonitor],
       ["monitoring.coreos.com/v1", "PrometheusRule", PrometheusRule],
+      ["apiextensions.k8s.io/v1", "CustomResourceDefinition", CustomResourceDefinition],
+      // Ours: validated with the same schema its CRD ships (controller/intent/schema.ts).
+      ["optimizer.meshpilot.io/v1alpha1", "TrafficIntent", TrafficIntentModel],
     ] as const
   ).map(([apiVersion, kind, cls]) => [`${apiVersion}/${kind}`, cls as unknown as ModelClass]),
 );

@@ -1,0 +1,176 @@
+/**
+ * TrafficIntent: what an operator wants for one destination, in the optimizer.meshpilot.io API
+ * group. This OpenAPI v3 schema is the single source: the CRD ships it (the API server validates
+ * and defaults with it) and the controller validates every intent it reads with it again, because
+ * an intent can predate a schema change or come from a server that skipped validation.
+ */
+
+export const INTENT_GROUP = "optimizer.meshpilot.io";
+export const INTENT_VERSION = "v1alpha1";
+export const INTENT_KIND = "TrafficIntent";
+export const INTENT_PLURAL = "trafficintents";
+export const INTENT_API_VERSION = `${INTENT_GROUP}/${INTENT_VERSION}`;
+
+export const ALGORITHMS = ["q-learning", "thompson-hedging", "hold"] as const;
+export const MODES = ["observe", "recommend", "act"] as const;
+
+const NAME = { type: "string", pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", maxLength: 63 } as const;
+
+/** The spec's schema, with the API server's defaults. */
+export const INTENT_SPEC_SCHEMA = {
+  type: "object",
+  required: ["target", "objectives"],
+  additionalProperties: false,
+  properties: {
+    target: {
+      type: "object",
+      description: "The destination: its host and the Istio objects whose routing the optimizer writes.",
+      required: ["host", "virtualService", "destinationRule"],
+      additionalProperties: false,
+      properties: {
+        host: {
+          type: "string",
+          minLength: 1,
+          maxLength: 253,
+          description: "The destination host, as in the VirtualService route.",
+        },
+        virtualService: NAME,
+        destinationRule: NAME,
+      },
+    },
+    objectives: {
+      type: "object",
+      required: ["p99LatencyMs", "errorRate"],
+      additionalProperties: false,
+      properties: {
+        p99LatencyMs: {
+          type: "number",
+          minimum: 1,
+          maximum: 600000,
+          description: "The p99 latency SLO, in milliseconds.",
+        },
+        errorRate: {
+          type: "number",
+          minimum: 0,
+          maximum: 1,
+          description: "The error-rate budget, as a fraction.",
+        },
+        costWeight: { type: "number", minimum: 0, maximum: 10, default: 0 },
+        subsetCost: {
+          type: "object",
+          description: "Relative cost per request of each subset; read when costWeight > 0.",
+          additionalProperties: { type: "number", minimum: 0 },
+        },
+      },
+    },
+    algorithm: { type: "string", enum: [...ALGORITHMS], default: "q-learning" },
+    mode: {
+      type: "string",
+      enum: [...MODES],
+      default: "observe",
+      description: "observe learns only; recommend decides and explains without writing; act writes routing.",
+    },
+    guardrails: {
+      type: "object",
+      additionalProperties: false,
+      default: {},
+      properties: {
+        minWeight: { type: "integer", minimum: 0, maximum: 50, default: 5 },
+        maxStep: { type: "integer", minimum: 1, maximum: 100, default: 10 },
+        cooldownSeconds: { type: "integer", minimum: 0, maximum: 86400, default: 60 },
+        allowHedging: {
+          type: "boolean",
+          default: false,
+          description: "Hedged requests are duplicates: allow them only for idempotent routes.",
+        },
+      },
+    },
+    paused: {
+      type: "boolean",
+      default: false,
+      description: "While paused nothing is written; manual weights are left alone.",
+    },
+  },
+} as const;
+
+/** The status the controller writes. */
+export const INTENT_STATUS_SCHEMA = {
+  type: "object",
+  properties: {
+    observedGeneration: { type: "integer" },
+    conditions: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["type", "status", "lastTransitionTime", "reason", "message"],
+        properties: {
+          type: { type: "string", enum: ["Ready", "Degraded", "Invalid"] },
+          status: { type: "string", enum: ["True", "False", "Unknown"] },
+          observedGeneration: { type: "integer" },
+          lastTransitionTime: { type: "string", format: "date-time" },
+          reason: { type: "string", maxLength: 1024 },
+          message: { type: "string", maxLength: 32768 },
+        },
+      },
+    },
+    weights: { type: "object", additionalProperties: { type: "integer" } },
+    lastDecision: {
+      type: "object",
+      properties: {
+        at: { type: "string", format: "date-time" },
+        kind: { type: "string" },
+        explanation: { type: "string" },
+        weights: { type: "object", additionalProperties: { type: "integer" } },
+        reward: { type: "object", additionalProperties: { type: "number" } },
+      },
+    },
+  },
+} as const;
+
+export interface TrafficIntentSpec {
+  readonly target: {
+    readonly host: string;
+    readonly virtualService: string;
+    readonly destinationRule: string;
+  };
+  readonly objectives: {
+    readonly p99LatencyMs: number;
+    readonly errorRate: number;
+    readonly costWeight?: number;
+    readonly subsetCost?: Readonly<Record<string, number>>;
+  };
+  readonly algorithm?: (typeof ALGORITHMS)[number];
+  readonly mode?: (typeof MODES)[number];
+  readonly guardrails?: {
+    readonly minWeight?: number;
+    readonly maxStep?: number;
+    readonly cooldownSeconds?: number;
+    readonly allowHedging?: boolean;
+  };
+  readonly paused?: boolean;
+}
+
+/** A spec after defaulting: every optional field filled in. */
+export interface ResolvedIntentSpec {
+  readonly target: TrafficIntentSpec["target"];
+  readonly objectives: Required<Omit<TrafficIntentSpec["objectives"], "subsetCost">> & {
+    readonly subsetCost?: Readonly<Record<string, number>>;
+  };
+  readonly algorithm: (typeof ALGORITHMS)[number];
+  readonly mode: (typeof MODES)[number];
+  readonly guardrails: Required<NonNullable<TrafficIntentSpec["guardrails"]>>;
+  readonly paused: boolean;
+}
+
+export interface TrafficIntent {
+  readonly apiVersion: typeof INTENT_API_VERSION;
+  readonly kind: typeof INTENT_KIND;
+  readonly metadata: {
+    readonly name: string;
+    readonly namespace?: string;
+    readonly generation?: number;
+    readonly labels?: Record<string, string>;
+    readonly annotations?: Record<string, string>;
+  };
+  readonly spec: TrafficIntentSpec;
+}

@@ -1,0 +1,88 @@
+/**
+ * Validates a TrafficIntent with the same schema the CRD ships, applies its defaults, and adds the
+ * checks a schema cannot express. Every problem names the JSON path and the reason, so the
+ * Invalid condition tells the operator exactly what to fix.
+ */
+import { Ajv } from "ajv";
+import { checkLimits } from "../policy/guardrails.js";
+import { INTENT_SPEC_SCHEMA, type ResolvedIntentSpec } from "./schema.js";
+
+export interface IntentProblem {
+  /** Where, as a JSON path from the object's root: `spec.guardrails.minWeight`. */
+  readonly path: string;
+  readonly reason: string;
+}
+
+export type IntentValidation =
+  | { readonly valid: true; readonly spec: ResolvedIntentSpec }
+  | { readonly valid: false; readonly problems: readonly IntentProblem[] };
+
+// OpenAPI's x-kubernetes-* and description keywords are not JSON Schema; Ajv is told to let them be.
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
+const check = ajv.compile(INTENT_SPEC_SCHEMA);
+
+function jsonPath(instancePath: string, extra?: string): string {
+  const parts = instancePath.split("/").filter(Boolean);
+  if (extra) parts.push(extra);
+  return ["spec", ...parts].map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
+}
+
+/**
+ * @param spec the intent's spec as read (not modified)
+ * @param subsets the DestinationRule's subsets, when known, to check costs and the weight floor against
+ */
+export function validateIntent(spec: unknown, subsets?: readonly string[]): IntentValidation {
+  const copy = structuredClone(spec ?? null);
+  if (!check(copy)) {
+    const problems = (check.errors ?? []).map((e) => {
+      const extra =
+        e.keyword === "required"
+          ? (e.params as { missingProperty: string }).missingProperty
+          : e.keyword === "additionalProperties"
+            ? (e.params as { additionalProperty: string }).additionalProperty
+            : undefined;
+      const reason =
+        e.keyword === "additionalProperties"
+          ? "is not a field of TrafficIntent"
+          : e.keyword === "required"
+            ? "is required"
+            : (e.message ?? "is invalid");
+      return { path: jsonPath(e.instancePath, extra), reason };
+    });
+    return { valid: false, problems };
+  }
+  const resolved = copy as unknown as ResolvedIntentSpec;
+  const problems: IntentProblem[] = [];
+  const g = resolved.guardrails;
+  if (subsets !== undefined) {
+    const limits = checkLimits(
+      { minWeight: g.minWeight, maxStep: g.maxStep, cooldownMs: g.cooldownSeconds * 1000, total: 100 },
+      subsets.length,
+    );
+    if (limits) problems.push({ path: "spec.guardrails.minWeight", reason: limits });
+    for (const name of Object.keys(resolved.objectives.subsetCost ?? {}))
+      if (!subsets.includes(name))
+        problems.push({
+          path: `spec.objectives.subsetCost.${name}`,
+          reason: `names no subset of the DestinationRule (it has ${subsets.join(", ") || "none"})`,
+        });
+    if (subsets.length < 2 && resolved.algorithm !== "hold" && resolved.mode === "act")
+      problems.push({
+        path: "spec.algorithm",
+        reason: `a destination with ${subsets.length} subset has no weights to learn; use hold, or add a subset`,
+      });
+  }
+  if (resolved.algorithm === "thompson-hedging" && !g.allowHedging)
+    problems.push({
+      path: "spec.guardrails.allowHedging",
+      reason: "thompson-hedging sends hedged duplicates; set allowHedging: true, for idempotent routes only",
+    });
+  if (resolved.objectives.costWeight > 0 && !resolved.objectives.subsetCost)
+    problems.push({ path: "spec.objectives.subsetCost", reason: "is required when costWeight > 0" });
+  return problems.length > 0 ? { valid: false, problems } : { valid: true, spec: resolved };
+}
+
+/** One line for the Invalid condition's message. */
+export function describeProblems(problems: readonly IntentProblem[]): string {
+  return problems.map((p) => `${p.path}: ${p.reason}`).join("; ");
+}
