@@ -1,0 +1,172 @@
+/**
+ * What the Istio actuator writes, as pure functions: the checks that make invalid routing
+ * impossible, and the server-side-apply bodies for the fields the optimizer owns.
+ *
+ * VirtualService `spec.http` is an atomic list under server-side apply, so owning one weight
+ * means owning the list: the body carries the live list with only the target's route weights and
+ * retries changed. DestinationRule `trafficPolicy.loadBalancer` and `outlierDetection` are maps,
+ * so only they are sent. Hedging is an EnvoyFilter (Istio has no field for it).
+ */
+import type { GuardrailLimits } from "../policy/guardrails.js";
+import type { RoutingKnobs } from "../policy/policy.js";
+
+export class InvalidRoutingError extends Error {
+  constructor(message: string) {
+    super(`refusing to write routing: ${message}`);
+    this.name = "InvalidRoutingError";
+  }
+}
+
+/**
+ * The last line of defence before a write: integer weights for exactly the known subsets, summing
+ * to the total, each at least the floor, none moving more than the step from the routing in force.
+ * Throws InvalidRoutingError naming the first rule broken.
+ */
+export function assertWritableWeights(
+  weights: Readonly<Record<string, number>>,
+  previous: Readonly<Record<string, number>>,
+  limits: Pick<GuardrailLimits, "minWeight" | "maxStep" | "total">,
+): void {
+  const names = Object.keys(previous).sort();
+  const given = Object.keys(weights).sort();
+  if (given.join() !== names.join())
+    throw new InvalidRoutingError(
+      `weights name subsets ${given.join(", ")} but the route has ${names.join(", ")}`,
+    );
+  for (const n of names) {
+    const w = weights[n];
+    if (!Number.isInteger(w)) throw new InvalidRoutingError(`weight ${w} for ${n} is not an integer`);
+    if (w < limits.minWeight)
+      throw new InvalidRoutingError(`weight ${w} for ${n} is below the floor ${limits.minWeight}`);
+    if (Math.abs(w - previous[n]) > limits.maxStep)
+      throw new InvalidRoutingError(
+        `${n} moves from ${previous[n]} to ${w}, beyond the step ${limits.maxStep}`,
+      );
+  }
+  const sum = names.reduce((s, n) => s + weights[n], 0);
+  if (sum !== limits.total) throw new InvalidRoutingError(`weights sum to ${sum}, not ${limits.total}`);
+}
+
+interface HttpDestination {
+  host: string;
+  subset?: string;
+  port?: { number: number };
+}
+interface HttpRoute {
+  name?: string;
+  route?: { destination: HttpDestination; weight?: number }[];
+  retries?: { attempts?: number; perTryTimeout?: string; retryOn?: string };
+  [field: string]: unknown;
+}
+
+/** Whether a route sends only to the target host (its full name or its short name). */
+function routesTo(route: HttpRoute, host: string): boolean {
+  const short = host.split(".")[0];
+  return (
+    (route.route ?? []).length > 0 &&
+    (route.route ?? []).every((d) => d.destination.host === host || d.destination.host === short)
+  );
+}
+
+/** The subsets' weights as the live VirtualService has them, from the first route to the host. */
+export function liveWeights(http: readonly HttpRoute[], host: string): Record<string, number> | undefined {
+  const route = http.find((r) => routesTo(r, host));
+  if (!route) return undefined;
+  return Object.fromEntries(
+    (route.route ?? []).map((d) => [
+      d.destination.subset ?? "",
+      d.weight ?? (route.route?.length === 1 ? 100 : 0),
+    ]),
+  );
+}
+
+/** The VirtualService apply body: the live http list with the target's weights and retries set. */
+export function virtualServiceApply(
+  live: { metadata: { name: string; namespace: string }; spec: { http?: HttpRoute[] } },
+  host: string,
+  routing: RoutingKnobs,
+) {
+  const http = structuredClone(live.spec.http ?? []);
+  const targets = http.filter((r) => routesTo(r, host));
+  if (targets.length === 0)
+    throw new InvalidRoutingError(`VirtualService ${live.metadata.name} has no route to ${host}`);
+  for (const r of targets) {
+    for (const d of r.route ?? []) {
+      const w = routing.weights[d.destination.subset ?? ""];
+      if (w === undefined)
+        throw new InvalidRoutingError(`no weight for subset ${d.destination.subset} of ${host}`);
+      d.weight = w;
+    }
+    if (routing.retries) {
+      r.retries = {
+        ...r.retries,
+        attempts: routing.retries.attempts,
+        perTryTimeout: `${Math.round(routing.retries.perTryTimeoutMs)}ms`,
+        retryOn: r.retries?.retryOn ?? "connect-failure,refused-stream,unavailable",
+      };
+    }
+  }
+  return {
+    apiVersion: "networking.istio.io/v1",
+    kind: "VirtualService",
+    metadata: { name: live.metadata.name, namespace: live.metadata.namespace },
+    spec: { http },
+  };
+}
+
+/**
+ * The DestinationRule apply body: the load balancer and outlier detection, plus the host, which
+ * the schema requires and Git sets to the same value (shared ownership, no conflict).
+ */
+export function destinationRuleApply(name: string, namespace: string, host: string, routing: RoutingKnobs) {
+  const od = routing.outlierDetection;
+  return {
+    apiVersion: "networking.istio.io/v1",
+    kind: "DestinationRule",
+    metadata: { name, namespace },
+    spec: {
+      host,
+      trafficPolicy: {
+        loadBalancer: { simple: routing.algorithm },
+        ...(od
+          ? {
+              outlierDetection: {
+                consecutive5xxErrors: od.consecutive5xxErrors,
+                interval: `${Math.round(od.intervalMs)}ms`,
+                baseEjectionTime: `${Math.round(od.baseEjectionTimeMs)}ms`,
+                maxEjectionPercent: od.maxEjectionPercent,
+              },
+            }
+          : {}),
+      },
+    },
+  };
+}
+
+/**
+ * The EnvoyFilter that turns a per-try timeout into a hedge for one host's routes: Envoy's
+ * HedgePolicy implements only hedge_on_per_try_timeout, and Istio exposes no field for it.
+ */
+export function hedgingEnvoyFilter(name: string, namespace: string, host: string, port: number) {
+  return {
+    apiVersion: "networking.istio.io/v1alpha3",
+    kind: "EnvoyFilter",
+    metadata: {
+      name: `meshpilot-hedge-${name}`,
+      namespace,
+      labels: { "app.kubernetes.io/managed-by": "meshpilot-optimizer" },
+    },
+    spec: {
+      configPatches: [
+        {
+          applyTo: "HTTP_ROUTE",
+          match: { context: "SIDECAR_OUTBOUND", routeConfiguration: { vhost: { name: `${host}:${port}` } } },
+          patch: {
+            operation: "MERGE",
+            value: { route: { hedge_policy: { hedge_on_per_try_timeout: true } } },
+          },
+        },
+      ],
+    },
+  };
+}
