@@ -21,9 +21,14 @@ const HARDENED = {
   restart: "unless-stopped",
 };
 
+/** A compose interpolation, `${NAME:-default}`: the variable when set, else a local default. */
+export function fromEnv(name: string, fallback: string): string {
+  return `$${"{"}${name}:-${fallback}}`;
+}
+
 // Local development defaults; set the variables to override them.
-const REDIS_PASSWORD = "${REDIS_PASSWORD:-meshpilot-local}";
-const DATABASE_PASSWORD = "${DATABASE_PASSWORD:-meshpilot-local}";
+const REDIS_PASSWORD = fromEnv("REDIS_PASSWORD", "meshpilot-local");
+const DATABASE_PASSWORD = fromEnv("DATABASE_PASSWORD", "meshpilot-local");
 
 function readinessCheck(port: number) {
   return {
@@ -54,7 +59,7 @@ function service(s: ShopService) {
     ...(s.store === "redis" ? { REDIS_PASSWORD } : {}),
     ...(s.store === "postgresql" ? { DATABASE_PASSWORD } : {}),
     ...(s.name === "payments"
-      ? { PAYMENTS_PROCESSOR_KEY: "${PAYMENTS_PROCESSOR_KEY:-test-processor-key}" }
+      ? { PAYMENTS_PROCESSOR_KEY: fromEnv("PAYMENTS_PROCESSOR_KEY", "test-processor-key") }
       : {}),
   };
   const dependsOn: Record<string, { condition: string }> = {};

@@ -69,13 +69,13 @@ describe("docker-compose.yml (checked statically)", () => {
     doc.services.redis.image = "redis:latest";
     delete doc.services.cart.read_only;
     delete doc.services.payments;
-    doc.services.orders.environment.DATABASE_PASSWORD = "${DATABASE_PASSWORD}";
+    doc.services.orders.environment.DATABASE_PASSWORD = `$${"{"}DATABASE_PASSWORD}`;
     expect(composeProblems(doc, SHOP_SERVICES)).toEqual([
       'catalog publishes ["8081:9999"]; expected 127.0.0.1:8081:8081',
       "service payments is missing",
       'catalog runs as "root"; set a numeric non-root user',
       "cart has a writable root filesystem",
-      "orders.DATABASE_PASSWORD uses ${DATABASE_PASSWORD} without a default",
+      `orders.DATABASE_PASSWORD uses $${"{"}DATABASE_PASSWORD} without a default`,
       "redis pulls redis:latest, which is not pinned",
     ]);
   });
