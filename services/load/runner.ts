@@ -81,10 +81,11 @@ export async function runLoad(options: LoadOptions, onProgress?: (p: Progress) =
   /** One visit on one virtual user with its own cookie jar. */
   const visit = async (random: Random) => {
     const plan = planVisit(random, options.mix, options.productIds, visitNumber++);
-    visits.started++;
     let cookie = "";
     for (const action of plan) {
       if (performance.now() >= deadline) return;
+      // A visit starts with its first request, so visits started always equals browse requests.
+      if (action === plan[0]) visits.started++;
       const headers: Record<string, string> = {
         accept: action.path.startsWith("/api/") ? "application/json" : "text/html",
       };
@@ -154,8 +155,10 @@ export async function runLoad(options: LoadOptions, onProgress?: (p: Progress) =
   } else {
     const arrivals = root.fork("arrivals");
     let next = start;
+    let arrived = 0;
     while (next < deadline) {
       next += arrivals.exponential(1000 / options.rate);
+      arrived++;
       const wait = next - performance.now();
       if (wait > 0) await sleep(wait);
       if (performance.now() >= deadline) break;
@@ -163,7 +166,7 @@ export async function runLoad(options: LoadOptions, onProgress?: (p: Progress) =
         visits.dropped++;
         continue;
       }
-      const random = root.fork(`visit-${visits.started + visits.dropped}`);
+      const random = root.fork(`visit-${arrived}`);
       active++;
       users.push(visit(random).finally(() => active--));
     }
