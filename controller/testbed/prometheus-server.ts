@@ -2,10 +2,11 @@
  * A real Prometheus (Debian's package) on loopback, scraping the given targets every second, in a
  * temporary directory that stop() removes. For the controller's tests and the closed loop.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { capture, stopChild, waitFor } from "../../services/local/child-process.js";
 import { freePort } from "../../services/local/stores.js";
 
 export interface RunningPrometheus {
@@ -32,7 +33,7 @@ export async function startPrometheus(
       "",
     ].join("\n"),
   );
-  const child: ChildProcess = spawn(
+  const child = spawn(
     "prometheus",
     [
       `--config.file=${join(dir, "prometheus.yml")}`,
@@ -42,26 +43,21 @@ export async function startPrometheus(
     ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
-  let log = "";
-  child.stderr?.on("data", (c: Buffer) => {
-    log = (log + c.toString()).slice(-4000);
-  });
   const url = `http://127.0.0.1:${port}`;
-  for (let attempt = 0; ; attempt++) {
-    if (child.exitCode !== null) throw new Error(`prometheus exited with ${child.exitCode}:\n${log}`);
-    const res = await fetch(`${url}/-/ready`).catch(() => undefined);
-    if (res?.status === 200) break;
-    if (attempt > 300) throw new Error(`prometheus was not ready after 30 s:\n${log}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await waitFor(
+    "prometheus",
+    async () => {
+      const res = await fetch(`${url}/-/ready`);
+      if (res.status !== 200) throw new Error(`/-/ready answered ${res.status}`);
+    },
+    child,
+    capture(child),
+    300,
+  );
   return {
     url,
     async stop() {
-      if (child.exitCode === null && child.signalCode === null)
-        await new Promise<void>((resolve) => {
-          child.once("exit", () => resolve());
-          child.kill("SIGTERM");
-        });
+      await stopChild(child, "SIGTERM");
       rmSync(dir, { recursive: true, force: true });
     },
   };

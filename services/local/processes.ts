@@ -10,6 +10,7 @@ import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { SHOP_SERVICES, type ShopService, serviceEnvironment } from "../../config/shop.js";
+import { stopChild, waitFor } from "./child-process.js";
 import { type RunningPostgres, type RunningStore, startPostgres, startRedis } from "./stores.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -76,15 +77,10 @@ async function stores(env: Readonly<Record<string, string | undefined>>): Promis
   return { redis, postgresql, started };
 }
 
-/** Waits for a process's /readyz; a process that exits first fails with its last lines. */
-async function ready(name: string, url: string, child: ChildProcess, tail: () => string): Promise<void> {
-  for (let attempt = 0; attempt < 600; attempt++) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${tail()}`);
-    const res = await fetch(`${url}/readyz`).catch(() => undefined);
-    if (res?.status === 200) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${name} was not ready at ${url}/readyz after 60 s:\n${tail()}`);
+/** Probes a service's /readyz once; anything but 200 throws with what it answered. */
+async function readyz(url: string): Promise<void> {
+  const res = await fetch(`${url}/readyz`);
+  if (res.status !== 200) throw new Error(`/readyz answered ${res.status}: ${await res.text()}`);
 }
 
 export async function startShop(options: ShopOptions = {}): Promise<RunningShop> {
@@ -135,21 +131,19 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
       });
     }
     const url = `http://127.0.0.1:${port}`;
-    await ready(model.name, url, child, () => recent.join("\n"));
+    // Up to 60 s: seven processes compile their TypeScript at once on a small machine.
+    await waitFor(
+      `${model.name} at ${url}`,
+      () => readyz(url),
+      child,
+      () => recent.join("\n"),
+      600,
+    );
     return url;
   };
 
   const stop = async () => {
-    await Promise.all(
-      children.map(
-        (c) =>
-          new Promise<void>((resolve) => {
-            if (c.exitCode !== null || c.signalCode !== null) return resolve();
-            c.once("exit", () => resolve());
-            c.kill("SIGTERM");
-          }),
-      ),
-    );
+    await Promise.all(children.map((c) => stopChild(c, "SIGTERM")));
     await Promise.all(found.started.map((s) => s.stop()));
   };
 

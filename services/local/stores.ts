@@ -3,13 +3,14 @@
  * tests. Each server gets a fresh temporary directory and a free port, and is stopped with its
  * directory removed. Nothing here is a double: these are the servers the cart and orders use.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { createClient } from "redis";
+import { capture, stopChild, waitFor } from "./child-process.js";
 
 export interface RunningStore {
   readonly host: string;
@@ -32,41 +33,6 @@ export async function freePort(): Promise<number> {
       const { port } = server.address() as { port: number };
       server.close(() => resolve(port));
     });
-  });
-}
-
-/** Tries `probe` until it resolves, with a bounded number of attempts; the last error explains a failure. */
-async function waitFor(what: string, probe: () => Promise<void>, child: ChildProcess, log: () => string) {
-  let last: unknown;
-  for (let attempt = 0; attempt < 100; attempt++) {
-    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}:\n${log()}`);
-    try {
-      await probe();
-      return;
-    } catch (e) {
-      last = e;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-  child.kill("SIGKILL");
-  throw new Error(`${what} did not become ready: ${String(last)}\n${log()}`);
-}
-
-function capture(child: ChildProcess): () => string {
-  let out = "";
-  const keep = (chunk: Buffer) => {
-    out = (out + chunk.toString()).slice(-4000);
-  };
-  child.stdout?.on("data", keep);
-  child.stderr?.on("data", keep);
-  return () => out;
-}
-
-async function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  await new Promise<void>((resolve) => {
-    child.once("exit", () => resolve());
-    child.kill(signal);
   });
 }
 
