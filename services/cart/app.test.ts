@@ -1,8 +1,9 @@
 import type { FastifyInstance } from "fastify";
 import { MAX_QUANTITY } from "../lib/schemas.js";
+import { SESSION_HEADER } from "../lib/session.js";
 import { loadSettings } from "../lib/settings.js";
 import { type RunningStore, startRedis } from "../local/stores.js";
-import { buildCart, CART_SETTINGS, MAX_LINES, SESSION_HEADER } from "./app.js";
+import { buildCart, CART_SETTINGS, MAX_LINES } from "./app.js";
 
 // A real redis-server on loopback (Debian's redis-server package, installed by .ci/run).
 let redis: RunningStore & { password: string };

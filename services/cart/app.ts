@@ -1,6 +1,7 @@
 import { servicePort } from "../../config/shop.js";
 import { MAX_QUANTITY, PRODUCT_ID, QUANTITY } from "../lib/schemas.js";
 import { createService, fromStore, HttpError, type Service } from "../lib/server.js";
+import { sessionId } from "../lib/session.js";
 import { COMMON_SETTINGS, type loadSettings, setting } from "../lib/settings.js";
 import { CartStore } from "./store.js";
 
@@ -16,9 +17,6 @@ export type CartSettings = ReturnType<typeof loadSettings<typeof CART_SETTINGS>>
 
 /** The most distinct products a cart may hold. */
 export const MAX_LINES = 50;
-
-export const SESSION_HEADER = "x-session-id";
-const SESSION = /^[A-Za-z0-9_-]{16,64}$/;
 
 const LIMIT_MESSAGES = {
   quantity_limit: `a cart holds at most ${MAX_QUANTITY} of one product`,
@@ -40,16 +38,6 @@ export function buildCart(settings: CartSettings): Service {
   app.addHook("onReady", async () => store.connect());
   app.addHook("onClose", () => store.close());
 
-  const session = (headers: Record<string, unknown>): string => {
-    const id = headers[SESSION_HEADER];
-    if (typeof id !== "string" || !SESSION.test(id))
-      throw new HttpError(
-        400,
-        "missing_session",
-        `send an ${SESSION_HEADER} header of 16-64 letters, digits, '_' or '-'`,
-      );
-    return id;
-  };
   const view = async (id: string) => ({ sessionId: id, ...(await fromStore("redis", () => store.view(id))) });
   const change = async (id: string, productId: string, quantity: number, mode: "add" | "set") => {
     const result = await fromStore("redis", () => store.change(id, productId, quantity, mode));
@@ -58,7 +46,7 @@ export function buildCart(settings: CartSettings): Service {
     if (typeof result === "string") throw new HttpError(422, result, LIMIT_MESSAGES[result]);
   };
 
-  app.get("/cart", async (request) => view(session(request.headers)));
+  app.get("/cart", async (request) => view(sessionId(request.headers)));
 
   app.post(
     "/cart/items",
@@ -73,7 +61,7 @@ export function buildCart(settings: CartSettings): Service {
       },
     },
     async (request) => {
-      const id = session(request.headers);
+      const id = sessionId(request.headers);
       const { productId, quantity } = request.body as { productId: string; quantity: number };
       await change(id, productId, quantity, "add");
       return view(id);
@@ -100,7 +88,7 @@ export function buildCart(settings: CartSettings): Service {
       },
     },
     async (request) => {
-      const id = session(request.headers);
+      const id = sessionId(request.headers);
       const { productId } = request.params as { productId: string };
       await change(id, productId, (request.body as { quantity: number }).quantity, "set");
       return view(id);
@@ -108,7 +96,7 @@ export function buildCart(settings: CartSettings): Service {
   );
 
   app.delete("/cart/items/:productId", { schema: { params: lineParams } }, async (request) => {
-    const id = session(request.headers);
+    const id = sessionId(request.headers);
     const { productId } = request.params as { productId: string };
     if (!(await fromStore("redis", () => store.remove(id, productId))))
       throw new HttpError(404, "not_in_cart", `product '${productId}' is not in the cart`);
@@ -116,7 +104,7 @@ export function buildCart(settings: CartSettings): Service {
   });
 
   app.delete("/cart", async (request, reply) => {
-    const id = session(request.headers);
+    const id = sessionId(request.headers);
     await fromStore("redis", () => store.clear(id));
     return reply.code(204).send();
   });

@@ -5,6 +5,7 @@ import { clientFor, type ErrorBody, passOn, type ServiceClient } from "../lib/cl
 import { idempotencyKey } from "../lib/idempotency.js";
 import { CARD, type Card, USER_ID } from "../lib/schemas.js";
 import { createService, HttpError, propagatedHeaders, type Service } from "../lib/server.js";
+import { SESSION_HEADER, sessionId } from "../lib/session.js";
 import {
   COMMON_SETTINGS,
   calleeUrl,
@@ -23,8 +24,6 @@ export const CHECKOUT_SETTINGS = {
   ORDERS_URL: calleeUrl("orders"),
 };
 export type CheckoutSettings = ReturnType<typeof loadSettings<typeof CHECKOUT_SETTINGS>>;
-
-export const SESSION_HEADER = "x-session-id";
 
 interface CartView {
   items: { productId: string; quantity: number }[];
@@ -99,9 +98,7 @@ export function buildCheckout(settings: CheckoutSettings): Service {
       },
     },
     async (request, reply) => {
-      const session = request.headers[SESSION_HEADER];
-      if (typeof session !== "string" || !/^[A-Za-z0-9_-]{16,64}$/.test(session))
-        throw new HttpError(400, "missing_session", `send the cart's ${SESSION_HEADER} header`);
+      const session = sessionId(request.headers);
       const key = idempotencyKey(request.headers);
       const keys = derivedKeys(key, session);
       const headers = { ...propagatedHeaders(request), [SESSION_HEADER]: session };

@@ -7,6 +7,7 @@ import type { Product } from "../catalog/products.js";
 import { clientFor, passOn } from "../lib/client.js";
 import { CARD, type Card, PRODUCT_ID, QUANTITY } from "../lib/schemas.js";
 import { createService, HttpError, propagatedHeaders, type Service } from "../lib/server.js";
+import { SESSION_HEADER, SESSION_ID } from "../lib/session.js";
 import {
   COMMON_SETTINGS,
   calleeUrl,
@@ -40,8 +41,6 @@ export const FRONTEND_SETTINGS = {
 export type FrontendSettings = ReturnType<typeof loadSettings<typeof FRONTEND_SETTINGS>>;
 
 export const SESSION_COOKIE = "sid";
-export const SESSION_HEADER = "x-session-id";
-const SESSION = /^[A-Za-z0-9_-]{16,64}$/;
 
 /** Orders are filed under a user id derived from the session, so the session token is never stored. */
 export function userIdOf(session: string): string {
@@ -84,7 +83,7 @@ export function buildFrontend(settings: FrontendSettings): Service {
   /** The request's session; a browser's first visit gets one, an API write without one is refused. */
   const session = (request: FastifyRequest, reply: FastifyReply, create: boolean): string => {
     const given = request.cookies[SESSION_COOKIE] ?? request.headers[SESSION_HEADER];
-    if (typeof given === "string" && SESSION.test(given)) return given;
+    if (typeof given === "string" && SESSION_ID.test(given)) return given;
     if (!create)
       throw new HttpError(
         400,
