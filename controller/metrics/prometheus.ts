@@ -85,46 +85,54 @@ export class PrometheusSource {
     ]);
     const errors = settled.flatMap((s) => (s.status === "rejected" ? [(s.reason as Error).message] : []));
     const [traffic, latency, workload] = settled.map((s) => (s.status === "fulfilled" ? s.value : []));
+    // Index each answer once, so an interval costs one pass over the samples, not one per destination.
+    const value = (sample: Sample) => finite(sample.value[1]);
+    const version = (m: Readonly<Record<string, string>>) => m.destination_version ?? "";
+    const rates = new Map<string, Map<string, { rps: number; errorsRps: number }>>();
+    for (const s of traffic) {
+      const byVersion = rates.get(s.metric.destination_service) ?? new Map();
+      rates.set(s.metric.destination_service, byVersion);
+      const r = byVersion.get(version(s.metric)) ?? { rps: 0, errorsRps: 0 };
+      byVersion.set(version(s.metric), r);
+      const rps = value(s);
+      if (rps === undefined) continue;
+      r.rps += rps;
+      if ((s.metric.response_code ?? "").startsWith("5")) r.errorsRps += rps;
+    }
+    const firstBy = (samples: readonly Sample[], key: (m: Readonly<Record<string, string>>) => string) => {
+      const index = new Map<string, Sample>();
+      for (const s of samples) if (!index.has(key(s.metric))) index.set(key(s.metric), s);
+      return index;
+    };
+    const quantiles = firstBy(latency, (m) => `${m.destination_service}|${version(m)}|${m.quantile}`);
+    const signals = firstBy(
+      workload,
+      (m) => `${m.signal}|${m.namespace}|${m.label_app}|${m.label_version ?? ""}`,
+    );
+
     const observations = new Map<string, Observation>();
     for (const d of destinations) {
       const subsets: Record<string, SubsetStats> = {};
-      const versions = new Set(
-        traffic
-          .filter((s) => s.metric.destination_service === d.host)
-          .map((s) => s.metric.destination_version ?? ""),
-      );
-      for (const version of [...versions].sort()) {
-        const mine = (s: Sample) =>
-          s.metric.destination_service === d.host && (s.metric.destination_version ?? "") === version;
-        const rates = traffic
-          .filter(mine)
-          .map((s) => ({ code: s.metric.response_code ?? "", rps: finite(s.value[1]) }));
-        const known = rates.filter((r) => r.rps !== undefined) as { code: string; rps: number }[];
-        const rps = known.reduce((sum, r) => sum + r.rps, 0);
-        const errorsRps = known.filter((r) => r.code.startsWith("5")).reduce((sum, r) => sum + r.rps, 0);
+      const versions = rates.get(d.host) ?? new Map<string, { rps: number; errorsRps: number }>();
+      for (const v of [...versions.keys()].sort()) {
+        const { rps, errorsRps } = versions.get(v) as { rps: number; errorsRps: number };
         const quantile = (q: number) => {
-          const found = latency.find((s) => mine(s) && s.metric.quantile === String(q));
-          return found && rps > 0 ? finite(found.value[1]) : undefined;
+          const found = quantiles.get(`${d.host}|${v}|${q}`);
+          return found && rps > 0 ? value(found) : undefined;
         };
-        const workloadSignal = (signal: string) => {
-          const found = workload.find(
-            (s) =>
-              s.metric.signal === signal &&
-              s.metric.namespace === d.namespace &&
-              s.metric.label_app === d.app &&
-              (s.metric.label_version ?? "") === version,
-          );
-          return found ? finite(found.value[1]) : undefined;
+        const signal = (name: string) => {
+          const found = signals.get(`${name}|${d.namespace}|${d.app}|${v}`);
+          return found ? value(found) : undefined;
         };
         const [p50, p95, p99] = QUANTILES.map(quantile);
-        subsets[version] = {
+        subsets[v] = {
           rps,
           errorRatio: rps > 0 ? errorsRps / rps : undefined,
           p50Ms: p50,
           p95Ms: p95,
           p99Ms: p99,
-          cpuUtilization: workloadSignal("cpu"),
-          replicas: Math.round(workloadSignal("replicas") ?? 0),
+          cpuUtilization: signal("cpu"),
+          replicas: Math.round(signal("replicas") ?? 0),
         };
       }
       observations.set(d.host, {

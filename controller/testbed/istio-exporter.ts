@@ -102,6 +102,12 @@ export class IstioExporter {
     return `${host}|${version}`;
   }
 
+  private workload(host: string, version: string): Workload {
+    const w = this.workloads.get(this.key(host, version));
+    if (!w) throw new Error(`no workload ${host} ${version}; addWorkload first`);
+    return w;
+  }
+
   private pods(w: Workload): string[] {
     return Array.from({ length: w.pods }, (_, i) => `${w.app}-${w.version}-${i}`);
   }
@@ -131,8 +137,7 @@ export class IstioExporter {
 
   /** Adds requests that happened: `count` of them with this status, each taking `latencyMs`. */
   record(host: string, version: string, status: number, latencyMs: number, count = 1): void {
-    const w = this.workloads.get(this.key(host, version));
-    if (!w) throw new Error(`no workload ${host} ${version}; addWorkload first`);
+    const w = this.workload(host, version);
     const labels = this.labels(w);
     this.requests.inc({ ...labels, response_code: String(status) }, count);
     for (let i = 0; i < count; i++) this.duration.observe(labels, latencyMs);
@@ -140,8 +145,7 @@ export class IstioExporter {
 
   /** Adds CPU time used by each of a workload's pods. */
   busy(host: string, version: string, cpuSeconds: number): void {
-    const w = this.workloads.get(this.key(host, version));
-    if (!w) throw new Error(`no workload ${host} ${version}; addWorkload first`);
+    const w = this.workload(host, version);
     for (const pod of this.pods(w))
       this.cpu.inc({ namespace: w.namespace, pod, container: "app" }, cpuSeconds);
   }
