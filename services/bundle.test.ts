@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { jest } from "@jest/globals";
 import { SHOP_SERVICES } from "../config/shop.js";
+import { apiShopper } from "../test/shopper.js";
 import { bundleService } from "./bundle.js";
 import { type RunningShop, startShop } from "./local/processes.js";
 import { TEST_CARDS } from "./payments/card.js";
@@ -32,21 +33,7 @@ afterAll(async () => {
 });
 
 it("the bundled services, alone and without node_modules beside them, run the shop", async () => {
-  let cookie = "";
-  const call = async (path: string, method = "GET", body?: unknown, headers: Record<string, string> = {}) => {
-    const res = await fetch(`${shop.urls.frontend}${path}`, {
-      method,
-      headers: {
-        ...(cookie ? { cookie } : {}),
-        ...(body ? { "content-type": "application/json" } : {}),
-        ...headers,
-      },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    cookie = res.headers.get("set-cookie")?.split(";")[0] ?? cookie;
-    return { status: res.status, body: (await res.json()) as any };
-  };
-  await call("/api/session");
+  const { call } = await apiShopper(shop.urls.frontend);
   expect((await call("/api/cart/items", "POST", { productId: "tea-003", quantity: 2 })).status).toBe(200);
   const paid = await call(
     "/api/checkout",

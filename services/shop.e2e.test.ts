@@ -6,6 +6,7 @@ import { createServer } from "node:net";
 import { jest } from "@jest/globals";
 import pg from "pg";
 import { createClient } from "redis";
+import { apiShopper } from "../test/shopper.js";
 import { PRODUCTS } from "./catalog/products.js";
 import { DEFAULT_MIX } from "./load/journey.js";
 import { summarize, table } from "./load/report.js";
@@ -53,29 +54,7 @@ afterAll(async () => {
 
 const card = (number: string = TEST_CARDS.approved) => ({ number, expMonth: 12, expYear: 2030, cvv: "123" });
 
-/** A shopper on the frontend's JSON API, holding its session cookie. */
-async function shopper() {
-  let cookie = "";
-  const call = async (path: string, method = "GET", body?: unknown, headers: Record<string, string> = {}) => {
-    const res = await fetch(`${shop.urls.frontend}${path}`, {
-      method,
-      headers: {
-        ...(cookie ? { cookie } : {}),
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-        ...headers,
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const set = res.headers.get("set-cookie");
-    if (set) cookie = set.split(";")[0];
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined };
-  };
-  const { body } = await call("/api/session");
-  const sid: string = body.sessionId;
-  const userId = (await import("./frontend/app.js")).userIdOf(sid);
-  return { call, sid, userId };
-}
+const shopper = () => apiShopper(shop.urls.frontend);
 
 async function placedOrders(userId: string) {
   const { rows } = await db.query(
