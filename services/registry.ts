@@ -17,13 +17,19 @@ export interface ServiceEntry {
   /** Reads and validates the service's settings from an environment; throws SettingsError. */
   readonly load: (env: Readonly<Record<string, string | undefined>>) => unknown;
   readonly build: (settings: never) => Service;
+  /** The callee URL settings it reads (CATALOG_URL, ...). */
+  readonly calleeUrls: readonly string[];
 }
 
 function entry<S extends Record<string, Setting<unknown>>>(
   spec: S,
   build: (settings: ReturnType<typeof loadSettings<S>>) => Service,
 ): ServiceEntry {
-  return { load: (env) => loadSettings(spec, env), build: build as (settings: never) => Service };
+  return {
+    load: (env) => loadSettings(spec, env),
+    build: build as (settings: never) => Service,
+    calleeUrls: Object.keys(spec).filter((k) => k.endsWith("_URL")),
+  };
 }
 
 export const SERVICES: Readonly<Record<string, ServiceEntry>> = {
@@ -36,6 +42,14 @@ export const SERVICES: Readonly<Record<string, ServiceEntry>> = {
   recommendation: entry(RECOMMENDATION_SETTINGS, buildRecommendation),
 };
 
-// The model and this table must name the same services.
-for (const s of SHOP_SERVICES)
-  if (!SERVICES[s.name]) throw new Error(`services/registry.ts has no entry for shop service '${s.name}'`);
+// The model and this table must name the same services, and each service's settings must read a
+// URL for exactly the callees the model's call graph gives it: the specs spell them out for types.
+for (const s of SHOP_SERVICES) {
+  const entry = SERVICES[s.name];
+  if (!entry) throw new Error(`services/registry.ts has no entry for shop service '${s.name}'`);
+  const expected = s.calls.map((c) => `${c.toUpperCase()}_URL`).sort();
+  if ([...entry.calleeUrls].sort().join() !== expected.join())
+    throw new Error(
+      `${s.name}'s settings read ${entry.calleeUrls.join(", ") || "no URLs"} but the shop model says it calls ${s.calls.join(", ") || "nothing"}`,
+    );
+}
