@@ -1,13 +1,14 @@
 /**
  * Drives the shop with virtual users over real HTTP and records every request's latency in an
- * HDR histogram per journey step.
+ * HDR histogram per journey step (microseconds, the simulator's histogram).
  *
  * Closed loop: `vus` users each run visit after visit, with think time between requests.
  * Open loop: visits arrive as a Poisson process at `rate` per second whatever the shop's speed,
  * each on its own virtual user, up to `maxVus` at once; arrivals beyond that are counted as dropped.
  */
-import hdr, { type Histogram } from "hdr-histogram-js";
+import type { Histogram } from "hdr-histogram-js";
 import { Random } from "../../controller/sim/random.js";
+import { newLatencyHistogram } from "../../controller/sim/replica.js";
 import { type Mix, planVisit, STEPS, type Step } from "./journey.js";
 
 export interface LoadOptions {
@@ -53,22 +54,16 @@ export interface LoadResult {
   readonly visits: { started: number; completed: number; dropped: number };
 }
 
-function histogram(): Histogram {
-  // Microseconds, 1 µs to 10 minutes, three significant digits.
-  return hdr.build({
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 600_000_000,
-    numberOfSignificantValueDigits: 3,
-  });
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function runLoad(options: LoadOptions, onProgress?: (p: Progress) => void): Promise<LoadResult> {
   const steps = Object.fromEntries(
-    STEPS.map((s) => [s, { count: 0, errors: 0, statuses: {}, latency: histogram() } satisfies StepStats]),
+    STEPS.map((s) => [
+      s,
+      { count: 0, errors: 0, statuses: {}, latency: newLatencyHistogram() } satisfies StepStats,
+    ]),
   ) as Record<Step, StepStats>;
-  const all = histogram();
+  const all = newLatencyHistogram();
   const visits = { started: 0, completed: 0, dropped: 0 };
   const start = performance.now();
   const deadline = start + options.durationMs;
