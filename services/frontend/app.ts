@@ -133,7 +133,8 @@ export function buildFrontend(settings: FrontendSettings): Service {
       return p ? [{ product: p, quantity: l.quantity }] : [];
     });
     const totalCents = lines.reduce((sum, l) => sum + l.quantity * l.product.priceCents, 0);
-    return { lines, totalCents };
+    // The whole catalog comes along, so a page that also needs it does not ask twice.
+    return { lines, totalCents, products };
   };
   /** Recommendations, or none: they are a nicety, never a reason to fail a page. */
   const recommended = async (request: FastifyRequest, query: string): Promise<Product[] | undefined> => {
@@ -212,12 +213,11 @@ export function buildFrontend(settings: FrontendSettings): Service {
   app.get("/", { schema: { querystring: listQuery } }, async (request, reply) => {
     const sid = session(request, reply, true);
     const { q, category } = request.query as { q?: string; category?: string };
-    const [products, all, mine] = await Promise.all([
+    const [products, mine] = await Promise.all([
       listProducts(request, filter(q?.trim() || undefined, category)),
-      listProducts(request, ""),
       cartLines(request, sid),
     ]);
-    const categories = [...new Set(all.map((p) => p.category))].sort();
+    const categories = [...new Set(mine.products.map((p) => p.category))].sort();
     return html(
       reply,
       homePage({
