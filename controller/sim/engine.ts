@@ -50,6 +50,33 @@ export interface SimulationResult {
 /** Lets a policy watch each interval's telemetry and change routing, as the controller would. */
 export interface SimulationHooks {
   onInterval?(observation: Observation, routing: Routing): Routing | undefined;
+  /** Every try a replica finishes, as its sidecar reports it (the live mesh feeds an exporter). */
+  onTry?(subset: string, latencyMs: number, failed: boolean): void;
+  /** Every request's outcome as its client saw it. */
+  onRequest?(latencyMs: number, failed: boolean): void;
+}
+
+/** A simulation advanced by its caller, for a mesh that runs against the wall clock. */
+export interface SteppedSimulation {
+  /** Processes every event up to `ms` of simulated time. */
+  advanceTo(ms: number): void;
+  readonly routing: Routing;
+  setRouting(routing: Routing): void;
+  /** Busy slot-milliseconds per subset since the start, divided by the subset's slots per replica. */
+  busyMs(): Record<string, number>;
+}
+
+export function steppedSimulation(config: SimulationConfig, hooks: SimulationHooks = {}): SteppedSimulation {
+  const sim = new Simulation(config, hooks);
+  sim.begin();
+  return {
+    advanceTo: (ms) => sim.advanceTo(ms),
+    get routing() {
+      return sim.currentRouting;
+    },
+    setRouting: (r) => sim.setRouting(r),
+    busyMs: () => sim.busyMs(),
+  };
 }
 
 /** Runs one simulation to completion and returns its measurements. */
@@ -137,7 +164,30 @@ class Simulation {
   }
 
   run(): SimulationResult {
-    const { durationMs } = this.config;
+    this.begin();
+    this.advanceTo(this.config.durationMs);
+    return this.result();
+  }
+
+  get currentRouting(): Routing {
+    return this.routing;
+  }
+
+  setRouting(routing: Routing): void {
+    this.routing = routing;
+    this.applyWeights(routing.weights);
+  }
+
+  busyMs(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const r of this.replicas) {
+      accrueBusy(r, this.now);
+      out[r.subset] = (out[r.subset] ?? 0) + r.busyIntegral / r.slots;
+    }
+    return out;
+  }
+
+  begin(): void {
     if (this.arrivals) this.events.push(this.arrivals.next(0), ARRIVAL);
     const clients = this.config.clients;
     if (clients) {
@@ -145,8 +195,10 @@ class Simulation {
         this.events.push(this.thinkRandom.uniform() * clients.thinkMs, { kind: "user", user: u });
     }
     if (this.config.controlIntervalMs) this.events.push(this.config.controlIntervalMs, TICK);
+  }
 
-    while (this.events.size > 0 && this.events.peekTime() <= durationMs) {
+  advanceTo(untilMs: number): void {
+    while (this.events.size > 0 && this.events.peekTime() <= untilMs) {
       this.now = this.events.peekTime();
       const event = this.events.pop();
       if (event === null) {
@@ -175,7 +227,7 @@ class Simulation {
           break;
       }
     }
-    return this.result();
+    this.now = Math.max(this.now, untilMs);
   }
 
   private result(): SimulationResult {
@@ -300,6 +352,7 @@ class Simulation {
     replica.busy--;
     const p = this.faults.errorProbability(replica.index, this.now, replica.baseErrorProbability);
     const failed = p > 0 && this.errorRandom.chance(p);
+    this.hooks.onTry?.(replica.subset, this.now - attempt.sentMs, failed);
     if (this.telemetry) {
       replica.intervalTries++;
       if (failed) replica.intervalErrors++;
@@ -362,6 +415,7 @@ class Simulation {
   /** The request's outcome is known: reset the other tries, record it once, and wake its user. */
   private finish(request: RequestState, failed: boolean, latencyMs = this.now - request.arrivalMs): void {
     request.done = true;
+    this.hooks.onRequest?.(latencyMs, failed);
     for (const a of request.attempts) {
       if (!a.abandoned) {
         a.abandoned = true;

@@ -1,0 +1,133 @@
+/**
+ * Reads the routing in force from the live Istio objects, and keeps the pre-Meshpilot routing
+ * exactly as found (raw fields), so that restoring it writes back what Git or a human had set.
+ */
+import type { RoutingKnobs } from "../policy/policy.js";
+import { liveWeights } from "./routing.js";
+
+export interface KubeObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: { readonly name: string; readonly namespace?: string; readonly resourceVersion?: string };
+  readonly spec?: Record<string, unknown>;
+}
+
+interface HttpRoute {
+  route?: { destination: { host: string; subset?: string }; weight?: number }[];
+  retries?: Record<string, unknown>;
+}
+
+/** The routing before Meshpilot first wrote, field by field as it was. */
+export interface OriginalRouting {
+  readonly weights: Readonly<Record<string, number>>;
+  readonly retries?: Readonly<Record<string, unknown>>;
+  readonly loadBalancer?: Readonly<Record<string, unknown>>;
+  readonly outlierDetection?: Readonly<Record<string, unknown>>;
+}
+
+/** Istio's default when a DestinationRule sets no load balancer. */
+export const ISTIO_DEFAULT_ALGORITHM = "LEAST_REQUEST";
+
+/** "10s", "250ms", "1m", "1.5s" → milliseconds; undefined when unreadable. */
+export function durationMs(value: unknown): number | undefined {
+  const m = typeof value === "string" ? /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(value) : null;
+  if (!m) return undefined;
+  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as "ms" | "s" | "m" | "h"];
+}
+
+function routesOf(vs: KubeObject): HttpRoute[] {
+  return ((vs.spec?.http as HttpRoute[] | undefined) ?? []).filter(Boolean);
+}
+
+function targetRoute(vs: KubeObject, host: string): HttpRoute | undefined {
+  const short = host.split(".")[0];
+  return routesOf(vs).find(
+    (r) => (r.route ?? []).length > 0 && (r.route ?? []).every((d) => d.destination.host === host || d.destination.host === short),
+  );
+}
+
+function trafficPolicy(dr: KubeObject): Record<string, unknown> {
+  return (dr.spec?.trafficPolicy as Record<string, unknown> | undefined) ?? {};
+}
+
+/** The DestinationRule's subset names, sorted. */
+export function subsetsOf(dr: KubeObject): string[] {
+  return ((dr.spec?.subsets as { name: string }[] | undefined) ?? []).map((s) => s.name).sort();
+}
+
+/** The knobs in force; throws when the VirtualService has no route to the host. */
+export function currentKnobs(vs: KubeObject, dr: KubeObject, host: string, hedging: boolean): RoutingKnobs {
+  const weights = liveWeights(routesOf(vs) as never, host);
+  if (!weights) throw new Error(`VirtualService ${vs.metadata.name} has no route that sends only to ${host}`);
+  const tp = trafficPolicy(dr);
+  const simple = (tp.loadBalancer as { simple?: string } | undefined)?.simple;
+  const algorithm = (["ROUND_ROBIN", "RANDOM", "LEAST_REQUEST"].includes(simple ?? "") ? simple : ISTIO_DEFAULT_ALGORITHM) as RoutingKnobs["algorithm"];
+  const od = tp.outlierDetection as Record<string, unknown> | undefined;
+  const retries = targetRoute(vs, host)?.retries;
+  const perTry = durationMs(retries?.perTryTimeout);
+  return {
+    algorithm,
+    weights,
+    ...(od
+      ? {
+          outlierDetection: {
+            consecutive5xxErrors: Number(od.consecutive5xxErrors ?? 5),
+            intervalMs: durationMs(od.interval) ?? 10_000,
+            baseEjectionTimeMs: durationMs(od.baseEjectionTime) ?? 30_000,
+            maxEjectionPercent: Number(od.maxEjectionPercent ?? 10),
+          },
+        }
+      : {}),
+    ...(retries && perTry !== undefined
+      ? { retries: { attempts: Number(retries.attempts ?? 1), perTryTimeoutMs: perTry, ...(hedging ? { hedge: true } : {}) } }
+      : {}),
+  };
+}
+
+export function originalRouting(vs: KubeObject, dr: KubeObject, host: string): OriginalRouting {
+  const weights = liveWeights(routesOf(vs) as never, host);
+  if (!weights) throw new Error(`VirtualService ${vs.metadata.name} has no route that sends only to ${host}`);
+  const tp = trafficPolicy(dr);
+  const retries = targetRoute(vs, host)?.retries;
+  return {
+    weights,
+    ...(retries ? { retries: structuredClone(retries) } : {}),
+    ...(tp.loadBalancer ? { loadBalancer: structuredClone(tp.loadBalancer as Record<string, unknown>) } : {}),
+    ...(tp.outlierDetection ? { outlierDetection: structuredClone(tp.outlierDetection as Record<string, unknown>) } : {}),
+  };
+}
+
+/** The VirtualService apply body that puts the original weights and retries back. */
+export function virtualServiceRestore(vs: KubeObject, host: string, original: OriginalRouting) {
+  const http = structuredClone(routesOf(vs));
+  const short = host.split(".")[0];
+  for (const r of http) {
+    if (!(r.route ?? []).every((d) => d.destination.host === host || d.destination.host === short)) continue;
+    for (const d of r.route ?? []) {
+      const w = original.weights[d.destination.subset ?? ""];
+      if (w !== undefined) d.weight = w;
+    }
+    if (original.retries) r.retries = structuredClone(original.retries) as Record<string, unknown>;
+    else delete r.retries;
+  }
+  return {
+    apiVersion: vs.apiVersion,
+    kind: "VirtualService",
+    metadata: { name: vs.metadata.name, namespace: vs.metadata.namespace },
+    spec: { http },
+  };
+}
+
+/** The DestinationRule apply body that leaves only the original load balancer and outlier detection. */
+export function destinationRuleRestore(dr: KubeObject, original: OriginalRouting) {
+  const trafficPolicy = {
+    ...(original.loadBalancer ? { loadBalancer: original.loadBalancer } : {}),
+    ...(original.outlierDetection ? { outlierDetection: original.outlierDetection } : {}),
+  };
+  return {
+    apiVersion: dr.apiVersion,
+    kind: "DestinationRule",
+    metadata: { name: dr.metadata.name, namespace: dr.metadata.namespace },
+    spec: { host: dr.spec?.host, ...(Object.keys(trafficPolicy).length > 0 ? { trafficPolicy } : {}) },
+  };
+}

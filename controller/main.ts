@@ -1,0 +1,48 @@
+/**
+ * The optimizer's process: settings from the environment (a bad one exits 2 with one line), pino
+ * logs on stderr, the audit trail as JSON lines on stdout or a file, and a clean stop on SIGTERM
+ * that saves the state and releases the lease so the other replica takes over at once.
+ */
+import { createWriteStream } from "node:fs";
+import { destination, pino } from "pino";
+import { loadSettings, SettingsError } from "../services/lib/settings.js";
+import { startOptimizer } from "./optimizer.js";
+import { OPTIMIZER_SETTINGS } from "./settings.js";
+
+let settings: ReturnType<typeof loadSettings<typeof OPTIMIZER_SETTINGS>>;
+try {
+  settings = loadSettings(OPTIMIZER_SETTINGS);
+} catch (e) {
+  if (!(e instanceof SettingsError)) throw e;
+  process.stderr.write(`optimizer: ${e.message}\n`);
+  process.exit(2);
+}
+const log = pino({ level: settings.LOG_LEVEL, base: { service: "optimizer", pod: settings.POD_NAME } }, destination(2));
+const optimizer = await startOptimizer({
+  prometheusUrl: settings.PROMETHEUS_URL,
+  namespaces: settings.MANAGED_NAMESPACES.split(",").map((n) => n.trim()).filter(Boolean),
+  podNamespace: settings.POD_NAMESPACE,
+  podName: settings.POD_NAME,
+  kubeServer: settings.KUBE_SERVER,
+  intervalMs: settings.INTERVAL_SECONDS * 1000,
+  windowMs: settings.WINDOW_SECONDS === undefined ? undefined : settings.WINDOW_SECONDS * 1000,
+  queryTimeoutMs: settings.QUERY_TIMEOUT_MS,
+  stateConfigMap: settings.STATE_CONFIGMAP,
+  leaseName: settings.LEASE_NAME,
+  saveEvery: settings.SAVE_EVERY,
+  staleIntervals: settings.STALE_INTERVALS,
+  pretrainedTable: settings.PRETRAINED_TABLE,
+  audit: settings.AUDIT_FILE ? createWriteStream(settings.AUDIT_FILE, { flags: "a" }) : process.stdout,
+  port: settings.PORT,
+  host: settings.HOST,
+  seed: settings.SEED,
+  log,
+  processMetrics: true,
+});
+log.info({ url: optimizer.url, namespaces: settings.MANAGED_NAMESPACES }, "optimizer started");
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  process.once(signal, () => {
+    log.info({ signal }, "stopping");
+    void optimizer.stop().then(() => process.exit(0));
+  });
+}

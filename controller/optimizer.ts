@@ -1,0 +1,124 @@
+/**
+ * Wires the optimizer together: Kubernetes clients, leader election, the Prometheus source, the
+ * reconciler, state persistence, the audit trail and the HTTP endpoint for /metrics, /healthz
+ * and /readyz. `controller/main.ts` runs it in a pod; tests run it against the API double.
+ */
+import { readFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { Writable } from "node:stream";
+import { OPTIMIZER_FIELD_MANAGER } from "../constructs/k8s/namespaces.js";
+import { kubeClients } from "./kube/clients.js";
+import { LeaderElector } from "./kube/leader-election.js";
+import { PrometheusSource } from "./metrics/prometheus.js";
+import { Q_ACTIONS } from "./policy/q-learning.js";
+import { importQTable } from "./policy/q-table.js";
+import { type Logger, type MetricsSource, Reconciler } from "./reconciler/reconciler.js";
+import type { RollbackOptions } from "./reconciler/rollback.js";
+import { StateStore } from "./state/state-store.js";
+import { streamAudit } from "./telemetry/audit.js";
+import { OptimizerMetrics } from "./telemetry/metrics.js";
+
+export interface OptimizerConfig {
+  readonly prometheusUrl: string;
+  readonly namespaces: readonly string[];
+  readonly podNamespace: string;
+  readonly podName: string;
+  readonly kubeServer?: string;
+  readonly intervalMs: number;
+  readonly windowMs?: number;
+  readonly queryTimeoutMs?: number;
+  readonly stateConfigMap: string;
+  readonly leaseName: string;
+  readonly saveEvery?: number;
+  readonly staleIntervals?: number;
+  readonly pretrainedTable?: string;
+  readonly audit: Writable;
+  readonly port?: number;
+  readonly host?: string;
+  readonly seed: number;
+  readonly log: Logger;
+  /** Lease timings; client-go's defaults (15/10/2 s) unless a test shortens them. */
+  readonly lease?: { leaseMs: number; renewDeadlineMs: number; retryMs: number };
+  readonly rollback?: RollbackOptions;
+  readonly processMetrics?: boolean;
+  /** Replaces the Prometheus source (tests that script telemetry). */
+  readonly metricsSource?: MetricsSource;
+  readonly apiTimeoutMs?: number;
+}
+
+export interface RunningOptimizer {
+  readonly reconciler: Reconciler;
+  readonly elector: LeaderElector;
+  readonly metrics: OptimizerMetrics;
+  /** Where /metrics answers, when a port was given. */
+  readonly url?: string;
+  stop(): Promise<void>;
+}
+
+export async function startOptimizer(config: OptimizerConfig): Promise<RunningOptimizer> {
+  const clients = kubeClients(config.kubeServer);
+  const metrics = new OptimizerMetrics({ processMetrics: config.processMetrics });
+  const elector = new LeaderElector(clients.coordination, {
+    namespace: config.podNamespace,
+    name: config.leaseName,
+    identity: config.podName,
+    ...config.lease,
+    onChange: (leading, why) => {
+      metrics.leader.set(leading ? 1 : 0);
+      config.log.info({ leading, why }, leading ? "leading" : "following");
+    },
+  });
+  const pretrained = config.pretrainedTable ? importQTable(readFileSync(config.pretrainedTable, "utf8"), Q_ACTIONS) : undefined;
+  const source =
+    config.metricsSource ??
+    new PrometheusSource({ url: config.prometheusUrl, timeoutMs: config.queryTimeoutMs, onQuery: metrics.onQuery });
+  const reconciler = new Reconciler({
+    clients,
+    metrics: source,
+    namespaces: config.namespaces,
+    fieldManager: OPTIMIZER_FIELD_MANAGER,
+    isLeader: () => elector.isLeader(),
+    intervalMs: config.intervalMs,
+    windowMs: config.windowMs,
+    seed: config.seed,
+    store: new StateStore(clients.core, config.podNamespace, config.stateConfigMap, config.apiTimeoutMs),
+    saveEvery: config.saveEvery,
+    pretrained,
+    staleLimit: config.staleIntervals,
+    rollback: config.rollback,
+    audit: streamAudit(config.audit),
+    telemetry: metrics,
+    log: config.log,
+    instance: config.podName,
+    timeoutMs: config.apiTimeoutMs,
+  });
+  await elector.start();
+  await reconciler.start();
+  reconciler.run();
+  let server: Server | undefined;
+  let url: string | undefined;
+  if (config.port !== undefined) {
+    server = createServer((req, res) => {
+      if (req.url === "/metrics") {
+        void metrics.registry.metrics().then((text) => res.writeHead(200, { "content-type": metrics.registry.contentType }).end(text));
+      } else if (req.url === "/healthz" || req.url === "/readyz") {
+        res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
+      } else {
+        res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
+      }
+    });
+    await new Promise<void>((resolve) => server?.listen(config.port, config.host ?? "127.0.0.1", resolve));
+    url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  }
+  return {
+    reconciler,
+    elector,
+    metrics,
+    url,
+    async stop() {
+      await reconciler.stop();
+      await elector.stop();
+      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    },
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * The TrafficIntent status the controller writes: Ready, Degraded and Invalid conditions with
+ * the generation they describe, the weights in force and the last decision. A condition keeps
+ * its lastTransitionTime until its status actually flips, as Kubernetes conventions ask.
+ */
+import type { RewardTerms } from "../policy/reward.js";
+
+export type ConditionType = "Ready" | "Degraded" | "Invalid";
+
+export interface Condition {
+  readonly type: ConditionType;
+  readonly status: "True" | "False" | "Unknown";
+  readonly observedGeneration?: number;
+  readonly lastTransitionTime: string;
+  readonly reason: string;
+  readonly message: string;
+}
+
+export interface IntentStatus {
+  readonly observedGeneration?: number;
+  readonly conditions: readonly Condition[];
+  readonly weights?: Readonly<Record<string, number>>;
+  readonly lastDecision?: {
+    readonly at: string;
+    readonly kind: string;
+    readonly explanation: string;
+    readonly weights?: Readonly<Record<string, number>>;
+    readonly reward?: Readonly<Record<string, number>>;
+  };
+}
+
+export interface ConditionInput {
+  readonly status: boolean;
+  readonly reason: string;
+  readonly message: string;
+}
+
+export function buildStatus(
+  previous: IntentStatus | undefined,
+  generation: number | undefined,
+  at: string,
+  conditions: Readonly<Record<ConditionType, ConditionInput>>,
+  rest: Pick<IntentStatus, "weights" | "lastDecision">,
+): IntentStatus {
+  const built = (["Ready", "Degraded", "Invalid"] as const).map((type): Condition => {
+    const c = conditions[type];
+    const status = c.status ? "True" : "False";
+    const before = previous?.conditions?.find((p) => p.type === type);
+    return {
+      type,
+      status,
+      observedGeneration: generation,
+      lastTransitionTime: before && before.status === status ? before.lastTransitionTime : at,
+      reason: c.reason,
+      message: c.message.slice(0, 32768),
+    };
+  });
+  return { observedGeneration: generation, conditions: built, ...rest };
+}
+
+/** What makes two statuses different enough to write: everything but timestamps. */
+export function statusFingerprint(s: IntentStatus | undefined): string {
+  if (!s) return "";
+  return JSON.stringify({
+    ...s,
+    conditions: s.conditions.map((c) => ({ ...c, lastTransitionTime: undefined })),
+    lastDecision: s.lastDecision ? { ...s.lastDecision, at: undefined, reward: undefined } : undefined,
+  });
+}
+
+export function rewardRecord(r: RewardTerms | undefined): Record<string, number> | undefined {
+  if (!r) return undefined;
+  const round = (v: number) => Math.round(v * 1000) / 1000;
+  return { total: round(r.total), latency: round(r.latency), errors: round(r.errors), cost: round(r.cost) };
+}

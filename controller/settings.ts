@@ -1,0 +1,31 @@
+/** The optimizer's settings, from environment variables, validated at start (one line, exit 2). */
+import { setting } from "../services/lib/settings.js";
+
+export const OPTIMIZER_SETTINGS = {
+  /** Where Prometheus answers its HTTP API. */
+  PROMETHEUS_URL: setting.url("http://prometheus-operated.monitoring.svc:9090"),
+  /** Comma-separated namespaces whose intents and Istio routing the optimizer manages. */
+  MANAGED_NAMESPACES: setting.text("shop"),
+  /** The optimizer's own namespace, for its Lease and state ConfigMap (the downward API sets it). */
+  POD_NAMESPACE: setting.text("meshpilot-optimizer"),
+  /** This replica's identity in the Lease (the downward API sets it). */
+  POD_NAME: setting.text("optimizer-local"),
+  /** An API server URL; unset in a pod, where the service account's in-cluster config is used. */
+  KUBE_SERVER: setting.optional(setting.url()),
+  INTERVAL_SECONDS: setting.integer(30, 1, 3600),
+  /** The telemetry window each decision reads; twice the interval when unset. */
+  WINDOW_SECONDS: setting.optional(setting.integer(undefined, 1, 7200)),
+  QUERY_TIMEOUT_MS: setting.integer(5000, 100, 60_000),
+  STATE_CONFIGMAP: setting.text("meshpilot-optimizer-state"),
+  LEASE_NAME: setting.text("meshpilot-optimizer"),
+  SAVE_EVERY: setting.integer(10, 1, 100_000),
+  STALE_INTERVALS: setting.integer(3, 1, 1000),
+  /** The Q-table pre-trained in the simulator, shipped with the image. */
+  PRETRAINED_TABLE: setting.optional(setting.text()),
+  /** A file for the JSON-lines audit trail; stdout when unset. */
+  AUDIT_FILE: setting.optional(setting.text()),
+  PORT: setting.port(8080),
+  HOST: setting.text("0.0.0.0"),
+  SEED: setting.integer(1, 0, 2 ** 31 - 1),
+  LOG_LEVEL: setting.oneOf(["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const, "info"),
+};
