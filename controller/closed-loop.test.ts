@@ -8,9 +8,10 @@
  * one in `act`. v2 browns out (ten times slower) early on; the acting optimizer must move
  * traffic off it and the clients' p99 must come out better than in the observed copy.
  */
-import { afterAll, beforeAll, describe, expect, jest, test } from "@jest/globals";
+
 import { PassThrough } from "node:stream";
-import { startOptimizer, type RunningOptimizer } from "./optimizer.js";
+import { afterAll, beforeAll, describe, expect, jest, test } from "@jest/globals";
+import { type RunningOptimizer, startOptimizer } from "./optimizer.js";
 import type { SimulationConfig } from "./sim/engine.js";
 import { intentObject, routingObjects } from "./testbed/fixtures.js";
 import { IstioExporter } from "./testbed/istio-exporter.js";
@@ -36,14 +37,23 @@ function meshConfig(): SimulationConfig {
     replicas: [...[0, 1, 2, 3].map(() => replica("v1")), ...[0, 1, 2, 3].map(() => replica("v2"))],
     arrivals: { kind: "poisson", rps: 300 },
     clientTimeoutMs: 2000,
-    faults: [4, 5, 6, 7].map((replica) => ({ kind: "brownout" as const, replica, factor: 10, fromMs: BROWNOUT_AT_MS, toMs: 10 * RUN_MS })),
+    faults: [4, 5, 6, 7].map((replica) => ({
+      kind: "brownout" as const,
+      replica,
+      factor: 10,
+      fromMs: BROWNOUT_AT_MS,
+      toMs: 10 * RUN_MS,
+    })),
     routing: { algorithm: "LEAST_REQUEST", weights: { v1: 50, v2: 50 } },
   };
 }
 
 const api = new KubeApiDouble();
 const exporter = new IstioExporter();
-const meshes = { observe: new LiveMesh({ namespace: "observe", app: "catalog", config: meshConfig(), exporter }), act: new LiveMesh({ namespace: "act", app: "catalog", config: meshConfig(), exporter }) };
+const meshes = {
+  observe: new LiveMesh({ namespace: "observe", app: "catalog", config: meshConfig(), exporter }),
+  act: new LiveMesh({ namespace: "act", app: "catalog", config: meshConfig(), exporter }),
+};
 const audit = new PassThrough();
 const auditLines: string[] = [];
 audit.on("data", (chunk: Buffer) => auditLines.push(...chunk.toString().split("\n").filter(Boolean)));
@@ -95,7 +105,9 @@ describe("closed loop: simulator → exporter → Prometheus → optimizer → A
   test("in a brownout, acting beats observing on the clients' p99", () => {
     const observed = meshes.observe.measured();
     const acted = meshes.act.measured();
-    process.stdout.write(`closed loop p99: observe ${observed.p99Ms.toFixed(1)} ms, act ${acted.p99Ms.toFixed(1)} ms; errors ${observed.errorRatio.toFixed(4)} vs ${acted.errorRatio.toFixed(4)}\n`);
+    process.stdout.write(
+      `closed loop p99: observe ${observed.p99Ms.toFixed(1)} ms, act ${acted.p99Ms.toFixed(1)} ms; errors ${observed.errorRatio.toFixed(4)} vs ${acted.errorRatio.toFixed(4)}\n`,
+    );
     expect(observed.requests).toBeGreaterThan(1000);
     expect(acted.requests).toBeGreaterThan(1000);
     expect(acted.p99Ms).toBeLessThan(observed.p99Ms * 0.7);
@@ -116,33 +128,63 @@ describe("closed loop: simulator → exporter → Prometheus → optimizer → A
 
   test("the observing intent never wrote routing; its status explains what it saw", () => {
     expect(meshes.observe.routings.map((r) => r.weights)).toEqual([{ v1: 50, v2: 50 }]);
-    const writes = api.writes().filter((w) => w.path.includes("/namespaces/observe/") && /virtualservices|destinationrules|envoyfilters/.test(w.path));
+    const writes = api
+      .writes()
+      .filter(
+        (w) =>
+          w.path.includes("/namespaces/observe/") &&
+          /virtualservices|destinationrules|envoyfilters/.test(w.path),
+      );
     expect(writes).toEqual([]);
-    const intent = api.get("optimizer.meshpilot.io/v1alpha1", "TrafficIntent", "observe", "catalog") as { status?: { lastDecision?: { kind: string; explanation: string }; conditions: { type: string; status: string }[] } };
+    const intent = api.get(
+      "optimizer.meshpilot.io/v1alpha1",
+      "TrafficIntent",
+      "observe",
+      "catalog",
+    ) as unknown as {
+      status?: {
+        lastDecision?: { kind: string; explanation: string };
+        conditions: { type: string; status: string }[];
+      };
+    };
     expect(intent.status?.lastDecision?.kind).toBe("observe");
     expect(intent.status?.lastDecision?.explanation).toMatch(/belief/);
     expect(intent.status?.conditions.find((c) => c.type === "Ready")?.status).toBe("True");
   });
 
   test("every write used server-side apply with the optimizer's field manager, and Argo's fields survived", () => {
-    const routingWrites = api.writes().filter((w) => /virtualservices|destinationrules|envoyfilters/.test(w.path));
+    const routingWrites = api
+      .writes()
+      .filter((w) => /virtualservices|destinationrules|envoyfilters/.test(w.path));
     expect(routingWrites.length).toBeGreaterThan(0);
     for (const w of routingWrites) {
       if (w.method === "DELETE") continue;
       expect(w.contentType).toBe("application/apply-patch+yaml");
       expect(w.query.fieldManager).toBe("meshpilot-optimizer");
     }
-    const dr = api.get("networking.istio.io/v1", "DestinationRule", "act", "catalog") as { spec: { trafficPolicy?: { tls?: unknown }; subsets: unknown[] } };
+    const dr = api.get("networking.istio.io/v1", "DestinationRule", "act", "catalog") as unknown as {
+      spec: { trafficPolicy?: { tls?: unknown }; subsets: unknown[] };
+    };
     expect(dr.spec.subsets).toHaveLength(2);
-    const vs = api.get("networking.istio.io/v1", "VirtualService", "act", "catalog") as { spec: { hosts: string[] } };
+    const vs = api.get("networking.istio.io/v1", "VirtualService", "act", "catalog") as unknown as {
+      spec: { hosts: string[] };
+    };
     expect(vs.spec.hosts).toEqual(["catalog.act.svc.cluster.local"]);
   });
 
   test("each change has an Event in words and an audit line", () => {
-    const events = api.list("v1", "Event").filter((e) => e.metadata.namespace === "act" && (e as { reason?: string }).reason === "RoutingChanged");
+    const events = api
+      .list("v1", "Event")
+      .filter(
+        (e) => e.metadata.namespace === "act" && (e as { reason?: string }).reason === "RoutingChanged",
+      );
     expect(events.length).toBeGreaterThan(0);
-    expect((events[0] as { message?: string }).message).toMatch(/^moved \d+% from v2 to v1(; [^:]+)?: v2 p99 \d+ ms > SLO 100 ms.*; reward -?\d/);
-    const changes = auditLines.map((l) => JSON.parse(l) as { kind: string; intent: string; observation?: unknown; reward?: unknown }).filter((r) => r.kind === "change");
+    expect((events[0] as { message?: string }).message).toMatch(
+      /^moved \d+% from v2 to v1(; [^:]+)?: v2 p99 \d+ ms > SLO 100 ms.*; reward -?\d/,
+    );
+    const changes = auditLines
+      .map((l) => JSON.parse(l) as { kind: string; intent: string; observation?: unknown; reward?: unknown })
+      .filter((r) => r.kind === "change");
     expect(changes.length).toBe(events.length);
     expect(changes[0].intent).toBe("act/catalog");
     expect(changes[0].observation).toBeDefined();

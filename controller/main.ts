@@ -17,10 +17,15 @@ try {
   process.stderr.write(`optimizer: ${e.message}\n`);
   process.exit(2);
 }
-const log = pino({ level: settings.LOG_LEVEL, base: { service: "optimizer", pod: settings.POD_NAME } }, destination(2));
+const log = pino(
+  { level: settings.LOG_LEVEL, base: { service: "optimizer", pod: settings.POD_NAME } },
+  destination(2),
+);
 const optimizer = await startOptimizer({
   prometheusUrl: settings.PROMETHEUS_URL,
-  namespaces: settings.MANAGED_NAMESPACES.split(",").map((n) => n.trim()).filter(Boolean),
+  namespaces: settings.MANAGED_NAMESPACES.split(",")
+    .map((n) => n.trim())
+    .filter(Boolean),
   podNamespace: settings.POD_NAMESPACE,
   podName: settings.POD_NAME,
   kubeServer: settings.KUBE_SERVER,

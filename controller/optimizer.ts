@@ -44,6 +44,10 @@ export interface OptimizerConfig {
   /** Replaces the Prometheus source (tests that script telemetry). */
   readonly metricsSource?: MetricsSource;
   readonly apiTimeoutMs?: number;
+  /** Do not run the interval timer: the caller calls reconciler.reconcile() (tests). */
+  readonly manual?: boolean;
+  /** Actuator backoff base on 409s. */
+  readonly baseBackoffMs?: number;
 }
 
 export interface RunningOptimizer {
@@ -68,10 +72,16 @@ export async function startOptimizer(config: OptimizerConfig): Promise<RunningOp
       config.log.info({ leading, why }, leading ? "leading" : "following");
     },
   });
-  const pretrained = config.pretrainedTable ? importQTable(readFileSync(config.pretrainedTable, "utf8"), Q_ACTIONS) : undefined;
+  const pretrained = config.pretrainedTable
+    ? importQTable(readFileSync(config.pretrainedTable, "utf8"), Q_ACTIONS)
+    : undefined;
   const source =
     config.metricsSource ??
-    new PrometheusSource({ url: config.prometheusUrl, timeoutMs: config.queryTimeoutMs, onQuery: metrics.onQuery });
+    new PrometheusSource({
+      url: config.prometheusUrl,
+      timeoutMs: config.queryTimeoutMs,
+      onQuery: metrics.onQuery,
+    });
   const reconciler = new Reconciler({
     clients,
     metrics: source,
@@ -91,16 +101,19 @@ export async function startOptimizer(config: OptimizerConfig): Promise<RunningOp
     log: config.log,
     instance: config.podName,
     timeoutMs: config.apiTimeoutMs,
+    baseBackoffMs: config.baseBackoffMs,
   });
   await elector.start();
   await reconciler.start();
-  reconciler.run();
+  if (!config.manual) reconciler.run();
   let server: Server | undefined;
   let url: string | undefined;
   if (config.port !== undefined) {
     server = createServer((req, res) => {
       if (req.url === "/metrics") {
-        void metrics.registry.metrics().then((text) => res.writeHead(200, { "content-type": metrics.registry.contentType }).end(text));
+        void metrics.registry
+          .metrics()
+          .then((text) => res.writeHead(200, { "content-type": metrics.registry.contentType }).end(text));
       } else if (req.url === "/healthz" || req.url === "/readyz") {
         res.writeHead(200, { "content-type": "text/plain" }).end("ok\n");
       } else {

@@ -9,10 +9,10 @@
  * ones are put back, so a decision is never left half-applied. Only the leader writes.
  */
 import { type KubernetesObject, type KubernetesObjectApi, PatchStrategy } from "@kubernetes/client-node";
+import { describeError, statusOf } from "../kube/clients.js";
+import { deadline } from "../kube/deadline.js";
 import type { GuardrailLimits } from "../policy/guardrails.js";
 import type { RoutingKnobs } from "../policy/policy.js";
-import { deadline } from "../kube/deadline.js";
-import { describeError, statusOf } from "../kube/clients.js";
 import {
   currentKnobs,
   destinationRuleRestore,
@@ -20,7 +20,12 @@ import {
   type OriginalRouting,
   virtualServiceRestore,
 } from "./live-routing.js";
-import { assertWritableWeights, destinationRuleApply, hedgingEnvoyFilter, virtualServiceApply } from "./routing.js";
+import {
+  assertWritableWeights,
+  destinationRuleApply,
+  hedgingEnvoyFilter,
+  virtualServiceApply,
+} from "./routing.js";
 
 export interface Target {
   readonly namespace: string;
@@ -128,14 +133,20 @@ export class IstioActuator {
         skipUnchanged: true,
       });
     }
-    const retries = (k: RoutingKnobs) => (k.retries ? { a: k.retries.attempts, t: Math.round(k.retries.perTryTimeoutMs) } : null);
+    const retries = (k: RoutingKnobs) =>
+      k.retries ? { a: k.retries.attempts, t: Math.round(k.retries.perTryTimeoutMs) } : null;
     if (!same(from.weights, to.weights) || !same(retries(from), retries(to))) {
       writes.push({
         what: "VirtualService",
         ref: { apiVersion: VS, kind: "VirtualService", name: target.virtualService },
         build: (live) => {
           if (!live) throw new RoutingMovedError(`VirtualService ${target.virtualService} is gone`);
-          const now = currentKnobs(live, { apiVersion: VS, kind: "DestinationRule", metadata: { name: "" } }, target.host, false);
+          const now = currentKnobs(
+            live,
+            { apiVersion: VS, kind: "DestinationRule", metadata: { name: "" } },
+            target.host,
+            false,
+          );
           if (!same(now.weights, from.weights))
             throw new RoutingMovedError(
               `the weights changed since the decision (now ${JSON.stringify(now.weights)}); deciding again next interval`,
@@ -145,7 +156,8 @@ export class IstioActuator {
         skipUnchanged: true,
       });
     }
-    if (Boolean(from.retries?.hedge) !== Boolean(to.retries?.hedge)) writes.push(this.hedgeWrite(target, Boolean(to.retries?.hedge)));
+    if (Boolean(from.retries?.hedge) !== Boolean(to.retries?.hedge))
+      writes.push(this.hedgeWrite(target, Boolean(to.retries?.hedge)));
     return writes;
   }
 
@@ -190,15 +202,26 @@ export class IstioActuator {
       if (!this.options.isLeader()) throw new NotLeaderError();
       try {
         if (body === null) {
-          if (live) await deadline(this.api.delete(live as KubernetesObject), this.timeoutMs, `deleting ${w.what}`);
+          if (live)
+            await deadline(this.api.delete(live as KubernetesObject), this.timeoutMs, `deleting ${w.what}`);
           return;
         }
         const versioned = {
           ...body,
-          metadata: { ...(body as KubernetesObject).metadata, ...(live ? { resourceVersion: live.metadata.resourceVersion } : {}) },
+          metadata: {
+            ...(body as KubernetesObject).metadata,
+            ...(live ? { resourceVersion: live.metadata.resourceVersion } : {}),
+          },
         } as KubernetesObject;
         await deadline(
-          this.api.patch(versioned, undefined, undefined, this.options.fieldManager, true, PatchStrategy.ServerSideApply),
+          this.api.patch(
+            versioned,
+            undefined,
+            undefined,
+            this.options.fieldManager,
+            true,
+            PatchStrategy.ServerSideApply,
+          ),
           this.timeoutMs,
           `writing ${w.what}`,
         );
@@ -214,7 +237,11 @@ export class IstioActuator {
   private async read(w: Write, namespace: string): Promise<KubeObject | undefined> {
     try {
       return (await deadline(
-        this.api.read({ apiVersion: w.ref.apiVersion, kind: w.ref.kind, metadata: { name: w.ref.name, namespace } }),
+        this.api.read({
+          apiVersion: w.ref.apiVersion,
+          kind: w.ref.kind,
+          metadata: { name: w.ref.name, namespace },
+        }),
         this.timeoutMs,
         `reading ${w.what}`,
       )) as unknown as KubeObject;
@@ -231,7 +258,9 @@ function holds(live: KubeObject, body: object): boolean {
     if (want === null || typeof want !== "object" || Array.isArray(want))
       return JSON.stringify(want) === JSON.stringify(have);
     if (have === null || typeof have !== "object") return false;
-    return Object.entries(want).every(([k, v]) => v === undefined || leaves(v, (have as Record<string, unknown>)[k]));
+    return Object.entries(want).every(
+      ([k, v]) => v === undefined || leaves(v, (have as Record<string, unknown>)[k]),
+    );
   };
   return leaves((body as { spec?: unknown }).spec, live.spec);
 }

@@ -8,7 +8,11 @@ import { liveWeights } from "./routing.js";
 export interface KubeObject {
   readonly apiVersion: string;
   readonly kind: string;
-  readonly metadata: { readonly name: string; readonly namespace?: string; readonly resourceVersion?: string };
+  readonly metadata: {
+    readonly name: string;
+    readonly namespace?: string;
+    readonly resourceVersion?: string;
+  };
   readonly spec?: Record<string, unknown>;
 }
 
@@ -42,7 +46,9 @@ function routesOf(vs: KubeObject): HttpRoute[] {
 function targetRoute(vs: KubeObject, host: string): HttpRoute | undefined {
   const short = host.split(".")[0];
   return routesOf(vs).find(
-    (r) => (r.route ?? []).length > 0 && (r.route ?? []).every((d) => d.destination.host === host || d.destination.host === short),
+    (r) =>
+      (r.route ?? []).length > 0 &&
+      (r.route ?? []).every((d) => d.destination.host === host || d.destination.host === short),
   );
 }
 
@@ -61,7 +67,9 @@ export function currentKnobs(vs: KubeObject, dr: KubeObject, host: string, hedgi
   if (!weights) throw new Error(`VirtualService ${vs.metadata.name} has no route that sends only to ${host}`);
   const tp = trafficPolicy(dr);
   const simple = (tp.loadBalancer as { simple?: string } | undefined)?.simple;
-  const algorithm = (["ROUND_ROBIN", "RANDOM", "LEAST_REQUEST"].includes(simple ?? "") ? simple : ISTIO_DEFAULT_ALGORITHM) as RoutingKnobs["algorithm"];
+  const algorithm = (
+    ["ROUND_ROBIN", "RANDOM", "LEAST_REQUEST"].includes(simple ?? "") ? simple : ISTIO_DEFAULT_ALGORITHM
+  ) as RoutingKnobs["algorithm"];
   const od = tp.outlierDetection as Record<string, unknown> | undefined;
   const retries = targetRoute(vs, host)?.retries;
   const perTry = durationMs(retries?.perTryTimeout);
@@ -79,7 +87,13 @@ export function currentKnobs(vs: KubeObject, dr: KubeObject, host: string, hedgi
         }
       : {}),
     ...(retries && perTry !== undefined
-      ? { retries: { attempts: Number(retries.attempts ?? 1), perTryTimeoutMs: perTry, ...(hedging ? { hedge: true } : {}) } }
+      ? {
+          retries: {
+            attempts: Number(retries.attempts ?? 1),
+            perTryTimeoutMs: perTry,
+            ...(hedging ? { hedge: true } : {}),
+          },
+        }
       : {}),
   };
 }
@@ -93,7 +107,9 @@ export function originalRouting(vs: KubeObject, dr: KubeObject, host: string): O
     weights,
     ...(retries ? { retries: structuredClone(retries) } : {}),
     ...(tp.loadBalancer ? { loadBalancer: structuredClone(tp.loadBalancer as Record<string, unknown>) } : {}),
-    ...(tp.outlierDetection ? { outlierDetection: structuredClone(tp.outlierDetection as Record<string, unknown>) } : {}),
+    ...(tp.outlierDetection
+      ? { outlierDetection: structuredClone(tp.outlierDetection as Record<string, unknown>) }
+      : {}),
   };
 }
 

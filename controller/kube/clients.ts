@@ -46,7 +46,8 @@ export function kubeClients(server?: string): KubeClients {
 
 /** The HTTP status of a failed API call, or undefined for a network error or timeout. */
 export function statusOf(e: unknown): number | undefined {
-  const code = (e as { code?: unknown; statusCode?: unknown }).code ?? (e as { statusCode?: unknown }).statusCode;
+  const code =
+    (e as { code?: unknown; statusCode?: unknown }).code ?? (e as { statusCode?: unknown }).statusCode;
   return typeof code === "number" ? code : undefined;
 }
 
@@ -61,6 +62,7 @@ export function describeError(e: unknown): string {
       // not a Status body
     }
   }
-  if (typeof body === "object" && body && "message" in body) return String((body as { message: unknown }).message);
+  if (typeof body === "object" && body && "message" in body)
+    return String((body as { message: unknown }).message);
   return (e as Error).message ?? String(e);
 }

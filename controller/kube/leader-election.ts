@@ -8,8 +8,8 @@
  * Only the leader writes routing; followers keep their informers and policies warm.
  */
 import type { CoordinationV1Api, V1Lease } from "@kubernetes/client-node";
-import { deadline } from "./deadline.js";
 import { statusOf } from "./clients.js";
+import { deadline } from "./deadline.js";
 
 export interface LeaderElectionOptions {
   readonly namespace: string;
@@ -51,7 +51,11 @@ export class LeaderElector {
 
   /** True only while this replica holds a lease it renewed within the renew deadline. */
   isLeader(): boolean {
-    if (this.leading && this.lastRenewMs !== undefined && this.now() - this.lastRenewMs >= this.renewDeadlineMs)
+    if (
+      this.leading &&
+      this.lastRenewMs !== undefined &&
+      this.now() - this.lastRenewMs >= this.renewDeadlineMs
+    )
       this.setLeading(false, `could not renew the lease within ${this.renewDeadlineMs} ms`);
     return this.leading;
   }
@@ -68,9 +72,10 @@ export class LeaderElector {
     clearTimeout(this.timer);
     if (this.leading) {
       this.setLeading(false, "stopping");
-      await this.write((lease) => ({ ...lease, spec: { ...lease.spec, holderIdentity: undefined, renewTime: undefined } })).catch(
-        () => undefined,
-      );
+      await this.write((lease) => ({
+        ...lease,
+        spec: { ...lease.spec, holderIdentity: undefined, renewTime: undefined },
+      })).catch(() => undefined);
     }
   }
 
@@ -81,11 +86,18 @@ export class LeaderElector {
     try {
       let lease: V1Lease;
       try {
-        lease = await deadline(this.api.readNamespacedLease({ name, namespace }), this.retryMs, "reading the lease");
+        lease = await deadline(
+          this.api.readNamespacedLease({ name, namespace }),
+          this.retryMs,
+          "reading the lease",
+        );
       } catch (e) {
         if (statusOf(e) !== 404) throw e;
         await deadline(
-          this.api.createNamespacedLease({ namespace, body: this.leaseBody({ metadata: { name, namespace } }, now, 0) }),
+          this.api.createNamespacedLease({
+            namespace,
+            body: this.leaseBody({ metadata: { name, namespace } }, now, 0),
+          }),
           this.retryMs,
           "creating the lease",
         );
@@ -110,14 +122,16 @@ export class LeaderElector {
       return true;
     } catch (e) {
       // A 409 means another replica wrote the lease first: it won this round.
-      if (statusOf(e) === 409 && this.leading) this.setLeading(false, "another replica renewed the lease first");
+      if (statusOf(e) === 409 && this.leading)
+        this.setLeading(false, "another replica renewed the lease first");
       this.isLeader();
       return false;
     }
   }
 
   private leaseBody(lease: V1Lease, now: number, transitions: number): V1Lease {
-    const acquired = lease.spec?.holderIdentity === this.options.identity ? lease.spec.acquireTime : new Date(now);
+    const acquired =
+      lease.spec?.holderIdentity === this.options.identity ? lease.spec.acquireTime : new Date(now);
     return {
       ...lease,
       apiVersion: "coordination.k8s.io/v1",

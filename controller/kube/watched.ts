@@ -4,7 +4,7 @@
  * error and stops; this restarts it with backoff, so a blip in the API server costs staleness,
  * never a dead controller.
  */
-import { type KubernetesObject, type KubernetesListObject, makeInformer } from "@kubernetes/client-node";
+import { type KubernetesListObject, type KubernetesObject, makeInformer } from "@kubernetes/client-node";
 import type { KubeClients } from "./clients.js";
 
 export interface Resource {
@@ -31,7 +31,9 @@ export class Watched<T extends KubernetesObject> {
       clients.config,
       `/apis/${group}/${version}/namespaces/${namespace}/${plural}`,
       () =>
-        clients.custom.listNamespacedCustomObject({ group, version, namespace, plural }) as Promise<KubernetesListObject<T>>,
+        clients.custom.listNamespacedCustomObject({ group, version, namespace, plural }) as Promise<
+          KubernetesListObject<T>
+        >,
     );
     this.informer.on("error", (e) => {
       if (this.stopped) return;

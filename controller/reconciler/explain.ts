@@ -13,8 +13,12 @@ function ms(v: number | undefined): string {
 /** What changed between two routings, in words; empty when nothing did. */
 export function describeChange(from: RoutingKnobs, to: RoutingKnobs): string[] {
   const parts: string[] = [];
-  const losers = Object.keys(from.weights).filter((s) => (to.weights[s] ?? 0) < from.weights[s]).sort();
-  const gainers = Object.keys(to.weights).filter((s) => to.weights[s] > (from.weights[s] ?? 0)).sort();
+  const losers = Object.keys(from.weights)
+    .filter((s) => (to.weights[s] ?? 0) < from.weights[s])
+    .sort();
+  const gainers = Object.keys(to.weights)
+    .filter((s) => to.weights[s] > (from.weights[s] ?? 0))
+    .sort();
   if (losers.length > 0 && gainers.length > 0) {
     const moved = losers.reduce((n, s) => n + from.weights[s] - (to.weights[s] ?? 0), 0);
     parts.push(`moved ${moved}% from ${losers.join(", ")} to ${gainers.join(", ")}`);
@@ -22,7 +26,10 @@ export function describeChange(from: RoutingKnobs, to: RoutingKnobs): string[] {
   if (from.algorithm !== to.algorithm) parts.push(`load balancer ${from.algorithm} -> ${to.algorithm}`);
   if (Boolean(from.outlierDetection) !== Boolean(to.outlierDetection))
     parts.push(`outlier detection ${to.outlierDetection ? "on" : "off"}`);
-  if (Boolean(from.retries?.hedge) !== Boolean(to.retries?.hedge) || from.retries?.perTryTimeoutMs !== to.retries?.perTryTimeoutMs) {
+  if (
+    Boolean(from.retries?.hedge) !== Boolean(to.retries?.hedge) ||
+    from.retries?.perTryTimeoutMs !== to.retries?.perTryTimeoutMs
+  ) {
     parts.push(
       to.retries?.hedge
         ? `hedging after ${to.retries.perTryTimeoutMs} ms`
@@ -41,13 +48,24 @@ export function describeWhy(observation: Observation, o: Objectives, reward?: Re
     if (s.p99Ms !== undefined && s.p99Ms > o.p99LatencyMs)
       reasons.push(`${name} p99 ${ms(s.p99Ms)} > SLO ${ms(o.p99LatencyMs)}`);
     if (s.errorRatio !== undefined && s.errorRatio > o.errorRate)
-      reasons.push(`${name} errors ${(s.errorRatio * 100).toFixed(2)}% > budget ${(o.errorRate * 100).toFixed(2)}%`);
+      reasons.push(
+        `${name} errors ${(s.errorRatio * 100).toFixed(2)}% > budget ${(o.errorRate * 100).toFixed(2)}%`,
+      );
   }
-  if (reasons.length === 0) reasons.push(`every subset within SLO (p99 ${ms(o.p99LatencyMs)}, errors ${(o.errorRate * 100).toFixed(2)}%)`);
+  if (reasons.length === 0)
+    reasons.push(
+      `every subset within SLO (p99 ${ms(o.p99LatencyMs)}, errors ${(o.errorRate * 100).toFixed(2)}%)`,
+    );
   return `${reasons.join(", ")}${reward ? `; reward ${reward.total.toFixed(2)}` : ""}`;
 }
 
-export function eventMessage(from: RoutingKnobs, to: RoutingKnobs, observation: Observation, o: Objectives, reward?: RewardTerms) {
+export function eventMessage(
+  from: RoutingKnobs,
+  to: RoutingKnobs,
+  observation: Observation,
+  o: Objectives,
+  reward?: RewardTerms,
+) {
   const change = describeChange(from, to);
   return `${change.length > 0 ? change.join("; ") : "no change"}: ${describeWhy(observation, o, reward)}`;
 }

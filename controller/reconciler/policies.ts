@@ -3,12 +3,13 @@
  * written (observe and recommend modes): the routing in force is then "hold", and a learner must
  * credit the reward to holding, not to the action it proposed.
  */
+
+import type { ResolvedIntentSpec } from "../intent/schema.js";
 import type { Policy, PolicyContext } from "../policy/policy.js";
 import { type QLearningState, qLearning } from "../policy/q-learning.js";
 import { DEFAULT_Q_PARAMETERS, type QTable } from "../policy/q-table.js";
 import { reward } from "../policy/reward.js";
 import { thompsonHedging } from "../policy/thompson-hedging.js";
-import type { ResolvedIntentSpec } from "../intent/schema.js";
 
 export type Algorithm = ResolvedIntentSpec["algorithm"];
 
@@ -29,7 +30,9 @@ const hold: Policy<Record<string, never>> = {
 
 /** A key that changes when the policy would change, so a stored state is only reused by its own kind. */
 export function policyKey(spec: ResolvedIntentSpec): string {
-  return spec.algorithm === "thompson-hedging" ? `thompson-k${spec.guardrails.allowHedging ? 2 : 1}` : spec.algorithm;
+  return spec.algorithm === "thompson-hedging"
+    ? `thompson-k${spec.guardrails.allowHedging ? 2 : 1}`
+    : spec.algorithm;
 }
 
 export function policyFor(spec: ResolvedIntentSpec, pretrained?: QTable): Policy<unknown> {

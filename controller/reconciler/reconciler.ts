@@ -16,7 +16,13 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { type ActOutcome, IstioActuator, type Target } from "../actuator/istio-actuator.js";
 import { currentKnobs, type KubeObject, originalRouting, subsetsOf } from "../actuator/live-routing.js";
-import { INTENT_GROUP, INTENT_PLURAL, INTENT_VERSION, type ResolvedIntentSpec, type TrafficIntent } from "../intent/schema.js";
+import {
+  INTENT_GROUP,
+  INTENT_PLURAL,
+  INTENT_VERSION,
+  type ResolvedIntentSpec,
+  type TrafficIntent,
+} from "../intent/schema.js";
 import { describeProblems, validateIntent } from "../intent/validate.js";
 import { describeError, type KubeClients } from "../kube/clients.js";
 import { deadline } from "../kube/deadline.js";
@@ -33,7 +39,13 @@ import type { DecisionKind, OptimizerMetrics } from "../telemetry/metrics.js";
 import { describeChange, eventMessage } from "./explain.js";
 import { heldInstead, policyFor, policyKey } from "./policies.js";
 import { DEFAULT_ROLLBACK, judge, type Probation, type RollbackOptions, startProbation } from "./rollback.js";
-import { buildStatus, type ConditionInput, type IntentStatus, rewardRecord, statusFingerprint } from "./status.js";
+import {
+  buildStatus,
+  type ConditionInput,
+  type IntentStatus,
+  rewardRecord,
+  statusFingerprint,
+} from "./status.js";
 
 export interface MetricsSource {
   observe(
@@ -121,12 +133,34 @@ export class Reconciler {
       maxAttempts: options.maxAttempts,
       baseBackoffMs: options.baseBackoffMs,
     });
-    const onError = (what: string) => (e: unknown) => this.log.warn({ error: describeError(e) }, `${what} watch broke; restarting`);
+    const onError = (what: string) => (e: unknown) =>
+      this.log.warn({ error: describeError(e) }, `${what} watch broke; restarting`);
     for (const ns of options.namespaces) {
       const c = options.clients;
-      this.intents.set(ns, new Watched(c, { group: INTENT_GROUP, version: INTENT_VERSION, plural: INTENT_PLURAL, namespace: ns }, onError("intent")));
-      this.virtualServices.set(ns, new Watched(c, { group: "networking.istio.io", version: "v1", plural: "virtualservices", namespace: ns }, onError("VirtualService")));
-      this.destinationRules.set(ns, new Watched(c, { group: "networking.istio.io", version: "v1", plural: "destinationrules", namespace: ns }, onError("DestinationRule")));
+      this.intents.set(
+        ns,
+        new Watched(
+          c,
+          { group: INTENT_GROUP, version: INTENT_VERSION, plural: INTENT_PLURAL, namespace: ns },
+          onError("intent"),
+        ),
+      );
+      this.virtualServices.set(
+        ns,
+        new Watched(
+          c,
+          { group: "networking.istio.io", version: "v1", plural: "virtualservices", namespace: ns },
+          onError("VirtualService"),
+        ),
+      );
+      this.destinationRules.set(
+        ns,
+        new Watched(
+          c,
+          { group: "networking.istio.io", version: "v1", plural: "destinationrules", namespace: ns },
+          onError("DestinationRule"),
+        ),
+      );
     }
   }
 
@@ -135,19 +169,29 @@ export class Reconciler {
     if (this.options.store) {
       try {
         const saved = await this.options.store.load();
-        for (const [key, memory] of Object.entries(saved.intents)) this.runtimes.set(key, this.runtime(key, memory));
+        for (const [key, memory] of Object.entries(saved.intents))
+          this.runtimes.set(key, this.runtime(key, memory));
         this.log.info({ intents: this.runtimes.size }, "restored the optimizer state");
       } catch (e) {
-        this.log.warn({ error: describeError(e) }, "the saved state cannot be trusted; starting from the pre-trained table");
+        this.log.warn(
+          { error: describeError(e) },
+          "the saved state cannot be trusted; starting from the pre-trained table",
+        );
       }
     }
-    await Promise.all([...this.intents.values(), ...this.virtualServices.values(), ...this.destinationRules.values()].map((w) => w.start()));
+    await Promise.all(
+      [...this.intents.values(), ...this.virtualServices.values(), ...this.destinationRules.values()].map(
+        (w) => w.start(),
+      ),
+    );
   }
 
   /** Runs an interval now and then every interval until stop(). */
   run(): void {
     const tick = () => {
-      this.running = this.reconcile().catch((e) => this.log.warn({ error: describeError(e) }, "reconcile failed"));
+      this.running = this.reconcile().catch((e) =>
+        this.log.warn({ error: describeError(e) }, "reconcile failed"),
+      );
       void this.running.then(() => {
         if (this.timer !== undefined) this.timer = setTimeout(tick, this.options.intervalMs);
       });
@@ -159,7 +203,11 @@ export class Reconciler {
     clearTimeout(this.timer);
     this.timer = undefined;
     await this.running;
-    await Promise.all([...this.intents.values(), ...this.virtualServices.values(), ...this.destinationRules.values()].map((w) => w.stop()));
+    await Promise.all(
+      [...this.intents.values(), ...this.virtualServices.values(), ...this.destinationRules.values()].map(
+        (w) => w.stop(),
+      ),
+    );
     if (this.options.isLeader()) await this.save();
   }
 
@@ -167,7 +215,15 @@ export class Reconciler {
   snapshot(): SavedState {
     const intents: Record<string, IntentMemory> = {};
     for (const [key, r] of [...this.runtimes].sort(([a], [b]) => a.localeCompare(b))) {
-      intents[key] = { policy: r.policy, state: r.state, original: r.original, written: r.written, target: r.target, lastChangeMs: r.lastChangeMs, decisions: r.decisions };
+      intents[key] = {
+        policy: r.policy,
+        state: r.state,
+        original: r.original,
+        written: r.written,
+        target: r.target,
+        lastChangeMs: r.lastChangeMs,
+        decisions: r.decisions,
+      };
     }
     return { format: STATE_FORMAT, intents };
   }
@@ -178,26 +234,36 @@ export class Reconciler {
     const nowMs = this.now();
     const leader = this.options.isLeader();
     this.options.telemetry?.leader.set(leader ? 1 : 0);
-    const intents = [...this.intents.values()].flatMap((w) => w.list()).sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
+    const intents = [...this.intents.values()]
+      .flatMap((w) => w.list())
+      .sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
     const present = new Set(intents.map(keyOf));
     for (const [key, r] of this.runtimes) if (!present.has(key)) await this.forget(key, r, leader);
 
     const valid: { intent: Intent; spec: ResolvedIntentSpec; vs: KubeObject; dr: KubeObject }[] = [];
     for (const intent of intents) {
       const ns = intent.metadata.namespace as string;
-      const target = (intent.spec as { target?: { virtualService?: string; destinationRule?: string } } | undefined)?.target;
-      const vs = target?.virtualService ? this.virtualServices.get(ns)?.get(target.virtualService) : undefined;
-      const dr = target?.destinationRule ? this.destinationRules.get(ns)?.get(target.destinationRule) : undefined;
+      const target = (
+        intent.spec as { target?: { virtualService?: string; destinationRule?: string } } | undefined
+      )?.target;
+      const vs = target?.virtualService
+        ? this.virtualServices.get(ns)?.get(target.virtualService)
+        : undefined;
+      const dr = target?.destinationRule
+        ? this.destinationRules.get(ns)?.get(target.destinationRule)
+        : undefined;
       const check = validateIntent(intent.spec, dr ? subsetsOf(dr) : undefined);
       if (!check.valid) {
-        await this.settle(intent, leader, nowMs, "invalid", `Invalid: ${describeProblems(check.problems)}`, {
+        await this.settle(intent, nowMs, "invalid", `Invalid: ${describeProblems(check.problems)}`, {
           Invalid: { status: true, reason: "InvalidSpec", message: describeProblems(check.problems) },
         });
         continue;
       }
       if (!vs || !dr) {
-        const missing = !vs ? `VirtualService ${check.spec.target.virtualService}` : `DestinationRule ${check.spec.target.destinationRule}`;
-        await this.settle(intent, leader, nowMs, "error", `${missing} not found in ${ns}; nothing to optimize`, {
+        const missing = !vs
+          ? `VirtualService ${check.spec.target.virtualService}`
+          : `DestinationRule ${check.spec.target.destinationRule}`;
+        await this.settle(intent, nowMs, "error", `${missing} not found in ${ns}; nothing to optimize`, {
           Degraded: { status: true, reason: "TargetMissing", message: `${missing} not found` },
         });
         continue;
@@ -215,7 +281,8 @@ export class Reconciler {
       destinations.length > 0
         ? await this.options.metrics.observe(destinations, windowMs, nowMs)
         : { observations: new Map<string, Observation>(), errors: [] };
-    if (observed.errors.length > 0) this.log.warn({ errors: observed.errors }, "telemetry incomplete this interval");
+    if (observed.errors.length > 0)
+      this.log.warn({ errors: observed.errors }, "telemetry incomplete this interval");
 
     for (const v of valid) {
       const observation = observed.observations.get(v.spec.target.host) ?? {
@@ -227,7 +294,8 @@ export class Reconciler {
       };
       await this.decide(v.intent, v.spec, v.vs, v.dr, observation, leader, nowMs);
     }
-    if (leader && this.decisionsSinceSave >= (this.options.saveEvery ?? 10)) await this.save();
+    if (this.options.isLeader() && this.decisionsSinceSave >= (this.options.saveEvery ?? 10))
+      await this.save();
     this.options.telemetry?.loop.observe((performance.now() - started) / 1000);
   }
 
@@ -252,14 +320,21 @@ export class Reconciler {
     const policy = policyFor(spec, this.options.pretrained);
     if (!r || r.policy !== policyName) {
       const subsets = subsetsOf(dr);
-      r = this.runtime(key, { policy: policyName, state: policy.initialState(subsets), original: r?.original, written: r?.written, target: r?.target, decisions: 0 });
+      r = this.runtime(key, {
+        policy: policyName,
+        state: policy.initialState(subsets),
+        original: r?.original,
+        written: r?.written,
+        target: r?.target,
+        decisions: 0,
+      });
       this.runtimes.set(key, r);
     }
     let live: RoutingKnobs;
     try {
       live = currentKnobs(vs, dr, host, Boolean(r.written?.retries?.hedge));
     } catch (e) {
-      await this.settle(intent, leader, nowMs, "error", (e as Error).message, {
+      await this.settle(intent, nowMs, "error", (e as Error).message, {
         Degraded: { status: true, reason: "NoRoute", message: (e as Error).message },
       });
       return;
@@ -280,14 +355,21 @@ export class Reconciler {
       costWeight: spec.objectives.costWeight,
       subsetCost: spec.objectives.subsetCost,
     };
-    const limits = { minWeight: spec.guardrails.minWeight, maxStep: spec.guardrails.maxStep, cooldownMs: spec.guardrails.cooldownSeconds * 1000, total: 100 };
+    const limits = {
+      minWeight: spec.guardrails.minWeight,
+      maxStep: spec.guardrails.maxStep,
+      cooldownMs: spec.guardrails.cooldownSeconds * 1000,
+      total: 100,
+    };
     const guardNotes: string[] = [];
     const acting = spec.mode === "act" && !spec.paused;
     this.observeWeights(ns, intent.metadata.name, live);
 
     // Kill switch: an intent that stops acting gives the routing back.
     if (!acting && !spec.paused && r.written) {
-      const out = leader ? await this.actuator.restore(target, r.original ?? { weights: live.weights }) : undefined;
+      const out = leader
+        ? await this.actuator.restore(target, r.original ?? { weights: live.weights })
+        : undefined;
       const ok = out?.ok === true;
       if (ok) {
         r.written = undefined;
@@ -303,7 +385,9 @@ export class Reconciler {
         observation,
         guardNotes,
         write: out,
-        event: ok ? { reason: "RoutingRestored", type: "Normal" } : { reason: "RestoreFailed", type: "Warning" },
+        event: ok
+          ? { reason: "RoutingRestored", type: "Normal" }
+          : { reason: "RestoreFailed", type: "Warning" },
       });
       return;
     }
@@ -358,7 +442,10 @@ export class Reconciler {
       else {
         const lastGood = r.probation.lastGood;
         r.probation = undefined;
-        const out = leader ? await this.write(target, live, lastGood, limits) : undefined;
+        // Going back to known-good routing is a safety action: it may undo several steps at once.
+        const out = leader
+          ? await this.write(target, live, lastGood, { ...limits, maxStep: limits.total })
+          : undefined;
         if (out?.ok) {
           r.written = lastGood;
           r.lastChangeMs = nowMs;
@@ -392,9 +479,13 @@ export class Reconciler {
     if (!acting || !leader || !changed) {
       r.state = heldInstead(spec, out.state);
       if (acting && leader) r.state = out.state;
-      const kind: DecisionKind = spec.mode === "recommend" ? "recommend" : spec.mode === "observe" ? "observe" : "hold";
-      const recommendation = changed ? eventMessage(live, proposed, observation, objectives, out.decision.reward) : undefined;
-      const fresh = spec.mode === "recommend" && recommendation !== undefined && recommendation !== r.lastRecommendation;
+      const kind: DecisionKind =
+        spec.mode === "recommend" ? "recommend" : spec.mode === "observe" ? "observe" : "hold";
+      const recommendation = changed
+        ? eventMessage(live, proposed, observation, objectives, out.decision.reward)
+        : undefined;
+      const fresh =
+        spec.mode === "recommend" && recommendation !== undefined && recommendation !== r.lastRecommendation;
       r.lastRecommendation = recommendation;
       await this.finish(intent, spec, r, leader, nowMs, {
         kind,
@@ -404,7 +495,9 @@ export class Reconciler {
         observation,
         reward: out.decision.reward,
         guardNotes,
-        event: fresh ? { reason: "Recommendation", type: "Normal", message: `recommend ${recommendation}` } : undefined,
+        event: fresh
+          ? { reason: "Recommendation", type: "Normal", message: `recommend ${recommendation}` }
+          : undefined,
         audit: changed,
       });
       return;
@@ -412,14 +505,19 @@ export class Reconciler {
     const write = await this.write(target, live, proposed, limits);
     r.state = write.ok ? out.state : heldInstead(spec, out.state);
     if (write.ok) {
-      r.probation = startProbation(live, proposed, observation, objectives);
+      // A run of changes is judged as one, against the routing before its first step.
+      r.probation = r.probation
+        ? { ...r.probation, applied: proposed }
+        : startProbation(live, proposed, observation, objectives);
       r.written = proposed;
       r.lastChangeMs = nowMs;
       this.observeWeights(ns, intent.metadata.name, proposed);
     }
     await this.finish(intent, spec, r, leader, nowMs, {
       kind: write.ok ? "change" : "error",
-      explanation: write.ok ? out.decision.explanation : `${out.decision.explanation} The write failed: ${outcomeError(write)}`,
+      explanation: write.ok
+        ? out.decision.explanation
+        : `${out.decision.explanation} The write failed: ${outcomeError(write)}`,
       from: live,
       to: proposed,
       observation,
@@ -427,12 +525,21 @@ export class Reconciler {
       guardNotes,
       write,
       event: write.ok
-        ? { reason: "RoutingChanged", type: "Normal", message: eventMessage(live, proposed, observation, objectives, out.decision.reward) }
+        ? {
+            reason: "RoutingChanged",
+            type: "Normal",
+            message: eventMessage(live, proposed, observation, objectives, out.decision.reward),
+          }
         : { reason: "WriteFailed", type: "Warning" },
     });
   }
 
-  private async write(target: Target, from: RoutingKnobs, to: RoutingKnobs, limits: { minWeight: number; maxStep: number; total: number }): Promise<ActOutcome> {
+  private async write(
+    target: Target,
+    from: RoutingKnobs,
+    to: RoutingKnobs,
+    limits: { minWeight: number; maxStep: number; total: number },
+  ): Promise<ActOutcome> {
     try {
       const out = await this.actuator.apply(target, from, to, limits);
       this.options.telemetry?.writes.inc({ outcome: out.ok ? "ok" : "failed" });
@@ -444,7 +551,8 @@ export class Reconciler {
   }
 
   private observeWeights(namespace: string, intent: string, routing: RoutingKnobs): void {
-    for (const [subset, w] of Object.entries(routing.weights)) this.options.telemetry?.weight.set({ namespace, intent, subset }, w);
+    for (const [subset, w] of Object.entries(routing.weights))
+      this.options.telemetry?.weight.set({ namespace, intent, subset }, w);
   }
 
   /** Records a decision: metrics, audit, event, status. */
@@ -478,7 +586,10 @@ export class Reconciler {
     }
     const at = new Date(nowMs).toISOString();
     const message = d.event?.message ?? d.explanation;
-    if (d.audit !== false && (d.kind !== "observe" && d.kind !== "hold" && d.kind !== "paused" ? true : d.audit === true)) {
+    if (
+      d.audit !== false &&
+      (d.kind !== "observe" && d.kind !== "hold" && d.kind !== "paused" ? true : d.audit === true)
+    ) {
       this.options.audit?.({
         at,
         intent: keyOf(intent),
@@ -495,7 +606,8 @@ export class Reconciler {
         write: d.write ? { ok: d.write.ok, ...(d.write.ok ? {} : { error: d.write.error }) } : undefined,
       });
     }
-    if (!leader) return;
+    // Checked again, not taken from the start of the interval: a lease lost mid-interval stops writes at once.
+    if (!this.options.isLeader()) return;
     if (d.event) await this.event(intent, d.event.reason, d.event.type, message, nowMs);
     const limit = this.options.staleLimit ?? 3;
     const degraded = r.stale >= limit;
@@ -503,8 +615,15 @@ export class Reconciler {
     const conditions: Record<"Ready" | "Degraded" | "Invalid", ConditionInput> = {
       Ready: {
         status: !degraded && !failing,
-        reason: degraded ? "TelemetryStale" : failing ? "WriteFailed" : spec.paused ? "Paused" : modeReason(spec.mode),
-        message: degraded || failing ? d.explanation : `${spec.mode}${spec.paused ? ", paused" : ""}: ${d.kind}`,
+        reason: degraded
+          ? "TelemetryStale"
+          : failing
+            ? "WriteFailed"
+            : spec.paused
+              ? "Paused"
+              : modeReason(spec.mode),
+        message:
+          degraded || failing ? d.explanation : `${spec.mode}${spec.paused ? ", paused" : ""}: ${d.kind}`,
       },
       Degraded: {
         status: degraded || failing,
@@ -513,10 +632,21 @@ export class Reconciler {
       },
       Invalid: { status: false, reason: "Valid", message: "The spec is valid." },
     };
-    const weights = d.kind === "change" || d.kind === "rollback" ? (d.to ?? d.from).weights : d.kind === "restore" ? r.original?.weights ?? d.from.weights : d.from.weights;
+    const weights =
+      d.kind === "change" || d.kind === "rollback"
+        ? (d.to ?? d.from).weights
+        : d.kind === "restore"
+          ? (r.original?.weights ?? d.from.weights)
+          : d.from.weights;
     const status = buildStatus(r.lastStatus ?? intent.status, intent.metadata.generation, at, conditions, {
       weights,
-      lastDecision: { at, kind: d.kind, explanation: d.explanation, weights: (d.to ?? d.from).weights, reward: rewardRecord(d.reward) },
+      lastDecision: {
+        at,
+        kind: d.kind,
+        explanation: d.explanation,
+        weights: (d.to ?? d.from).weights,
+        reward: rewardRecord(d.reward),
+      },
     });
     await this.writeStatus(intent, r, status);
   }
@@ -524,7 +654,6 @@ export class Reconciler {
   /** Settles an intent that cannot be decided on (invalid, or its target missing): status only, no routing write. */
   private async settle(
     intent: Intent,
-    leader: boolean,
     nowMs: number,
     kind: DecisionKind,
     explanation: string,
@@ -534,16 +663,33 @@ export class Reconciler {
     const key = keyOf(intent);
     const r = this.runtimes.get(key) ?? this.runtime(key, { policy: "none", state: undefined, decisions: 0 });
     this.runtimes.set(key, r);
-    if (!leader) return;
+    // Checked again, not taken from the start of the interval: a lease lost mid-interval stops writes at once.
+    if (!this.options.isLeader()) return;
     const at = new Date(nowMs).toISOString();
-    const status = buildStatus(r.lastStatus ?? intent.status, intent.metadata.generation, at, {
-      Ready: { status: false, reason: kind === "invalid" ? "InvalidSpec" : "TargetMissing", message: explanation },
-      Degraded: conditions.Degraded ?? { status: false, reason: "AsExpected", message: "" },
-      Invalid: conditions.Invalid ?? { status: false, reason: "Valid", message: "The spec is valid." },
-    }, { lastDecision: { at, kind, explanation } });
+    const status = buildStatus(
+      r.lastStatus ?? intent.status,
+      intent.metadata.generation,
+      at,
+      {
+        Ready: {
+          status: false,
+          reason: kind === "invalid" ? "InvalidSpec" : "TargetMissing",
+          message: explanation,
+        },
+        Degraded: conditions.Degraded ?? { status: false, reason: "AsExpected", message: "" },
+        Invalid: conditions.Invalid ?? { status: false, reason: "Valid", message: "The spec is valid." },
+      },
+      { lastDecision: { at, kind, explanation } },
+    );
     const before = statusFingerprint(r.lastStatus ?? intent.status);
     if (before !== statusFingerprint(status))
-      await this.event(intent, kind === "invalid" ? "InvalidSpec" : "TargetMissing", "Warning", explanation, nowMs);
+      await this.event(
+        intent,
+        kind === "invalid" ? "InvalidSpec" : "TargetMissing",
+        "Warning",
+        explanation,
+        nowMs,
+      );
     await this.writeStatus(intent, r, status);
   }
 
@@ -565,11 +711,20 @@ export class Reconciler {
       );
       r.lastStatus = status;
     } catch (e) {
-      this.log.warn({ intent: keyOf(intent), error: describeError(e) }, "could not write the intent's status");
+      this.log.warn(
+        { intent: keyOf(intent), error: describeError(e) },
+        "could not write the intent's status",
+      );
     }
   }
 
-  private async event(intent: Intent, reason: string, type: "Normal" | "Warning", message: string, nowMs: number): Promise<void> {
+  private async event(
+    intent: Intent,
+    reason: string,
+    type: "Normal" | "Warning",
+    message: string,
+    nowMs: number,
+  ): Promise<void> {
     const ns = intent.metadata.namespace as string;
     const time = new Date(nowMs);
     try {
@@ -577,7 +732,10 @@ export class Reconciler {
         this.options.clients.core.createNamespacedEvent({
           namespace: ns,
           body: {
-            metadata: { name: `${intent.metadata.name}.${nowMs.toString(16)}${Math.floor(Math.random() * 0x10000).toString(16)}`, namespace: ns },
+            metadata: {
+              name: `${intent.metadata.name}.${nowMs.toString(16)}${Math.floor(Math.random() * 0x10000).toString(16)}`,
+              namespace: ns,
+            },
             involvedObject: {
               apiVersion: `${INTENT_GROUP}/${INTENT_VERSION}`,
               kind: "TrafficIntent",
@@ -610,7 +768,10 @@ export class Reconciler {
     if (r.written && r.original && r.target) {
       const out = await this.actuator.restore(r.target, r.original);
       if (!out.ok) {
-        this.log.warn({ intent: key, error: out.error }, "restoring the original routing of a deleted intent failed; retrying next interval");
+        this.log.warn(
+          { intent: key, error: out.error },
+          "restoring the original routing of a deleted intent failed; retrying next interval",
+        );
         return;
       }
       this.log.info({ intent: key }, "intent deleted: restored the original routing");
@@ -642,14 +803,20 @@ function modeReason(mode: string): string {
 
 function outcomeError(out: ActOutcome | undefined): string {
   if (!out) return "not the leader";
-  return out.ok ? "" : `${out.error}${out.writes > 0 ? (out.restored ? " (earlier writes put back)" : " (earlier writes could not be put back)") : ""}`;
+  return out.ok
+    ? ""
+    : `${out.error}${out.writes > 0 ? (out.restored ? " (earlier writes put back)" : " (earlier writes could not be put back)") : ""}`;
 }
 
 /** The service port of the route to the host, which Envoy's virtual host name carries. */
 function portOf(vs: KubeObject, host: string): number {
   const short = host.split(".")[0];
-  for (const r of (vs.spec?.http as { route?: { destination: { host: string; port?: { number?: number } } }[] }[] | undefined) ?? []) {
-    for (const d of r.route ?? []) if ((d.destination.host === host || d.destination.host === short) && d.destination.port?.number) return d.destination.port.number;
+  for (const r of (vs.spec?.http as
+    | { route?: { destination: { host: string; port?: { number?: number } } }[] }[]
+    | undefined) ?? []) {
+    for (const d of r.route ?? [])
+      if ((d.destination.host === host || d.destination.host === short) && d.destination.port?.number)
+        return d.destination.port.number;
   }
   return 80;
 }

@@ -32,7 +32,10 @@ export interface Probation {
 }
 
 /** How far from the SLO: the larger of p99 over its objective and errors over their budget (1 = on the line). */
-export function badness(stats: { p99Ms?: number; errorRatio?: number } | undefined, o: Objectives): number | undefined {
+export function badness(
+  stats: { p99Ms?: number; errorRatio?: number } | undefined,
+  o: Objectives,
+): number | undefined {
   if (!stats || stats.p99Ms === undefined) return undefined;
   const errors = stats.errorRatio === undefined ? 0 : stats.errorRatio / Math.max(o.errorRate, 1e-6);
   return Math.max(stats.p99Ms / o.p99LatencyMs, errors);
@@ -40,7 +43,9 @@ export function badness(stats: { p99Ms?: number; errorRatio?: number } | undefin
 
 function judged(observation: Observation, gainers: readonly string[], o: Objectives): number | undefined {
   if (gainers.length === 0) return badness(aggregate(observation), o);
-  const values = gainers.map((g) => badness(observation.subsets[g], o)).filter((b): b is number => b !== undefined);
+  const values = gainers
+    .map((g) => badness(observation.subsets[g], o))
+    .filter((b): b is number => b !== undefined);
   return values.length > 0 ? Math.max(...values) : undefined;
 }
 
@@ -61,14 +66,20 @@ export type Verdict =
   | { readonly kind: "rollback"; readonly reason: string };
 
 /** Adds a fresh interval to the watch and says whether to keep the change or roll it back. */
-export function judge(p: Probation, observation: Observation, o: Objectives, options = DEFAULT_ROLLBACK): Verdict {
+export function judge(
+  p: Probation,
+  observation: Observation,
+  o: Objectives,
+  options = DEFAULT_ROLLBACK,
+): Verdict {
   const now = judged(observation, p.gainers, o);
   const after = now === undefined ? p.after : [...p.after, now];
   if (after.length < options.intervals) return { kind: "watching", probation: { ...p, after } };
   const mean = after.reduce((a, b) => a + b, 0) / after.length;
   // Worse than before by the tolerance, and outside the SLO: a change that stays within it is kept.
   if (mean > 1 && mean > p.before * options.tolerance) {
-    const where = p.gainers.length > 0 ? `on ${p.gainers.join(", ")}, which gained traffic` : "on the destination";
+    const where =
+      p.gainers.length > 0 ? `on ${p.gainers.join(", ")}, which gained traffic` : "on the destination";
     return {
       kind: "rollback",
       reason: `SLO ${mean.toFixed(2)}x its objective ${where} over ${after.length} intervals after the change, against ${p.before.toFixed(2)}x before`,

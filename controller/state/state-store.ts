@@ -9,9 +9,9 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import type { CoreV1Api, V1ConfigMap } from "@kubernetes/client-node";
 import type { Target } from "../actuator/istio-actuator.js";
 import type { OriginalRouting } from "../actuator/live-routing.js";
-import type { RoutingKnobs } from "../policy/policy.js";
 import { statusOf } from "../kube/clients.js";
 import { deadline } from "../kube/deadline.js";
+import type { RoutingKnobs } from "../policy/policy.js";
 
 export const STATE_FORMAT = "meshpilot.optimizer-state/v1";
 const KEY = "state.json.gz";
@@ -48,9 +48,13 @@ export function encodeState(state: SavedState): { data: string; checksum: string
 export function decodeState(data: string, checksum: string | undefined): SavedState {
   const json = gunzipSync(Buffer.from(data, "base64")).toString("utf8");
   const actual = createHash("sha256").update(json).digest("hex");
-  if (actual !== checksum) throw new Error(`state checksum ${actual.slice(0, 12)} does not match the recorded ${String(checksum).slice(0, 12)}`);
+  if (actual !== checksum)
+    throw new Error(
+      `state checksum ${actual.slice(0, 12)} does not match the recorded ${String(checksum).slice(0, 12)}`,
+    );
   const state = JSON.parse(json) as SavedState;
-  if (state.format !== STATE_FORMAT) throw new Error(`state format ${String(state.format)} is not ${STATE_FORMAT}`);
+  if (state.format !== STATE_FORMAT)
+    throw new Error(`state format ${String(state.format)} is not ${STATE_FORMAT}`);
   return state;
 }
 
@@ -66,7 +70,11 @@ export class StateStore {
   async load(): Promise<SavedState> {
     let cm: V1ConfigMap;
     try {
-      cm = await deadline(this.api.readNamespacedConfigMap({ name: this.name, namespace: this.namespace }), this.timeoutMs, "reading the state");
+      cm = await deadline(
+        this.api.readNamespacedConfigMap({ name: this.name, namespace: this.namespace }),
+        this.timeoutMs,
+        "reading the state",
+      );
     } catch (e) {
       if (statusOf(e) === 404) return { format: STATE_FORMAT, intents: {} };
       throw e;
@@ -84,16 +92,27 @@ export class StateStore {
       metadata: {
         name: this.name,
         namespace: this.namespace,
-        labels: { "app.kubernetes.io/part-of": "meshpilot", "app.kubernetes.io/component": "optimizer-state" },
+        labels: {
+          "app.kubernetes.io/part-of": "meshpilot",
+          "app.kubernetes.io/component": "optimizer-state",
+        },
         annotations: { [CHECKSUM]: checksum },
       },
       binaryData: { [KEY]: data },
     };
     try {
-      await deadline(this.api.replaceNamespacedConfigMap({ name: this.name, namespace: this.namespace, body }), this.timeoutMs, "saving the state");
+      await deadline(
+        this.api.replaceNamespacedConfigMap({ name: this.name, namespace: this.namespace, body }),
+        this.timeoutMs,
+        "saving the state",
+      );
     } catch (e) {
       if (statusOf(e) !== 404) throw e;
-      await deadline(this.api.createNamespacedConfigMap({ namespace: this.namespace, body }), this.timeoutMs, "saving the state");
+      await deadline(
+        this.api.createNamespacedConfigMap({ namespace: this.namespace, body }),
+        this.timeoutMs,
+        "saving the state",
+      );
     }
   }
 }

@@ -5,7 +5,18 @@
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
-export const DECISION_KINDS = ["hold", "change", "recommend", "observe", "paused", "restore", "rollback", "invalid", "stale", "error"] as const;
+export const DECISION_KINDS = [
+  "hold",
+  "change",
+  "recommend",
+  "observe",
+  "paused",
+  "restore",
+  "rollback",
+  "invalid",
+  "stale",
+  "error",
+] as const;
 export type DecisionKind = (typeof DECISION_KINDS)[number];
 
 export class OptimizerMetrics {
@@ -69,6 +80,7 @@ export class OptimizerMetrics {
     for (const term of ["latency", "errors", "cost"]) this.reward.remove({ namespace, intent, term });
     const weights = this.weight as unknown as { hashMap: Record<string, { labels: Record<string, string> }> };
     for (const entry of Object.values(weights.hashMap ?? {}))
-      if (entry.labels.namespace === namespace && entry.labels.intent === intent) this.weight.remove(entry.labels);
+      if (entry.labels.namespace === namespace && entry.labels.intent === intent)
+        this.weight.remove(entry.labels);
   }
 }

@@ -6,7 +6,12 @@ export function hostOf(namespace: string, app: string): string {
 }
 
 /** A VirtualService splitting the app's traffic over its subsets, and the DestinationRule naming them. */
-export function routingObjects(namespace: string, app: string, weights: Readonly<Record<string, number>>, port = 8080) {
+export function routingObjects(
+  namespace: string,
+  app: string,
+  weights: Readonly<Record<string, number>>,
+  port = 8080,
+) {
   const host = hostOf(namespace, app);
   const virtualService = {
     apiVersion: "networking.istio.io/v1",
@@ -21,7 +26,11 @@ export function routingObjects(namespace: string, app: string, weights: Readonly
             destination: { host, subset, port: { number: port } },
             weight,
           })),
-          retries: { attempts: 2, perTryTimeout: "2s", retryOn: "connect-failure,refused-stream,unavailable" },
+          retries: {
+            attempts: 2,
+            perTryTimeout: "2s",
+            retryOn: "connect-failure,refused-stream,unavailable",
+          },
         },
       ],
     },

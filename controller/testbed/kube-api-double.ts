@@ -41,9 +41,27 @@ export const OPTIMIZER_KINDS: readonly KubeKind[] = [
   { group: "", version: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true },
   { group: "", version: "v1", kind: "Event", plural: "events", namespaced: true },
   { group: "coordination.k8s.io", version: "v1", kind: "Lease", plural: "leases", namespaced: true },
-  { group: "networking.istio.io", version: "v1", kind: "VirtualService", plural: "virtualservices", namespaced: true },
-  { group: "networking.istio.io", version: "v1", kind: "DestinationRule", plural: "destinationrules", namespaced: true },
-  { group: "networking.istio.io", version: "v1alpha3", kind: "EnvoyFilter", plural: "envoyfilters", namespaced: true },
+  {
+    group: "networking.istio.io",
+    version: "v1",
+    kind: "VirtualService",
+    plural: "virtualservices",
+    namespaced: true,
+  },
+  {
+    group: "networking.istio.io",
+    version: "v1",
+    kind: "DestinationRule",
+    plural: "destinationrules",
+    namespaced: true,
+  },
+  {
+    group: "networking.istio.io",
+    version: "v1alpha3",
+    kind: "EnvoyFilter",
+    plural: "envoyfilters",
+    namespaced: true,
+  },
   {
     group: "optimizer.meshpilot.io",
     version: "v1alpha1",
@@ -141,7 +159,9 @@ export class KubeApiDouble {
 
   list(apiVersion: string, kind: string): Obj[] {
     const k = this.kindOf(apiVersion, kind);
-    return [...this.objects.values()].filter((o) => o.apiVersion === apiVersion && o.kind === k.kind).map((o) => structuredClone(o));
+    return [...this.objects.values()]
+      .filter((o) => o.apiVersion === apiVersion && o.kind === k.kind)
+      .map((o) => structuredClone(o));
   }
 
   /** Creates or replaces an object directly, as a user with kubectl would. */
@@ -205,7 +225,12 @@ export class KubeApiDouble {
       fault.times--;
       if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
       if (fault.status) {
-        return this.send(req, res, fault.status, status(fault.status, reasonOf(fault.status), "injected fault"));
+        return this.send(
+          req,
+          res,
+          fault.status,
+          status(fault.status, reasonOf(fault.status), "injected fault"),
+        );
       }
     }
     try {
@@ -220,7 +245,9 @@ export class KubeApiDouble {
             : route.name
               ? "get"
               : "list"
-          : ({ POST: "create", PUT: "update", PATCH: "patch", DELETE: "delete" } as Record<string, string>)[method];
+          : ({ POST: "create", PUT: "update", PATCH: "patch", DELETE: "delete" } as Record<string, string>)[
+              method
+            ];
       if (!verb) throw new HttpError(405, "MethodNotAllowed", `method ${method} is not supported`);
       if (this.forbidden.has(`${verb}:${route.kind.plural}`)) {
         throw new HttpError(
@@ -254,7 +281,15 @@ export class KubeApiDouble {
             verbs: ["create", "delete", "get", "list", "patch", "update", "watch"],
           },
           ...(k.statusSubresource
-            ? [{ name: `${k.plural}/status`, singularName: "", namespaced: k.namespaced, kind: k.kind, verbs: ["get", "patch", "update"] }]
+            ? [
+                {
+                  name: `${k.plural}/status`,
+                  singularName: "",
+                  namespaced: k.namespaced,
+                  kind: k.kind,
+                  verbs: ["get", "patch", "update"],
+                },
+              ]
             : []),
         ]),
     });
@@ -284,11 +319,13 @@ export class KubeApiDouble {
       /^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))(?:\/namespaces\/([^/]+))?\/([^/]+)(?:\/([^/]+))?(?:\/([^/]+))?$/.exec(
         path,
       );
-    if (!m) throw new HttpError(404, "NotFound", `the server could not find the requested resource (${path})`);
+    if (!m)
+      throw new HttpError(404, "NotFound", `the server could not find the requested resource (${path})`);
     const [, core, group = "", gv, namespace, plural, name, subresource] = m;
     const version = core ?? gv;
     const kind = this.kinds.find((k) => k.group === group && k.version === version && k.plural === plural);
-    if (!kind) throw new HttpError(404, "NotFound", `the server could not find the requested resource (${path})`);
+    if (!kind)
+      throw new HttpError(404, "NotFound", `the server could not find the requested resource (${path})`);
     if (subresource && (subresource !== "status" || !kind.statusSubresource))
       throw new HttpError(404, "NotFound", `${plural} has no subresource ${subresource}`);
     return { kind, namespace, name, subresource };
@@ -303,15 +340,28 @@ export class KubeApiDouble {
   ): { code: number; body: unknown } {
     const { kind, namespace } = route;
     const notFound = (name: string) =>
-      new HttpError(404, "NotFound", `${kind.plural}${kind.group ? `.${kind.group}` : ""} "${name}" not found`);
+      new HttpError(
+        404,
+        "NotFound",
+        `${kind.plural}${kind.group ? `.${kind.group}` : ""} "${name}" not found`,
+      );
     if (verb === "list") {
       const items = [...this.objects.values()]
         .filter((o) => o.apiVersion === apiVersionOf(kind) && o.kind === kind.kind)
         .filter((o) => namespace === undefined || o.metadata.namespace === namespace)
-        .sort((a, b) => this.keyOf(kind, a.metadata.namespace, a.metadata.name).localeCompare(this.keyOf(kind, b.metadata.namespace, b.metadata.name)));
+        .sort((a, b) =>
+          this.keyOf(kind, a.metadata.namespace, a.metadata.name).localeCompare(
+            this.keyOf(kind, b.metadata.namespace, b.metadata.name),
+          ),
+        );
       return {
         code: 200,
-        body: { apiVersion: apiVersionOf(kind), kind: `${kind.kind}List`, metadata: { resourceVersion: String(this.rv) }, items },
+        body: {
+          apiVersion: apiVersionOf(kind),
+          kind: `${kind.kind}List`,
+          metadata: { resourceVersion: String(this.rv) },
+          items,
+        },
       };
     }
     if (verb === "create") {
@@ -321,8 +371,16 @@ export class KubeApiDouble {
       const key = this.keyOf(kind, namespace, name);
       if (this.objects.has(key))
         throw new HttpError(409, "AlreadyExists", `${kind.plural} "${name}" already exists`);
-      const o = { ...body, apiVersion: apiVersionOf(kind), kind: kind.kind, metadata: { ...body.metadata, namespace } };
-      return { code: 201, body: this.store(kind, key, o, undefined, query.fieldManager ?? "unknown", "Update") };
+      const o = {
+        ...body,
+        apiVersion: apiVersionOf(kind),
+        kind: kind.kind,
+        metadata: { ...body.metadata, namespace },
+      };
+      return {
+        code: 201,
+        body: this.store(kind, key, o, undefined, query.fieldManager ?? "unknown", "Update"),
+      };
     }
     const name = route.name as string;
     const key = this.keyOf(kind, namespace, name);
@@ -334,14 +392,25 @@ export class KubeApiDouble {
     if (verb === "delete") {
       if (!old) throw notFound(name);
       this.drop(key, old);
-      return { code: 200, body: { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", details: { name, kind: kind.plural } } };
+      return {
+        code: 200,
+        body: {
+          kind: "Status",
+          apiVersion: "v1",
+          metadata: {},
+          status: "Success",
+          details: { name, kind: kind.plural },
+        },
+      };
     }
     const onStatus = route.subresource === "status";
     if (verb === "update") {
       const body = parseJson(raw) as Obj;
       if (!old) throw notFound(name);
       checkVersion(body, old, kind, name);
-      const next = onStatus ? { ...old, status: body.status } : keepStatus(kind, { ...body, metadata: { ...body.metadata, namespace } }, old);
+      const next = onStatus
+        ? { ...old, status: body.status }
+        : keepStatus(kind, { ...body, metadata: { ...body.metadata, namespace } }, old);
       return { code: 200, body: this.store(kind, key, next, old, query.fieldManager ?? "unknown", "Update") };
     }
     // patch
@@ -353,12 +422,19 @@ export class KubeApiDouble {
       if (body?.kind !== kind.kind || body.apiVersion !== apiVersionOf(kind))
         throw new HttpError(400, "BadRequest", `apply body must be ${apiVersionOf(kind)} ${kind.kind}`);
       if (old) checkVersion(body, old, kind, name);
-      const base: Obj = old ?? { apiVersion: body.apiVersion, kind: body.kind, metadata: { name, namespace } };
+      const base: Obj = old ?? {
+        apiVersion: body.apiVersion,
+        kind: body.kind,
+        metadata: { name, namespace },
+      };
       delete body.metadata.resourceVersion;
       const merged = onStatus
         ? { ...base, status: mergePatch(base.status, body.status) }
         : keepStatus(kind, this.applyOwnership(key, manager, base, body), old);
-      return { code: old ? 200 : 201, body: this.store(kind, key, merged as Obj, old, manager, "Apply", onStatus) };
+      return {
+        code: old ? 200 : 201,
+        body: this.store(kind, key, merged as Obj, old, manager, "Apply", onStatus),
+      };
     }
     if (!old) throw notFound(name);
     const patch = parseJson(raw);
@@ -369,7 +445,11 @@ export class KubeApiDouble {
     } else if (type === "application/json-patch+json") {
       next = jsonPatch(old, patch);
     } else {
-      throw new HttpError(415, "UnsupportedMediaType", `the body of the request was in an unknown format: ${type}`);
+      throw new HttpError(
+        415,
+        "UnsupportedMediaType",
+        `the body of the request was in an unknown format: ${type}`,
+      );
     }
     next = onStatus ? { ...old, status: next.status } : keepStatus(kind, next, old);
     return { code: 200, body: this.store(kind, key, next, old, manager ?? "unknown", "Update", onStatus) };
@@ -379,7 +459,10 @@ export class KubeApiDouble {
   private applyOwnership(key: string, manager: string, base: Obj, body: Obj): Obj {
     const managers = this.owned.get(key) ?? new Map<string, Set<string>>();
     this.owned.set(key, managers);
-    const applied = { ...body, metadata: { labels: body.metadata.labels, annotations: body.metadata.annotations } };
+    const applied = {
+      ...body,
+      metadata: { labels: body.metadata.labels, annotations: body.metadata.annotations },
+    };
     delete (applied as Record<string, unknown>).status;
     const paths = new Set(leafPaths(applied).filter((p) => p !== "apiVersion" && p !== "kind"));
     const merged = mergePatch(base, { ...body, status: undefined }) as Obj;
@@ -391,13 +474,21 @@ export class KubeApiDouble {
     return merged;
   }
 
-  private store(_kind: KubeKind, key: string, o: Obj, old: Obj | undefined, manager: string, operation: string, status = false): Obj {
+  private store(
+    _kind: KubeKind,
+    key: string,
+    o: Obj,
+    old: Obj | undefined,
+    manager: string,
+    operation: string,
+    status = false,
+  ): Obj {
     const rv = ++this.rv;
     const specOf = (x: Obj | undefined) => JSON.stringify({ ...x, metadata: undefined, status: undefined });
     const generation = (old?.metadata.generation as number | undefined) ?? 0;
-    const managed = ((old?.metadata.managedFields as { manager: string; subresource?: string }[] | undefined) ?? []).filter(
-      (f) => f.manager !== manager || (f.subresource === "status") !== status,
-    );
+    const managed = (
+      (old?.metadata.managedFields as { manager: string; subresource?: string }[] | undefined) ?? []
+    ).filter((f) => f.manager !== manager || (f.subresource === "status") !== status);
     managed.push({
       manager,
       operation,
@@ -418,7 +509,8 @@ export class KubeApiDouble {
         ...o.metadata,
         namespace: o.metadata.namespace,
         uid: (old?.metadata.uid as string | undefined) ?? `uid-${rv}`,
-        creationTimestamp: (old?.metadata.creationTimestamp as string | undefined) ?? new Date().toISOString(),
+        creationTimestamp:
+          (old?.metadata.creationTimestamp as string | undefined) ?? new Date().toISOString(),
         resourceVersion: String(rv),
         generation: !old || specOf(old) !== specOf(o) ? generation + 1 : generation,
         managedFields: managed,
@@ -434,14 +526,20 @@ export class KubeApiDouble {
     this.objects.delete(key);
     this.owned.delete(key);
     const rv = ++this.rv;
-    this.emit({ rv, type: "DELETED", object: { ...old, metadata: { ...old.metadata, resourceVersion: String(rv) } }, key });
+    this.emit({
+      rv,
+      type: "DELETED",
+      object: { ...old, metadata: { ...old.metadata, resourceVersion: String(rv) } },
+      key,
+    });
   }
 
   private emit(event: WatchEvent): void {
     this.history.push(event);
     if (this.history.length > 10_000) this.history.splice(0, 5_000);
     for (const w of this.watchers) {
-      if (matches(w, event.object)) w.res.write(`${JSON.stringify({ type: event.type, object: event.object })}\n`);
+      if (matches(w, event.object))
+        w.res.write(`${JSON.stringify({ type: event.type, object: event.object })}\n`);
     }
     for (const l of this.listeners) l(event.type, structuredClone(event.object));
   }
@@ -455,7 +553,9 @@ export class KubeApiDouble {
     const from = Number(query.resourceVersion || 0);
     if (from > 0 && this.history.length > 0 && from < this.history[0].rv - 1) {
       res.writeHead(200, { "content-type": "application/json" });
-      res.end(`${JSON.stringify({ type: "ERROR", object: status(410, "Expired", `too old resource version: ${from}`) })}\n`);
+      res.end(
+        `${JSON.stringify({ type: "ERROR", object: status(410, "Expired", `too old resource version: ${from}`) })}\n`,
+      );
       this.requests.push({ method: "GET", path: req.url ?? "", query, status: 410 });
       return;
     }
@@ -465,7 +565,8 @@ export class KubeApiDouble {
     this.requests.push({ method: "GET", path: req.url ?? "", query, status: 200 });
     const watcher = { kind: route.kind, namespace: route.namespace, res };
     for (const e of this.history)
-      if (e.rv > from && matches(watcher, e.object)) res.write(`${JSON.stringify({ type: e.type, object: e.object })}\n`);
+      if (e.rv > from && matches(watcher, e.object))
+        res.write(`${JSON.stringify({ type: e.type, object: e.object })}\n`);
     this.watchers.add(watcher);
     req.on("close", () => this.watchers.delete(watcher));
   }
@@ -503,11 +604,17 @@ function status(code: number, reason: string, message: string) {
 
 function reasonOf(code: number): string {
   return (
-    { 400: "BadRequest", 403: "Forbidden", 404: "NotFound", 409: "Conflict", 410: "Expired", 429: "TooManyRequests" } as Record<
-      number,
-      string
-    >
-  )[code] ?? "InternalError";
+    (
+      {
+        400: "BadRequest",
+        403: "Forbidden",
+        404: "NotFound",
+        409: "Conflict",
+        410: "Expired",
+        429: "TooManyRequests",
+      } as Record<number, string>
+    )[code] ?? "InternalError"
+  );
 }
 
 function checkVersion(body: Obj, old: Obj, kind: KubeKind, name: string): void {
@@ -544,7 +651,9 @@ async function readBody(req: IncomingMessage): Promise<string> {
 export function mergePatch(target: unknown, patch: unknown): unknown {
   if (patch === null || typeof patch !== "object" || Array.isArray(patch)) return structuredClone(patch);
   const out: Record<string, unknown> =
-    target && typeof target === "object" && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
+    target && typeof target === "object" && !Array.isArray(target)
+      ? { ...(target as Record<string, unknown>) }
+      : {};
   for (const [k, v] of Object.entries(patch)) {
     if (v === null || v === undefined) delete out[k];
     else out[k] = mergePatch(out[k], v);
@@ -554,10 +663,14 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
 
 /** RFC 6902 add, replace, remove and test; any failure rejects the whole patch. */
 function jsonPatch(target: Obj, ops: unknown): Obj {
-  if (!Array.isArray(ops)) throw new HttpError(400, "BadRequest", "a JSON patch must be a list of operations");
+  if (!Array.isArray(ops))
+    throw new HttpError(400, "BadRequest", "a JSON patch must be a list of operations");
   const doc = structuredClone(target) as unknown as Record<string, unknown>;
   for (const op of ops as { op: string; path: string; value?: unknown }[]) {
-    const parts = op.path.split("/").slice(1).map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
+    const parts = op.path
+      .split("/")
+      .slice(1)
+      .map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
     const last = parts.pop() as string;
     let parent: Record<string, unknown> | unknown[] = doc;
     for (const p of parts) {
@@ -593,13 +706,23 @@ function leafPaths(value: unknown, prefix = ""): string[] {
   return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => {
     if (v === undefined) return [];
     const path = prefix ? `${prefix}/${k}` : k;
-    if (path === "metadata/managedFields" || path === "metadata/resourceVersion" || path === "metadata/generation") return [];
+    if (
+      path === "metadata/managedFields" ||
+      path === "metadata/resourceVersion" ||
+      path === "metadata/generation"
+    )
+      return [];
     return leafPaths(v, path);
   });
 }
 
 function valueAt(o: unknown, path: string): unknown {
-  return path.split("/").reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), o);
+  return path
+    .split("/")
+    .reduce<unknown>(
+      (v, k) => (v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined),
+      o,
+    );
 }
 
 /** Deletes a leaf and any parent objects it leaves empty. */

@@ -38,10 +38,18 @@ export class LiveMesh {
     this.host = `${options.app}.${options.namespace}.svc.cluster.local`;
     for (const r of options.config.replicas) this.pods[r.subset] = (this.pods[r.subset] ?? 0) + 1;
     for (const [version, pods] of Object.entries(this.pods)) {
-      options.exporter.addWorkload({ host: this.host, namespace: options.namespace, app: options.app, version, pods, cpuLimitCores: 1 });
+      options.exporter.addWorkload({
+        host: this.host,
+        namespace: options.namespace,
+        app: options.app,
+        version,
+        pods,
+        cpuLimitCores: 1,
+      });
     }
     this.sim = steppedSimulation(options.config, {
-      onTry: (subset, latencyMs, failed) => options.exporter.record(this.host, subset, failed ? 503 : 200, latencyMs),
+      onTry: (subset, latencyMs, failed) =>
+        options.exporter.record(this.host, subset, failed ? 503 : 200, latencyMs),
       onRequest: (latencyMs, failed) => {
         this.requests++;
         if (failed) this.failures++;
@@ -76,10 +84,22 @@ export class LiveMesh {
   /** Follows the routing the API double holds for this destination. */
   follow(api: KubeApiDouble, virtualService: string, destinationRule: string): void {
     const apply = () => {
-      const vs = api.get("networking.istio.io/v1", "VirtualService", this.options.namespace, virtualService) as KubeObject | undefined;
-      const dr = api.get("networking.istio.io/v1", "DestinationRule", this.options.namespace, destinationRule) as KubeObject | undefined;
+      const vs = api.get(
+        "networking.istio.io/v1",
+        "VirtualService",
+        this.options.namespace,
+        virtualService,
+      ) as KubeObject | undefined;
+      const dr = api.get(
+        "networking.istio.io/v1",
+        "DestinationRule",
+        this.options.namespace,
+        destinationRule,
+      ) as KubeObject | undefined;
       if (!vs || !dr) return;
-      const hedge = api.list("networking.istio.io/v1alpha3", "EnvoyFilter").some((f) => f.metadata.namespace === this.options.namespace);
+      const hedge = api
+        .list("networking.istio.io/v1alpha3", "EnvoyFilter")
+        .some((f) => f.metadata.namespace === this.options.namespace);
       const knobs = currentKnobs(vs, dr, this.host, hedge);
       if (JSON.stringify(knobs) === JSON.stringify(this.sim.routing)) return;
       this.sim.advanceTo(this.nowMs);

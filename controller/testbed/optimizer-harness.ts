@@ -1,0 +1,109 @@
+/**
+ * One optimizer against a fresh API double, stepped by hand: the tests call `step()` for one
+ * control interval. Leader election, the actuator, the status and event writes, and the state
+ * ConfigMap all go through the real @kubernetes/client-node to the double.
+ */
+import { PassThrough } from "node:stream";
+import { type OptimizerConfig, type RunningOptimizer, startOptimizer } from "../optimizer.js";
+import type { MetricsSource } from "../reconciler/reconciler.js";
+import type { AuditRecord } from "../telemetry/audit.js";
+import { intentObject, routingObjects } from "./fixtures.js";
+import { KubeApiDouble } from "./kube-api-double.js";
+
+export const NS = "shop";
+export const APP = "catalog";
+
+export interface Harness {
+  readonly api: KubeApiDouble;
+  readonly server: string;
+  optimizer: RunningOptimizer;
+  readonly audit: AuditRecord[];
+  readonly warnings: string[];
+  step(): Promise<void>;
+  /** Starts another optimizer process on the same double (a restart, or a second replica). */
+  start(overrides?: Partial<OptimizerConfig>): Promise<RunningOptimizer>;
+  close(): Promise<void>;
+  weights(): Record<string, number>;
+  intent(): { spec: Record<string, unknown>; status?: IntentStatusView };
+  events(reason?: string): { reason: string; message: string; type: string }[];
+}
+
+export interface IntentStatusView {
+  observedGeneration?: number;
+  conditions: { type: string; status: string; reason: string; message: string }[];
+  weights?: Record<string, number>;
+  lastDecision?: { kind: string; explanation: string };
+}
+
+export async function optimizerHarness(
+  telemetry: MetricsSource,
+  intentSpec: Parameters<typeof intentObject>[2] = {},
+  overrides: Partial<OptimizerConfig> = {},
+): Promise<Harness> {
+  const api = new KubeApiDouble();
+  const server = await api.listen();
+  const { virtualService, destinationRule } = routingObjects(NS, APP, { v1: 50, v2: 50 });
+  api.put(virtualService, "argocd-controller");
+  api.put(destinationRule, "argocd-controller");
+  api.put(intentObject(NS, APP, intentSpec));
+  const audit: AuditRecord[] = [];
+  const warnings: string[] = [];
+  const running: RunningOptimizer[] = [];
+  const start = async (more: Partial<OptimizerConfig> = {}) => {
+    const sink = new PassThrough();
+    sink.on("data", (c: Buffer) => {
+      for (const line of c.toString().split("\n").filter(Boolean))
+        audit.push(JSON.parse(line) as AuditRecord);
+    });
+    const o = await startOptimizer({
+      prometheusUrl: "http://127.0.0.1:9",
+      kubeServer: server,
+      namespaces: [NS],
+      podNamespace: "meshpilot-optimizer",
+      podName: "optimizer-0",
+      intervalMs: 1000,
+      stateConfigMap: "meshpilot-optimizer-state",
+      leaseName: "meshpilot-optimizer",
+      audit: sink,
+      seed: 1,
+      log: { info: () => undefined, warn: (f, m) => warnings.push(`${m} ${JSON.stringify(f)}`) },
+      metricsSource: telemetry,
+      manual: true,
+      baseBackoffMs: 5,
+      apiTimeoutMs: 1000,
+      saveEvery: 1,
+      ...overrides,
+      ...more,
+    });
+    running.push(o);
+    return o;
+  };
+  const h: Harness = {
+    api,
+    server,
+    optimizer: await start(),
+    audit,
+    warnings,
+    start,
+    step: () => h.optimizer.reconciler.reconcile(),
+    async close() {
+      for (const o of running) await o.stop().catch(() => undefined);
+      await api.close();
+    },
+    weights() {
+      const vs = api.get("networking.istio.io/v1", "VirtualService", NS, APP) as unknown as {
+        spec: { http: { route: { destination: { subset: string }; weight: number }[] }[] };
+      };
+      return Object.fromEntries(vs.spec.http[0].route.map((r) => [r.destination.subset, r.weight]));
+    },
+    intent() {
+      return api.get("optimizer.meshpilot.io/v1alpha1", "TrafficIntent", NS, APP) as unknown as never;
+    },
+    events(reason) {
+      return (
+        api.list("v1", "Event") as unknown as { reason: string; message: string; type: string }[]
+      ).filter((e) => reason === undefined || e.reason === reason);
+    },
+  };
+  return h;
+}
