@@ -33,7 +33,7 @@ export function synthGitOpsTree(
     mesh: new MeshChart(app, "mesh"),
     observability: new ObservabilityChart(app, "observability", { env, services }),
     shop: new ShopChart(app, "shop", { env, services }),
-    optimizer: new OptimizerChart(app, "optimizer", { services }),
+    optimizer: new OptimizerChart(app, "optimizer", { env, services }),
   };
   const tree: Record<string, Manifest[]> = Object.fromEntries(
     Object.entries(charts).map(([name, chart]) => [name, chart.toJson() as Manifest[]]),

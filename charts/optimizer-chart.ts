@@ -1,37 +1,35 @@
 import { Chart } from "cdk8s";
 import type { Construct } from "constructs";
 import { CustomResourceDefinition } from "kubernetes-models/apiextensions.k8s.io/v1/CustomResourceDefinition";
-import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
+import { type EnvironmentConfig, PROJECT, registryHost } from "../config/environments.js";
 import type { ShopService } from "../config/shop.js";
 import { NAMESPACES } from "../constructs/k8s/namespaces.js";
+import { OptimizerWorkload } from "../constructs/k8s/optimizer-workload.js";
 import { addTyped } from "../constructs/k8s/typed.js";
 import { trafficIntentCrd } from "../controller/intent/crd.js";
 import { defaultIntents } from "../controller/intent/defaults.js";
 import { TrafficIntentModel } from "../controller/intent/model.js";
 
 export interface OptimizerChartProps {
+  readonly env: EnvironmentConfig;
   readonly services: readonly ShopService[];
 }
 
 /**
- * The optimizer's place in the tree: its identity, the TrafficIntent CRD and a default intent per
- * shop service (all in `observe`). The Deployment, RBAC and policies follow with the controller.
+ * The optimizer in the tree: its workload (two leader-elected replicas, RBAC, PDB, monitoring and
+ * network policy), the TrafficIntent CRD and a default intent per shop service, all in `observe`.
  */
 export class OptimizerChart extends Chart {
   constructor(scope: Construct, id: string, props: OptimizerChartProps) {
     super(scope, id, { disableResourceNameHashes: true });
-    addTyped(
-      this,
-      "ServiceAccount",
-      new ServiceAccount({
-        metadata: {
-          name: "meshpilot-optimizer",
-          namespace: NAMESPACES.optimizer,
-          labels: { "app.kubernetes.io/name": "meshpilot-optimizer" },
-        },
-        automountServiceAccountToken: false,
-      }),
-    );
+    new OptimizerWorkload(this, "Workload", {
+      namespace: NAMESPACES.optimizer,
+      managedNamespaces: [NAMESPACES.shop],
+      image: `${registryHost(props.env)}/${PROJECT}/optimizer`,
+      imageTag: props.env.shop.imageTag,
+      prometheusNamespace: NAMESPACES.observability,
+      apiServerCidr: props.env.vpcCidr,
+    });
     const crd = trafficIntentCrd();
     addTyped(
       this,

@@ -87,7 +87,7 @@ export function pinnedImages(tree: Manifest[]): string[] {
   return v;
 }
 
-/** Every Deployment has an HPA targeting it and a PDB selecting its pods. */
+/** Every Deployment has an HPA targeting it (or a stated reason for a fixed count) and a PDB selecting its pods. */
 export function autoscaledAndBudgeted(tree: Manifest[]): string[] {
   const v: string[] = [];
   for (const m of tree.filter((x) => x.kind === "Deployment")) {
@@ -99,7 +99,11 @@ export function autoscaledAndBudgeted(tree: Manifest[]): string[] {
         (x.spec as Obj).scaleTargetRef?.kind === "Deployment" &&
         (x.spec as Obj).scaleTargetRef?.name === m.metadata.name,
     );
-    if (!hpa) v.push(`${id(m)}: no HorizontalPodAutoscaler`);
+    // A leader-elected controller runs a fixed count on purpose, and must say why.
+    const fixed = m.metadata.annotations?.["meshpilot.io/fixed-replicas-reason"];
+    if (!hpa && !fixed)
+      v.push(`${id(m)}: no HorizontalPodAutoscaler (or a meshpilot.io/fixed-replicas-reason annotation)`);
+    if (hpa && fixed) v.push(`${id(m)}: has an HPA and a fixed-replicas reason; choose one`);
     if (hpa && (m.spec as Obj).replicas !== undefined)
       v.push(`${id(m)}: sets replicas although an HPA owns them`);
     const podLabels: Obj = podSpecLabels(m);

@@ -160,8 +160,20 @@ describe("workload policy rules catch violations", () => {
 
   it("flags a Deployment without HPA or PDB, and a Service without policies", () => {
     expect(K8S_POLICY_RULES["an HPA and a PDB for every Deployment"]([good()])).toEqual([
-      "Deployment shop/web: no HorizontalPodAutoscaler",
+      "Deployment shop/web: no HorizontalPodAutoscaler (or a meshpilot.io/fixed-replicas-reason annotation)",
       "Deployment shop/web: no PodDisruptionBudget",
+    ]);
+    const fixed = good();
+    const annotated = {
+      ...fixed,
+      metadata: {
+        ...fixed.metadata,
+        annotations: { "meshpilot.io/fixed-replicas-reason": "leader election" },
+      },
+    };
+    expect(K8S_POLICY_RULES["an HPA and a PDB for every Deployment"]([annotated, pdb])).toEqual([]);
+    expect(K8S_POLICY_RULES["an HPA and a PDB for every Deployment"]([annotated, hpa, pdb])).toEqual([
+      "Deployment shop/web: has an HPA and a fixed-replicas reason; choose one",
     ]);
     const service: Manifest = {
       apiVersion: "v1",

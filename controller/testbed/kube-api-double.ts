@@ -79,6 +79,13 @@ type Obj = {
   [field: string]: unknown;
 };
 
+export interface RbacRule {
+  readonly apiGroups: readonly string[];
+  readonly resources: readonly string[];
+  readonly verbs: readonly string[];
+  readonly resourceNames?: readonly string[];
+}
+
 export interface RequestRecord {
   readonly method: string;
   readonly path: string;
@@ -124,6 +131,8 @@ export class KubeApiDouble {
   private readonly listeners = new Set<Listener>();
   private readonly forbidden = new Set<string>();
   private readonly faults: Fault[] = [];
+  /** When set, RBAC Role rules by namespace: anything they do not allow is 403. */
+  private roles?: ReadonlyMap<string, readonly RbacRule[]>;
   /** Object key → apply manager → the leaf fields it owns. */
   private readonly owned = new Map<string, Map<string, Set<string>>>();
   private rv = 100;
@@ -139,6 +148,15 @@ export class KubeApiDouble {
 
   allow(verb: string, plural: string): void {
     this.forbidden.delete(`${verb}:${plural}`);
+  }
+
+  /**
+   * Authorizes every request against these Role rules (by namespace), as the RBAC authorizer
+   * would for a service account bound to them: verbs, API groups, resources (with `/status`),
+   * and resourceNames. Discovery stays open, as it is for every authenticated user.
+   */
+  authorizeWith(roles: ReadonlyMap<string, readonly RbacRule[]>): void {
+    this.roles = roles;
   }
 
   fail(fault: Fault): void {
@@ -249,7 +267,11 @@ export class KubeApiDouble {
               method
             ];
       if (!verb) throw new HttpError(405, "MethodNotAllowed", `method ${method} is not supported`);
-      if (this.forbidden.has(`${verb}:${route.kind.plural}`)) {
+      const resource = route.subresource ? `${route.kind.plural}/${route.subresource}` : route.kind.plural;
+      if (
+        this.forbidden.has(`${verb}:${route.kind.plural}`) ||
+        !this.allowed(verb, route.kind.group, resource, route.namespace, route.name)
+      ) {
         throw new HttpError(
           403,
           "Forbidden",
@@ -263,6 +285,18 @@ export class KubeApiDouble {
       if (e instanceof HttpError) return this.send(req, res, e.code, status(e.code, e.reason, e.message));
       throw e;
     }
+  }
+
+  private allowed(verb: string, group: string, resource: string, namespace?: string, name?: string): boolean {
+    if (!this.roles) return true;
+    const rules = namespace ? (this.roles.get(namespace) ?? []) : [];
+    return rules.some(
+      (r) =>
+        r.verbs.includes(verb) &&
+        r.apiGroups.includes(group) &&
+        r.resources.includes(resource) &&
+        (!r.resourceNames || (name !== undefined && r.resourceNames.includes(name))),
+    );
   }
 
   private discovery(path: string): unknown {

@@ -8,7 +8,7 @@ import { type OptimizerConfig, type RunningOptimizer, startOptimizer } from "../
 import type { MetricsSource } from "../reconciler/reconciler.js";
 import type { AuditRecord } from "../telemetry/audit.js";
 import { intentObject, routingObjects } from "./fixtures.js";
-import { KubeApiDouble } from "./kube-api-double.js";
+import { KubeApiDouble, type RbacRule } from "./kube-api-double.js";
 
 export const NS = "shop";
 export const APP = "catalog";
@@ -39,8 +39,10 @@ export async function optimizerHarness(
   telemetry: MetricsSource,
   intentSpec: Parameters<typeof intentObject>[2] = {},
   overrides: Partial<OptimizerConfig> = {},
+  roles?: ReadonlyMap<string, readonly RbacRule[]>,
 ): Promise<Harness> {
   const api = new KubeApiDouble();
+  if (roles) api.authorizeWith(roles);
   const server = await api.listen();
   const { virtualService, destinationRule } = routingObjects(NS, APP, { v1: 50, v2: 50 });
   api.put(virtualService, "argocd-controller");

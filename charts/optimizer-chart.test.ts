@@ -1,0 +1,111 @@
+/**
+ * The optimizer's manifests: two leader-elected replicas, least-privilege RBAC proven by running
+ * the real controller against the API double under exactly the chart's Roles, and a network
+ * policy that lets it reach Prometheus, the API server and DNS only.
+ */
+import { afterEach, describe, expect, jest, test } from "@jest/globals";
+import { ENVIRONMENTS } from "../config/environments.js";
+import { NAMESPACES } from "../constructs/k8s/namespaces.js";
+import type { Manifest } from "../constructs/k8s/schemas.js";
+import type { RbacRule } from "../controller/testbed/kube-api-double.js";
+import { type Harness, optimizerHarness } from "../controller/testbed/optimizer-harness.js";
+import { ScriptedTelemetry } from "../controller/testbed/scripted-telemetry.js";
+import { synthGitOpsTree } from "./gitops-tree.js";
+
+jest.setTimeout(30_000);
+
+const dev = ENVIRONMENTS.find((e) => e.name === "dev") ?? ENVIRONMENTS[0];
+const optimizer = synthGitOpsTree(dev).optimizer;
+const of = (kind: string) => optimizer.filter((m) => m.kind === kind) as (Manifest & Record<string, never>)[];
+
+function rolesByNamespace(): Map<string, RbacRule[]> {
+  const roles = new Map<string, RbacRule[]>();
+  for (const role of of("Role"))
+    roles.set(role.metadata.namespace as string, (role as unknown as { rules: RbacRule[] }).rules);
+  return roles;
+}
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+describe("OptimizerChart", () => {
+  test("runs two replicas under leader election, restricted, with a PDB and a ServiceMonitor", () => {
+    const [deployment] = of("Deployment") as unknown as {
+      metadata: { annotations: Record<string, string> };
+      spec: { replicas: number; template: { spec: { containers: { env: { name: string }[] }[] } } };
+    }[];
+    expect(deployment.spec.replicas).toBe(2);
+    expect(deployment.metadata.annotations["meshpilot.io/fixed-replicas-reason"]).toMatch(/leader election/);
+    const env = deployment.spec.template.spec.containers[0].env.map((e) => e.name);
+    expect(env).toEqual(
+      expect.arrayContaining(["POD_NAME", "POD_NAMESPACE", "PROMETHEUS_URL", "MANAGED_NAMESPACES"]),
+    );
+    expect(of("PodDisruptionBudget")).toHaveLength(1);
+    expect(of("ServiceMonitor")).toHaveLength(1);
+  });
+
+  test("grants rights only in the managed and its own namespace, never cluster-wide or by wildcard", () => {
+    expect(optimizer.filter((m) => m.kind === "ClusterRole" || m.kind === "ClusterRoleBinding")).toEqual([]);
+    expect([...rolesByNamespace().keys()].sort()).toEqual([NAMESPACES.optimizer, NAMESPACES.shop].sort());
+    expect(JSON.stringify(of("Role"))).not.toMatch(/"\*"/);
+  });
+
+  test("its NetworkPolicy allows egress to Prometheus, the API server and DNS only", () => {
+    const [policy] = of("NetworkPolicy") as unknown as {
+      spec: { egress: { ports: { port: number }[] }[] };
+    }[];
+    expect(policy.spec.egress.map((e) => e.ports.map((p) => p.port))).toEqual([[9090], [443], [53, 53]]);
+  });
+
+  test("the chart's Roles are enough for everything the controller does, and no more is used", async () => {
+    h = await optimizerHarness(
+      new ScriptedTelemetry(() => ({ v1: { p99Ms: 50 }, v2: { p99Ms: 400 } })),
+      {},
+      { podNamespace: NAMESPACES.optimizer },
+      rolesByNamespace(),
+    );
+    await h.step();
+    await h.step();
+    const intent = h.intent() as { spec: object } & Record<string, unknown>;
+    h.api.put({ ...intent, spec: { ...intent.spec, mode: "observe" } });
+    await new Promise((r) => setTimeout(r, 100));
+    await h.step();
+    await h.optimizer.stop();
+    h.optimizer = await h.start({ podNamespace: NAMESPACES.optimizer });
+    await h.step();
+    expect(h.api.requests.filter((r) => r.status === 403)).toEqual([]);
+    // What it did under those Roles: apply, the hedging filter created and deleted, events, the state.
+    expect(h.api.writes("envoyfilters").map((w) => w.method)).toEqual(["PATCH", "DELETE"]);
+    expect(h.events("RoutingChanged").length).toBeGreaterThan(0);
+    expect(h.api.get("v1", "ConfigMap", NAMESPACES.optimizer, "meshpilot-optimizer-state")).toBeDefined();
+    expect(h.weights()).toEqual({ v1: 50, v2: 50 });
+  });
+
+  test("the double enforces the Roles: without the delete right, turning hedging off is refused", async () => {
+    const roles = rolesByNamespace();
+    roles.set(
+      NAMESPACES.shop,
+      (roles.get(NAMESPACES.shop) ?? []).map((r) => ({
+        ...r,
+        verbs: r.verbs.filter((v) => !(r.resources.includes("envoyfilters") && v === "delete")),
+      })),
+    );
+    h = await optimizerHarness(
+      new ScriptedTelemetry(() => ({ v1: { p99Ms: 50 }, v2: { p99Ms: 400 } })),
+      {},
+      { podNamespace: NAMESPACES.optimizer },
+      roles,
+    );
+    await h.step();
+    const intent = h.intent() as { spec: object } & Record<string, unknown>;
+    h.api.put({ ...intent, spec: { ...intent.spec, mode: "observe" } });
+    await new Promise((r) => setTimeout(r, 100));
+    await h.step();
+    expect(h.api.requests.filter((r) => r.status === 403).map((r) => `${r.method} ${r.path}`)).toEqual([
+      "DELETE /apis/networking.istio.io/v1alpha3/namespaces/shop/envoyfilters/meshpilot-hedge-catalog",
+    ]);
+  });
+});

@@ -1,0 +1,279 @@
+/**
+ * The optimizer's workload: two replicas under leader election, a restricted pod, least-privilege
+ * RBAC, a disruption budget, a ServiceMonitor for its /metrics, and a NetworkPolicy that lets it
+ * reach only Prometheus, the API server and DNS.
+ */
+
+import { ServiceMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor";
+import { ApiObject, Duration, JsonPatch, Size } from "cdk8s";
+import * as kplus from "cdk8s-plus-27";
+import { Construct } from "constructs";
+import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
+import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
+import { Role } from "kubernetes-models/rbac.authorization.k8s.io/v1/Role";
+import { RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding";
+import { APP_UID } from "./mesh-service.js";
+import { PROMETHEUS_POD_LABELS } from "./namespaces.js";
+import { addTyped } from "./typed.js";
+
+export interface OptimizerWorkloadProps {
+  readonly namespace: string;
+  /** Namespaces whose intents and Istio routing it manages; it gets rights there and nowhere else. */
+  readonly managedNamespaces: readonly string[];
+  /** Image repository, without tag. */
+  readonly image: string;
+  /** An explicit tag or a digest (`sha256:...`); never "latest". */
+  readonly imageTag: string;
+  /** Where Prometheus runs: its namespace (its pods carry the standard labels). */
+  readonly prometheusNamespace: string;
+  /** The API server's private endpoints (EKS puts them in the VPC): the only other egress. */
+  readonly apiServerCidr: string;
+  /** @default 30 */
+  readonly intervalSeconds?: number;
+  /** Labels a Prometheus operator's ServiceMonitor selector needs, if any. */
+  readonly serviceMonitorLabels?: Readonly<Record<string, string>>;
+}
+
+export const OPTIMIZER_NAME = "meshpilot-optimizer";
+const STATE_CONFIGMAP = "meshpilot-optimizer-state";
+const METRICS_PORT = 8080;
+
+export class OptimizerWorkload extends Construct {
+  readonly deployment: kplus.Deployment;
+
+  constructor(scope: Construct, id: string, props: OptimizerWorkloadProps) {
+    super(scope, id);
+    if (props.managedNamespaces.length === 0)
+      throw new Error(
+        `OptimizerWorkload: 'managedNamespaces' is empty; name at least one namespace to optimize`,
+      );
+    if (props.imageTag === "latest" || props.imageTag === "")
+      throw new Error(
+        `OptimizerWorkload: 'imageTag' is "${props.imageTag}"; give an explicit tag or a digest`,
+      );
+    const ns = props.namespace;
+    const labels = { "app.kubernetes.io/name": OPTIMIZER_NAME, "app.kubernetes.io/part-of": "meshpilot" };
+    const meta = (name: string, namespace = ns) => ({ name, namespace, labels });
+
+    // The token is mounted: the optimizer talks to the API server, with the rights below only.
+    const serviceAccount = new kplus.ServiceAccount(this, "ServiceAccount", {
+      metadata: meta(OPTIMIZER_NAME),
+      automountToken: false,
+    });
+    this.rbac(props, meta);
+
+    const probe = (path: string) =>
+      kplus.Probe.fromHttpGet(path, {
+        port: METRICS_PORT,
+        periodSeconds: Duration.seconds(10),
+        timeoutSeconds: Duration.seconds(2),
+      });
+    const image = props.imageTag.startsWith("sha256:")
+      ? `${props.image}@${props.imageTag}`
+      : `${props.image}:${props.imageTag}`;
+    this.deployment = new kplus.Deployment(this, "Deployment", {
+      metadata: meta(OPTIMIZER_NAME),
+      podMetadata: { labels },
+      // Two replicas: one leads and writes, the other keeps its caches and policies warm.
+      replicas: 2,
+      select: false,
+      spread: false,
+      serviceAccount,
+      automountServiceAccountToken: true,
+      securityContext: { ensureNonRoot: true, user: APP_UID, group: APP_UID, fsGroup: APP_UID },
+      terminationGracePeriod: Duration.seconds(30),
+      containers: [
+        {
+          name: "optimizer",
+          image,
+          imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+          portNumber: METRICS_PORT,
+          envVariables: {
+            PROMETHEUS_URL: kplus.EnvValue.fromValue(
+              `http://prometheus-operated.${props.prometheusNamespace}.svc:9090`,
+            ),
+            MANAGED_NAMESPACES: kplus.EnvValue.fromValue([...props.managedNamespaces].join(",")),
+            POD_NAMESPACE: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAMESPACE),
+            POD_NAME: kplus.EnvValue.fromFieldRef(kplus.EnvFieldPaths.POD_NAME),
+            INTERVAL_SECONDS: kplus.EnvValue.fromValue(String(props.intervalSeconds ?? 30)),
+            STATE_CONFIGMAP: kplus.EnvValue.fromValue(STATE_CONFIGMAP),
+            LEASE_NAME: kplus.EnvValue.fromValue(OPTIMIZER_NAME),
+            PRETRAINED_TABLE: kplus.EnvValue.fromValue("/app/q-table.json"),
+            PORT: kplus.EnvValue.fromValue(String(METRICS_PORT)),
+          },
+          readiness: probe("/readyz"),
+          liveness: probe("/healthz"),
+          startup: probe("/healthz"),
+          resources: {
+            cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(500) },
+            // The speed benchmark holds 500 intents under 150 MB resident.
+            memory: { request: Size.mebibytes(192), limit: Size.mebibytes(256) },
+          },
+          securityContext: {
+            ensureNonRoot: true,
+            readOnlyRootFilesystem: true,
+            allowPrivilegeEscalation: false,
+            privileged: false,
+            user: APP_UID,
+            group: APP_UID,
+          },
+        },
+      ],
+    });
+    this.deployment.select(kplus.LabelSelector.of({ labels }));
+    const api = ApiObject.of(this.deployment);
+    api.metadata.addAnnotation(
+      "meshpilot.io/fixed-replicas-reason",
+      "leader election: one replica writes, one stands by; more replicas add nothing",
+    );
+    api.addJsonPatch(
+      JsonPatch.add("/spec/template/spec/containers/0/securityContext/capabilities", { drop: ["ALL"] }),
+    );
+    api.addJsonPatch(
+      JsonPatch.add("/spec/template/spec/securityContext/seccompProfile", { type: "RuntimeDefault" }),
+    );
+
+    addTyped(
+      this,
+      "Disruption",
+      new PodDisruptionBudget({
+        metadata: meta(OPTIMIZER_NAME),
+        spec: { minAvailable: 1, selector: { matchLabels: labels } },
+      }),
+    );
+    const service = new kplus.Service(this, "Service", {
+      metadata: meta(OPTIMIZER_NAME),
+      ports: [{ name: "http-metrics", port: METRICS_PORT, targetPort: METRICS_PORT }],
+      selector: this.deployment,
+    });
+    void service;
+    addTyped(
+      this,
+      "ServiceMonitor",
+      new ServiceMonitor({
+        metadata: { ...meta(OPTIMIZER_NAME), labels: { ...labels, ...props.serviceMonitorLabels } },
+        spec: {
+          selector: { matchLabels: labels },
+          endpoints: [{ port: "http-metrics", path: "/metrics", interval: "30s" }],
+        },
+      }),
+    );
+    this.networkPolicy(props, meta(OPTIMIZER_NAME), labels);
+  }
+
+  /** Rights only where needed, only the verbs used. */
+  private rbac(props: OptimizerWorkloadProps, meta: (name: string, namespace?: string) => object): void {
+    const subject = { kind: "ServiceAccount", name: OPTIMIZER_NAME, namespace: props.namespace };
+    const bind = (id: string, namespace: string, rules: object[]) => {
+      addTyped(this, `Role-${id}`, new Role({ metadata: meta(OPTIMIZER_NAME, namespace), rules } as never));
+      addTyped(
+        this,
+        `RoleBinding-${id}`,
+        new RoleBinding({
+          metadata: meta(OPTIMIZER_NAME, namespace),
+          roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: OPTIMIZER_NAME },
+          subjects: [subject],
+        } as never),
+      );
+    };
+    for (const namespace of props.managedNamespaces) {
+      bind(namespace, namespace, [
+        // Server-side apply is a patch; the informers list and watch.
+        {
+          apiGroups: ["networking.istio.io"],
+          resources: ["virtualservices", "destinationrules"],
+          verbs: ["get", "list", "watch", "patch"],
+        },
+        // The hedging filter is created by apply and deleted when hedging stops.
+        {
+          apiGroups: ["networking.istio.io"],
+          resources: ["envoyfilters"],
+          verbs: ["get", "list", "watch", "patch", "create", "delete"],
+        },
+        {
+          apiGroups: ["optimizer.meshpilot.io"],
+          resources: ["trafficintents"],
+          verbs: ["get", "list", "watch"],
+        },
+        { apiGroups: ["optimizer.meshpilot.io"], resources: ["trafficintents/status"], verbs: ["patch"] },
+        { apiGroups: [""], resources: ["events"], verbs: ["create"] },
+      ]);
+    }
+    bind("self", props.namespace, [
+      // create cannot be limited by name; get and update are limited to its own Lease and ConfigMap.
+      { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["create"] },
+      {
+        apiGroups: ["coordination.k8s.io"],
+        resources: ["leases"],
+        resourceNames: [OPTIMIZER_NAME],
+        verbs: ["get", "update"],
+      },
+      { apiGroups: [""], resources: ["configmaps"], verbs: ["create"] },
+      {
+        apiGroups: [""],
+        resources: ["configmaps"],
+        resourceNames: [STATE_CONFIGMAP],
+        verbs: ["get", "update"],
+      },
+    ]);
+  }
+
+  private networkPolicy(
+    props: OptimizerWorkloadProps,
+    metadata: object,
+    labels: Record<string, string>,
+  ): void {
+    addTyped(
+      this,
+      "NetworkPolicy",
+      new NetworkPolicy({
+        metadata: metadata as never,
+        spec: {
+          podSelector: { matchLabels: labels },
+          policyTypes: ["Ingress", "Egress"],
+          // Only Prometheus scrapes it.
+          ingress: [
+            {
+              from: [
+                {
+                  namespaceSelector: {
+                    matchLabels: { "kubernetes.io/metadata.name": props.prometheusNamespace },
+                  },
+                  podSelector: { matchLabels: { ...PROMETHEUS_POD_LABELS } },
+                },
+              ],
+              ports: [{ protocol: "TCP", port: METRICS_PORT }],
+            },
+          ],
+          egress: [
+            {
+              to: [
+                {
+                  namespaceSelector: {
+                    matchLabels: { "kubernetes.io/metadata.name": props.prometheusNamespace },
+                  },
+                  podSelector: { matchLabels: { ...PROMETHEUS_POD_LABELS } },
+                },
+              ],
+              ports: [{ protocol: "TCP", port: 9090 }],
+            },
+            { to: [{ ipBlock: { cidr: props.apiServerCidr } }], ports: [{ protocol: "TCP", port: 443 }] },
+            // Resolving Prometheus's service name needs the cluster DNS, and nothing else from kube-system.
+            {
+              to: [
+                {
+                  namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+                  podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+                },
+              ],
+              ports: [
+                { protocol: "UDP", port: 53 },
+                { protocol: "TCP", port: 53 },
+              ],
+            },
+          ],
+        },
+      }),
+    );
+  }
+}
