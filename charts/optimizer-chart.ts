@@ -2,7 +2,7 @@ import { Chart } from "cdk8s";
 import type { Construct } from "constructs";
 import { CustomResourceDefinition } from "kubernetes-models/apiextensions.k8s.io/v1/CustomResourceDefinition";
 import { type EnvironmentConfig, PROJECT, registryHost } from "../config/environments.js";
-import type { ShopService } from "../config/shop.js";
+import { OPTIMIZER_IMAGE, type ShopService } from "../config/shop.js";
 import { NAMESPACES } from "../constructs/k8s/namespaces.js";
 import { OptimizerWorkload } from "../constructs/k8s/optimizer-workload.js";
 import { addTyped } from "../constructs/k8s/typed.js";
@@ -25,7 +25,7 @@ export class OptimizerChart extends Chart {
     new OptimizerWorkload(this, "Workload", {
       namespace: NAMESPACES.optimizer,
       managedNamespaces: [NAMESPACES.shop],
-      image: `${registryHost(props.env)}/${PROJECT}/optimizer`,
+      image: `${registryHost(props.env)}/${PROJECT}/${OPTIMIZER_IMAGE}`,
       imageTag: props.env.shop.imageTag,
       prometheusNamespace: NAMESPACES.observability,
       apiServerCidr: props.env.vpcCidr,

@@ -3,12 +3,15 @@
  * node_modules, no compiler, nothing else to patch.
  *
  *   npm run bundle -- catalog            # build/services/catalog/service.mjs
- *   npm run bundle                       # all seven
+ *   npm run bundle -- optimizer          # build/services/optimizer/service.mjs + q-table.json
+ *   npm run bundle                       # all seven and the optimizer
  *
- * orders also gets migrate.mjs, the migration Job's entry, in the same image.
+ * orders also gets migrate.mjs, the migration Job's entry, in the same image. The optimizer's
+ * image carries the Q-table pre-trained in the simulator beside its code.
  */
+import { copyFileSync, mkdirSync } from "node:fs";
 import { build } from "esbuild";
-import { SHOP_SERVICES } from "../config/shop.js";
+import { OPTIMIZER_IMAGE, SHOP_SERVICES } from "../config/shop.js";
 
 /** Extra entries a service's image carries beside service.mjs. */
 const EXTRA_ENTRIES: Readonly<Record<string, Record<string, string>>> = {
@@ -17,9 +20,10 @@ const EXTRA_ENTRIES: Readonly<Record<string, Record<string, string>>> = {
 
 /** Bundles one service into `<outdir>/<name>/`; returns the paths written. */
 export async function bundleService(name: string, outdir = "build/services"): Promise<string[]> {
-  if (!SHOP_SERVICES.some((s) => s.name === name))
-    throw new Error(`unknown service '${name}'; one of ${SHOP_SERVICES.map((s) => s.name).join(", ")}`);
-  const entries = { service: `services/${name}/main.ts`, ...EXTRA_ENTRIES[name] };
+  const names = [...SHOP_SERVICES.map((s) => s.name), OPTIMIZER_IMAGE];
+  if (!names.includes(name)) throw new Error(`unknown service '${name}'; one of ${names.join(", ")}`);
+  const main = name === OPTIMIZER_IMAGE ? "controller/main.ts" : `services/${name}/main.ts`;
+  const entries = { service: main, ...EXTRA_ENTRIES[name] };
   await build({
     entryPoints: entries,
     outdir: `${outdir}/${name}`,
@@ -39,13 +43,21 @@ export async function bundleService(name: string, outdir = "build/services"): Pr
     },
     logLevel: "warning",
   });
-  return Object.keys(entries).map((e) => `${outdir}/${name}/${e}.mjs`);
+  const written = Object.keys(entries).map((e) => `${outdir}/${name}/${e}.mjs`);
+  if (name === OPTIMIZER_IMAGE) {
+    mkdirSync(`${outdir}/${name}`, { recursive: true });
+    copyFileSync("controller/pretrained/q-table.json", `${outdir}/${name}/q-table.json`);
+    written.push(`${outdir}/${name}/q-table.json`);
+  }
+  return written;
 }
 
 const requested = process.argv.slice(2);
 if (process.argv[1]?.endsWith("bundle.ts")) {
   try {
-    for (const name of requested.length > 0 ? requested : SHOP_SERVICES.map((s) => s.name))
+    for (const name of requested.length > 0
+      ? requested
+      : [...SHOP_SERVICES.map((s) => s.name), OPTIMIZER_IMAGE])
       console.log(`bundled ${(await bundleService(name)).join(", ")}`);
   } catch (e) {
     console.error(`bundle: ${(e as Error).message}`);

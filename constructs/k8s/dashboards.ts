@@ -64,12 +64,59 @@ export function overviewDashboard(services: readonly ShopService[]): object {
         ),
     );
   }
-  // Filled by the optimizer issue: decisions, weights and reward terms per intent.
+  // The optimizer's own series (controller/telemetry/metrics.ts): what it decided, why, and how fast.
   board.withRow(new RowBuilder("Optimizer decisions"));
   board.withPanel(
     timeseries("Traffic share by version", "reqps", [
       query(versionRateRecord, "{{destination_service_name}} {{destination_version}}"),
     ]),
+  );
+  board.withPanel(
+    timeseries("Weight in force by intent and subset", "percent", [
+      query(
+        "max by (namespace, intent, subset) (meshpilot_optimizer_weight_percent)",
+        "{{intent}} {{subset}}",
+      ),
+    ]),
+  );
+  board.withPanel(
+    timeseries("Decisions by kind", "ops", [
+      query("sum by (kind) (rate(meshpilot_optimizer_decisions_total[5m]))", "{{kind}}"),
+    ]),
+  );
+  board.withPanel(
+    timeseries("Reward and its terms", "none", [
+      query('max by (intent, term) (meshpilot_optimizer_reward{term="total"})', "{{intent}} total"),
+      query('max by (intent, term) (meshpilot_optimizer_reward{term!="total"})', "{{intent}} {{term}}"),
+    ]),
+  );
+  board.withPanel(
+    timeseries("Control loop and query latency (p99)", "s", [
+      query(
+        "histogram_quantile(0.99, sum by (le) (rate(meshpilot_optimizer_loop_duration_seconds_bucket[5m])))",
+        "loop",
+      ),
+      query(
+        "histogram_quantile(0.99, sum by (le, query) (rate(meshpilot_optimizer_query_duration_seconds_bucket[5m])))",
+        "query {{query}}",
+      ),
+    ]),
+  );
+  board.withPanel(
+    new StatPanel()
+      .title("Optimizer leaders (must be 1)")
+      .datasource(PROMETHEUS)
+      .height(4)
+      .span(6)
+      .withTarget(query("sum(meshpilot_optimizer_leader)", "leaders")),
+  );
+  board.withPanel(
+    new StatPanel()
+      .title("Failed routing writes (1h)")
+      .datasource(PROMETHEUS)
+      .height(4)
+      .span(6)
+      .withTarget(query('sum(increase(meshpilot_optimizer_writes_total{outcome!="ok"}[1h]))', "failed")),
   );
   return board.build();
 }

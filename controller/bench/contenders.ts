@@ -158,8 +158,12 @@ export function contender(name: string): Contender {
  * Trains the Q-learning controller on `episodes` runs of the scenario with training seeds that
  * never overlap the evaluation seeds; returns the table and the mean reward of each episode.
  */
-export function trainQLearning(scenario: Scenario, episodes: number): { table: QTable; curve: number[] } {
-  let table: QTable | undefined;
+export function trainQLearning(
+  scenario: Scenario,
+  episodes: number,
+  start?: QTable,
+): { table: QTable; curve: number[] } {
+  let table: QTable | undefined = start;
   const curve: number[] = [];
   for (let e = 0; e < episodes; e++) {
     const config = withRouting(scenario, 1_000_000 + e, { ...ISTIO_DEFAULT, retries: undefined });

@@ -7,8 +7,11 @@
  * telemetry is scripted here (the closed-loop test runs the real Prometheus), except for the
  * Prometheus-down and Prometheus-slow cases, which use the real Prometheus source.
  */
+import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { afterEach, describe, expect, jest, test } from "@jest/globals";
+import { Q_ACTIONS } from "../policy/q-learning.js";
+import { importQTable } from "../policy/q-table.js";
 import { APP, type Harness, NS, optimizerHarness } from "../testbed/optimizer-harness.js";
 import { type Script, ScriptedTelemetry } from "../testbed/scripted-telemetry.js";
 
@@ -355,5 +358,22 @@ describe("telemetry", () => {
     expect(rollback).toHaveLength(1);
     expect(rollback[0].message).toMatch(/on v1, which gained traffic over 3 intervals/);
     expect(h.audit.filter((a) => a.kind === "rollback")).toHaveLength(1);
+  });
+});
+
+describe("pre-trained table", () => {
+  test("a new q-learning intent starts from the table shipped with the image", async () => {
+    const path = "controller/pretrained/q-table.json";
+    const shipped = importQTable(readFileSync(path, "utf8"), Q_ACTIONS);
+    expect(Object.keys(shipped.values).length).toBeGreaterThan(0);
+    h = await optimizerHarness(
+      new ScriptedTelemetry(slowV2),
+      { algorithm: "q-learning", guardrails: { allowHedging: true } },
+      { pretrainedTable: path },
+    );
+    await h.step();
+    const memory = h.optimizer.reconciler.snapshot().intents[`${NS}/${APP}`];
+    expect(memory.policy).toBe("q-learning");
+    expect((memory.state as { table: { values: unknown } }).table.values).toEqual(shipped.values);
   });
 });

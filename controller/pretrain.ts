@@ -1,0 +1,41 @@
+/**
+ * Pre-trains the Q-learning table the optimizer image ships with: episodes of every bundled
+ * scenario in turn, in the simulator, with training seeds that never overlap the benchmark's
+ * evaluation seeds. New q-learning intents start from this table instead of from zeros.
+ *
+ *   npm run pretrain                       # writes controller/pretrained/q-table.json
+ *   npm run pretrain -- --episodes 10
+ */
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { trainQLearning } from "./bench/contenders.js";
+import { exportQTable, type QTable } from "./policy/q-table.js";
+import { parseScenario } from "./sim/scenario.js";
+
+export const PRETRAINED_PATH = "controller/pretrained/q-table.json";
+
+const { values } = parseArgs({
+  options: { episodes: { type: "string", default: "20" }, out: { type: "string", default: PRETRAINED_PATH } },
+});
+const episodes = Number(values.episodes);
+if (!Number.isInteger(episodes) || episodes < 1) {
+  console.error(`pretrain: --episodes must be a whole number from 1, got '${values.episodes}'`);
+  process.exit(2);
+}
+let table: QTable | undefined;
+for (const file of readdirSync("controller/scenarios")
+  .filter((f) => f.endsWith(".json"))
+  .sort()) {
+  const scenario = parseScenario(readFileSync(`controller/scenarios/${file}`, "utf8"), file);
+  const started = performance.now();
+  const trained = trainQLearning(scenario, episodes, table);
+  table = trained.table;
+  console.log(
+    `${scenario.name}: ${episodes} episodes, mean reward last ${trained.curve.at(-1)?.toFixed(3)} (${((performance.now() - started) / 1000).toFixed(1)} s)`,
+  );
+}
+mkdirSync(values.out.split("/").slice(0, -1).join("/") || ".", { recursive: true });
+writeFileSync(values.out, exportQTable(table as QTable));
+console.log(
+  `wrote ${values.out}: ${Object.keys((table as QTable).values).length} states, ${(table as QTable).decisions} decisions`,
+);
