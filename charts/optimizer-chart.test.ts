@@ -71,7 +71,7 @@ describe("OptimizerChart", () => {
     await h.step();
     const intent = h.intent() as { spec: object } & Record<string, unknown>;
     h.api.put({ ...intent, spec: { ...intent.spec, mode: "observe" } });
-    await new Promise((r) => setTimeout(r, 100));
+    await h.settled();
     await h.step();
     await h.optimizer.stop();
     h.optimizer = await h.start({ podNamespace: NAMESPACES.optimizer });
@@ -102,7 +102,7 @@ describe("OptimizerChart", () => {
     await h.step();
     const intent = h.intent() as { spec: object } & Record<string, unknown>;
     h.api.put({ ...intent, spec: { ...intent.spec, mode: "observe" } });
-    await new Promise((r) => setTimeout(r, 100));
+    await h.settled();
     await h.step();
     expect(h.api.requests.filter((r) => r.status === 403).map((r) => `${r.method} ${r.path}`)).toEqual([
       "DELETE /apis/networking.istio.io/v1alpha3/namespaces/shop/envoyfilters/meshpilot-hedge-catalog",

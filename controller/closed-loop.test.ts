@@ -179,9 +179,12 @@ describe("closed loop: simulator → exporter → Prometheus → optimizer → A
         (e) => e.metadata.namespace === "act" && (e as { reason?: string }).reason === "RoutingChanged",
       );
     expect(events.length).toBeGreaterThan(0);
-    expect((events[0] as { message?: string }).message).toMatch(
-      /^moved \d+% from v2 to v1(; [^:]+)?: v2 p99 \d+ ms > SLO 100 ms.*; reward -?\d/,
-    );
+    // Which subsets the reason lists depends on where the brownout is when the loop first moves;
+    // the browned-out v2 is always among them.
+    const message = (events[0] as { message?: string }).message ?? "";
+    expect(message).toMatch(/^moved \d+% from v2 to v1/);
+    expect(message).toMatch(/: (.*, )?v2 p99 \d+ ms > SLO 100 ms/);
+    expect(message).toMatch(/; reward -?\d+\.\d+$/);
     const changes = auditLines
       .map((l) => JSON.parse(l) as { kind: string; intent: string; observation?: unknown; reward?: unknown })
       .filter((r) => r.kind === "change");

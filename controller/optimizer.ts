@@ -48,6 +48,10 @@ export interface OptimizerConfig {
   readonly manual?: boolean;
   /** Actuator backoff base on 409s. */
   readonly baseBackoffMs?: number;
+  /** See ReconcilerOptions.statusRefreshMs. */
+  readonly statusRefreshMs?: number;
+  /** The reconciler's clock (tests step it by hand). @default Date.now */
+  readonly now?: () => number;
 }
 
 export interface RunningOptimizer {
@@ -102,6 +106,8 @@ export async function startOptimizer(config: OptimizerConfig): Promise<RunningOp
     instance: config.podName,
     timeoutMs: config.apiTimeoutMs,
     baseBackoffMs: config.baseBackoffMs,
+    statusRefreshMs: config.statusRefreshMs,
+    now: config.now,
   });
   await elector.start();
   await reconciler.start();

@@ -18,21 +18,24 @@ const EXTRA_ENTRIES: Readonly<Record<string, Record<string, string>>> = {
   orders: { migrate: "services/orders/migrate.ts" },
 };
 
-/** Bundles one service into `<outdir>/<name>/`; returns the paths written. */
-export async function bundleService(name: string, outdir = "build/services"): Promise<string[]> {
-  const names = [...SHOP_SERVICES.map((s) => s.name), OPTIMIZER_IMAGE];
-  if (!names.includes(name)) throw new Error(`unknown service '${name}'; one of ${names.join(", ")}`);
-  const main = name === OPTIMIZER_IMAGE ? "controller/main.ts" : `services/${name}/main.ts`;
-  const entries = { service: main, ...EXTRA_ENTRIES[name] };
+/**
+ * Bundles entry points (name → source) into `<outdir>/<name>.mjs` the way images ship them: one
+ * ES module each, Node 24, no node_modules beside it.
+ */
+export async function bundleEntries(
+  entries: Readonly<Record<string, string>>,
+  outdir: string,
+): Promise<void> {
   await build({
     entryPoints: entries,
-    outdir: `${outdir}/${name}`,
+    outdir,
     outExtension: { ".js": ".mjs" },
     bundle: true,
     platform: "node",
     target: "node24",
     format: "esm",
-    minify: false,
+    minify: true,
+    keepNames: true,
     sourcemap: false,
     legalComments: "inline",
     // pg can use libpq bindings when installed; the pure-JavaScript client is what we ship.
@@ -43,6 +46,15 @@ export async function bundleService(name: string, outdir = "build/services"): Pr
     },
     logLevel: "warning",
   });
+}
+
+/** Bundles one service into `<outdir>/<name>/`; returns the paths written. */
+export async function bundleService(name: string, outdir = "build/services"): Promise<string[]> {
+  const names = [...SHOP_SERVICES.map((s) => s.name), OPTIMIZER_IMAGE];
+  if (!names.includes(name)) throw new Error(`unknown service '${name}'; one of ${names.join(", ")}`);
+  const main = name === OPTIMIZER_IMAGE ? "controller/main.ts" : `services/${name}/main.ts`;
+  const entries = { service: main, ...EXTRA_ENTRIES[name] };
+  await bundleEntries(entries, `${outdir}/${name}`);
   const written = Object.keys(entries).map((e) => `${outdir}/${name}/${e}.mjs`);
   if (name === OPTIMIZER_IMAGE) {
     mkdirSync(`${outdir}/${name}`, { recursive: true });

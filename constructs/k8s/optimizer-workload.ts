@@ -38,6 +38,17 @@ export const OPTIMIZER_NAME = "meshpilot-optimizer";
 const STATE_CONFIGMAP = "meshpilot-optimizer-state";
 const METRICS_PORT = 8080;
 
+/**
+ * How the optimizer's Node runs, in the pod and in the speed benchmark alike. A 1 MiB young
+ * generation and a 96 MiB old-space cap keep the heap near what it holds (about 50 MB at 500
+ * intents) instead of letting V8 grow it towards the container limit; two malloc arenas stop
+ * glibc from keeping one per thread. The benchmark measured these against the defaults.
+ */
+export const OPTIMIZER_RUNTIME_ENV: Readonly<Record<string, string>> = {
+  NODE_OPTIONS: "--max-semi-space-size=1 --max-old-space-size=96",
+  MALLOC_ARENA_MAX: "2",
+};
+
 export class OptimizerWorkload extends Construct {
   readonly deployment: kplus.Deployment;
 
@@ -100,6 +111,9 @@ export class OptimizerWorkload extends Construct {
             LEASE_NAME: kplus.EnvValue.fromValue(OPTIMIZER_NAME),
             PRETRAINED_TABLE: kplus.EnvValue.fromValue("/app/q-table.json"),
             PORT: kplus.EnvValue.fromValue(String(METRICS_PORT)),
+            ...Object.fromEntries(
+              Object.entries(OPTIMIZER_RUNTIME_ENV).map(([k, v]) => [k, kplus.EnvValue.fromValue(v)]),
+            ),
           },
           readiness: probe("/readyz"),
           liveness: probe("/healthz"),

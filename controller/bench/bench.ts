@@ -5,12 +5,13 @@
  *
  * Flags: --scenario <file> (repeatable), --policies a,b,c, --seeds N, --train-episodes N, --out <dir>.
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import type { QTable } from "../policy/q-table.js";
 import { parseScenario, type Scenario } from "../sim/scenario.js";
 import { CONTENDERS, type Contender, contender, type RunOutcome, trainQLearning } from "./contenders.js";
+import { sections, upsertSection } from "./doc-section.js";
 import { evaluateTargets, type RunRecord, row, type SummaryRow, summarize, summaryTable } from "./report.js";
 import { formatInterval } from "./stats.js";
 import { groupedBarChart, lineChart } from "./svg.js";
@@ -106,9 +107,16 @@ function main(): void {
     `${JSON.stringify({ seeds, trainEpisodes: episodes, scenarios: scenarios.map((s) => s.name), contenders: contenders.map((c) => c.name), runs, summary: rows, targets, qCurves }, null, 2)}\n`,
   );
   const plots = writePlots(out, scenarios, contenders, rows, timelines, qCurves);
+  // Sections other benchmark commands own (the optimizer's speed) survive this rewrite.
+  const previous = existsSync(join(out, "BENCHMARKS.md"))
+    ? readFileSync(join(out, "BENCHMARKS.md"), "utf8")
+    : "";
   writeFileSync(
     join(out, "BENCHMARKS.md"),
-    markdown(scenarios, contenders, rows, targets, seeds, episodes, plots, { speed, wallS }),
+    sections(previous).reduce(
+      (text, s) => upsertSection(text, s.id, s.body),
+      markdown(scenarios, contenders, rows, targets, seeds, episodes, plots, { speed, wallS }),
+    ),
   );
 
   console.log(summaryTable(rows));

@@ -3,6 +3,7 @@
  * describe`, for example "moved 10% from v2 to v1: v2 p99 240 ms > SLO 100 ms; reward -0.80".
  */
 import type { Observation } from "../metrics/observation.js";
+import { ordinal } from "../ordinal.js";
 import type { Objectives, RoutingKnobs } from "../policy/policy.js";
 import type { RewardTerms } from "../policy/reward.js";
 
@@ -44,7 +45,7 @@ export function describeChange(from: RoutingKnobs, to: RoutingKnobs): string[] {
 /** Why, from the observation: the subsets outside the SLO, or that all are within it. */
 export function describeWhy(observation: Observation, o: Objectives, reward?: RewardTerms): string {
   const reasons: string[] = [];
-  for (const [name, s] of Object.entries(observation.subsets).sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [name, s] of Object.entries(observation.subsets).sort(([a], [b]) => ordinal(a, b))) {
     if (s.p99Ms !== undefined && s.p99Ms > o.p99LatencyMs)
       reasons.push(`${name} p99 ${ms(s.p99Ms)} > SLO ${ms(o.p99LatencyMs)}`);
     if (s.errorRatio !== undefined && s.errorRatio > o.errorRate)

@@ -38,6 +38,39 @@ function condition(harness: Harness, type: string) {
   return harness.intent().status?.conditions.find((c) => c.type === type);
 }
 
+describe("status", () => {
+  test("a quiet intent's commentary is refreshed on a period, not rewritten every interval", async () => {
+    let clock = Date.parse("2026-01-01T00:00:00Z");
+    // v2's p99 drifts each interval, so each interval's commentary differs from the last.
+    const drifting: Script = (_host, interval) => ({ v1: { p99Ms: 50 }, v2: { p99Ms: 400 + 7 * interval } });
+    h = await optimizerHarness(new ScriptedTelemetry(drifting), { mode: "observe" }, { now: () => clock });
+    const statusWrites = () => requestsTo(h as Harness, "PATCH", "/trafficintents/catalog/status");
+    await h.step();
+    const first = h.intent().status?.lastDecision?.explanation;
+    for (let i = 1; i < 10; i++) {
+      clock += 1000;
+      await h.step();
+    }
+    expect(statusWrites()).toHaveLength(1);
+    clock += 1000;
+    await h.step(); // ten intervals after the first write
+    expect(statusWrites()).toHaveLength(2);
+    expect(h.intent().status?.lastDecision).toMatchObject({
+      kind: "observe",
+      at: "2026-01-01T00:00:10.000Z",
+    });
+    expect(h.intent().status?.lastDecision?.explanation).not.toBe(first);
+    // A change of substance is written at once: pausing.
+    const intent = h.intent() as { spec: Record<string, unknown> } & Record<string, unknown>;
+    h.api.put({ ...intent, spec: { ...intent.spec, paused: true } });
+    await h.settled();
+    clock += 1000;
+    await h.step();
+    expect(statusWrites()).toHaveLength(3);
+    expect(h.intent().status?.lastDecision?.kind).toBe("paused");
+  });
+});
+
 describe("writes", () => {
   test("a decision writes each object it changes once, and nothing when nothing changes", async () => {
     h = await optimizerHarness(new ScriptedTelemetry(slowV2));
@@ -180,7 +213,7 @@ describe("restart", () => {
     h.optimizer = await h.start();
     expect(h.optimizer.reconciler.snapshot()).toEqual(learned);
     h.api.remove("optimizer.meshpilot.io/v1alpha1", "TrafficIntent", NS, APP);
-    await new Promise((r) => setTimeout(r, 100));
+    await h.settled();
     await h.step();
     expect(h.weights()).toEqual({ v1: 50, v2: 50 });
     const vs = h.api.get("networking.istio.io/v1", "VirtualService", NS, APP) as unknown as {
@@ -254,7 +287,7 @@ describe("intents", () => {
     vs.spec.http[0].route[0].weight = 30;
     vs.spec.http[0].route[1].weight = 70;
     h.api.put(vs);
-    await new Promise((r) => setTimeout(r, 100));
+    await h.settled();
     const before = routingWrites(h).length;
     await h.step();
     await h.step();
@@ -268,7 +301,7 @@ describe("intents", () => {
     await h.step();
     const intent = h.intent() as { spec: { guardrails: object } } & Record<string, unknown>;
     h.api.put({ ...intent, spec: { ...intent.spec, guardrails: { ...intent.spec.guardrails, maxStep: 3 } } });
-    await new Promise((r) => setTimeout(r, 100));
+    await h.settled();
     await h.step();
     expect(h.weights()).toEqual({ v1: 63, v2: 37 });
   });
@@ -280,7 +313,7 @@ describe("intents", () => {
     expect(h.api.list("networking.istio.io/v1alpha3", "EnvoyFilter")).toHaveLength(1);
     const intent = h.intent() as { spec: object } & Record<string, unknown>;
     h.api.put({ ...intent, spec: { ...intent.spec, mode: "observe" } });
-    await new Promise((r) => setTimeout(r, 100));
+    await h.settled();
     await h.step();
     expect(h.weights()).toEqual({ v1: 50, v2: 50 });
     expect(h.api.list("networking.istio.io/v1alpha3", "EnvoyFilter")).toEqual([]);

@@ -29,6 +29,7 @@ import { deadline } from "../kube/deadline.js";
 import { Watched } from "../kube/watched.js";
 import type { Observation } from "../metrics/observation.js";
 import type { Destination } from "../metrics/prometheus.js";
+import { ordinal } from "../ordinal.js";
 import type { Objectives, RoutingKnobs } from "../policy/policy.js";
 import type { QTable } from "../policy/q-table.js";
 import { Random } from "../sim/random.js";
@@ -45,6 +46,7 @@ import {
   type IntentStatus,
   rewardRecord,
   statusFingerprint,
+  statusNews,
 } from "./status.js";
 
 export interface MetricsSource {
@@ -90,6 +92,11 @@ export interface ReconcilerOptions {
   /** Actuator retries on 409. */
   readonly maxAttempts?: number;
   readonly baseBackoffMs?: number;
+  /**
+   * How often a status whose only change is the commentary of an observe or hold decision is
+   * rewritten anyway. @default ten intervals
+   */
+  readonly statusRefreshMs?: number;
 }
 
 /** What the reconciler keeps per intent between intervals (the persisted part is IntentMemory). */
@@ -99,6 +106,8 @@ interface Runtime extends Mutable<IntentMemory> {
   stale: number;
   probation?: Probation;
   lastStatus?: IntentStatus;
+  /** When lastStatus was written, for the commentary refresh. */
+  lastStatusMs?: number;
   lastRecommendation?: string;
   random: Random;
 }
@@ -211,10 +220,28 @@ export class Reconciler {
     if (this.options.isLeader()) await this.save();
   }
 
+  /**
+   * The resourceVersion the informers hold for an object the reconciler watches, undefined when the
+   * cache has none: lets a caller wait until an edit has reached the cache instead of sleeping.
+   */
+  cachedVersion(
+    kind: "TrafficIntent" | "VirtualService" | "DestinationRule",
+    namespace: string,
+    name: string,
+  ): string | undefined {
+    const caches =
+      kind === "TrafficIntent"
+        ? this.intents
+        : kind === "VirtualService"
+          ? this.virtualServices
+          : this.destinationRules;
+    return caches.get(namespace)?.get(name)?.metadata?.resourceVersion;
+  }
+
   /** The state as it would be saved. */
   snapshot(): SavedState {
     const intents: Record<string, IntentMemory> = {};
-    for (const [key, r] of [...this.runtimes].sort(([a], [b]) => a.localeCompare(b))) {
+    for (const [key, r] of [...this.runtimes].sort(([a], [b]) => ordinal(a, b))) {
       intents[key] = {
         policy: r.policy,
         state: r.state,
@@ -236,7 +263,7 @@ export class Reconciler {
     this.options.telemetry?.leader.set(leader ? 1 : 0);
     const intents = [...this.intents.values()]
       .flatMap((w) => w.list())
-      .sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
+      .sort((a, b) => ordinal(keyOf(a), keyOf(b)));
     const present = new Set(intents.map(keyOf));
     for (const [key, r] of this.runtimes) if (!present.has(key)) await this.forget(key, r, leader);
 
@@ -648,7 +675,7 @@ export class Reconciler {
         reward: rewardRecord(d.reward),
       },
     });
-    await this.writeStatus(intent, r, status);
+    await this.writeStatus(intent, r, status, nowMs);
   }
 
   /** Settles an intent that cannot be decided on (invalid, or its target missing): status only, no routing write. */
@@ -690,11 +717,15 @@ export class Reconciler {
         explanation,
         nowMs,
       );
-    await this.writeStatus(intent, r, status);
+    await this.writeStatus(intent, r, status, nowMs);
   }
 
-  private async writeStatus(intent: Intent, r: Runtime, status: IntentStatus): Promise<void> {
-    if (statusFingerprint(r.lastStatus ?? intent.status) === statusFingerprint(status)) return;
+  private async writeStatus(intent: Intent, r: Runtime, status: IntentStatus, nowMs: number): Promise<void> {
+    const before = r.lastStatus ?? intent.status;
+    if (statusFingerprint(before) === statusFingerprint(status)) return;
+    const refreshMs = this.options.statusRefreshMs ?? this.options.intervalMs * 10;
+    const fresh = r.lastStatusMs !== undefined && nowMs - r.lastStatusMs < refreshMs;
+    if (fresh && statusNews(before) === statusNews(status)) return;
     try {
       await deadline(
         this.options.clients.custom.patchNamespacedCustomObjectStatus({
@@ -710,6 +741,7 @@ export class Reconciler {
         "writing the status",
       );
       r.lastStatus = status;
+      r.lastStatusMs = nowMs;
     } catch (e) {
       this.log.warn(
         { intent: keyOf(intent), error: describeError(e) },

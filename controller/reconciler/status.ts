@@ -68,6 +68,19 @@ export function statusFingerprint(s: IntentStatus | undefined): string {
   });
 }
 
+/**
+ * Decisions whose explanation is a running commentary (the beliefs and the p99 drift a little every
+ * interval) rather than news. Their status is rewritten only when something else changes or when
+ * the refresh period runs out, so 500 quiet intents do not cost 500 status writes per interval.
+ */
+const COMMENTARY = new Set(["observe", "hold"]);
+
+/** The fingerprint that decides whether a status write is news, or can wait for the refresh. */
+export function statusNews(s: IntentStatus | undefined): string {
+  if (!s?.lastDecision || !COMMENTARY.has(s.lastDecision.kind)) return statusFingerprint(s);
+  return statusFingerprint({ ...s, lastDecision: { ...s.lastDecision, explanation: "" } });
+}
+
 export function rewardRecord(r: RewardTerms | undefined): Record<string, number> | undefined {
   if (!r) return undefined;
   const round = (v: number) => Math.round(v * 1000) / 1000;

@@ -1,5 +1,6 @@
 import type { Histogram } from "hdr-histogram-js";
 import type { Observation, ReplicaStats, SubsetStats, WorkloadStats } from "../metrics/observation.js";
+import { ordinal } from "../ordinal.js";
 import { accrueBusy, newLatencyHistogram, type ReplicaState } from "./replica.js";
 
 /**
@@ -40,7 +41,7 @@ export function collectObservation(
     r.intervalLatencyUs.reset();
   }
   const subsets: Record<string, SubsetStats> = {};
-  for (const [name, s] of [...bySubset.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [name, s] of [...bySubset.entries()].sort(([a], [b]) => ordinal(a, b))) {
     subsets[name] = {
       replicas: s.count,
       ...stats(s.tries, s.errors, s.hist, windowMs, s.busy / (s.slots * windowMs)),

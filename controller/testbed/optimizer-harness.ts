@@ -20,6 +20,8 @@ export interface Harness {
   readonly audit: AuditRecord[];
   readonly warnings: string[];
   step(): Promise<void>;
+  /** Resolves once the optimizer's caches hold what the double holds for the intent and its targets. */
+  settled(): Promise<void>;
   /** Starts another optimizer process on the same double (a restart, or a second replica). */
   start(overrides?: Partial<OptimizerConfig>): Promise<RunningOptimizer>;
   close(): Promise<void>;
@@ -32,7 +34,7 @@ export interface IntentStatusView {
   observedGeneration?: number;
   conditions: { type: string; status: string; reason: string; message: string }[];
   weights?: Record<string, number>;
-  lastDecision?: { kind: string; explanation: string };
+  lastDecision?: { at: string; kind: string; explanation: string };
 }
 
 export async function optimizerHarness(
@@ -88,6 +90,25 @@ export async function optimizerHarness(
     warnings,
     start,
     step: () => h.optimizer.reconciler.reconcile(),
+    async settled() {
+      const watched = [
+        ["optimizer.meshpilot.io/v1alpha1", "TrafficIntent"],
+        ["networking.istio.io/v1", "VirtualService"],
+        ["networking.istio.io/v1", "DestinationRule"],
+      ] as const;
+      const behind = () =>
+        watched.filter(
+          ([apiVersion, kind]) =>
+            h.optimizer.reconciler.cachedVersion(kind, NS, APP) !==
+            (api.get(apiVersion, kind, NS, APP)?.metadata as { resourceVersion?: string } | undefined)
+              ?.resourceVersion,
+        );
+      // Waits on the watch events themselves; the bound only turns a lost event into a clear failure.
+      for (let polls = 0; behind().length > 0; polls++) {
+        if (polls > 2000) throw new Error(`the optimizer's cache never saw ${behind().map(([, k]) => k)}`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    },
     async close() {
       for (const o of running) await o.stop().catch(() => undefined);
       await api.close();
