@@ -13,6 +13,8 @@ export interface TreeApplication {
   /** Sync wave: mesh, then observability, then shop, then the optimizer. */
   readonly wave: number;
   readonly namespace: string;
+  /** Live fields Argo CD leaves alone in this application (besides the optimizer's routing). */
+  readonly ignoreDifferences?: readonly IgnoreDifference[];
 }
 
 /** An object whose routing fields the optimizer writes at runtime. */
@@ -82,7 +84,10 @@ export class GitOpsChart extends Chart {
       managedFieldsManagers: [OPTIMIZER_FIELD_MANAGER],
     }));
     for (const app of props.applications) {
-      const owns = ownedByOptimizer.filter((d) => d.namespace === app.namespace);
+      const owns = [
+        ...ownedByOptimizer.filter((d) => d.namespace === app.namespace),
+        ...(app.ignoreDifferences ?? []),
+      ];
       argoApplication(this, `App-${app.name}`, {
         name: app.name,
         project: ARGO_PROJECT,

@@ -119,6 +119,17 @@ describe("GitOps tree", () => {
     }
   });
 
+  it("leaves an operator's pause alone: self-heal never releases spec.paused on an intent", () => {
+    const app = devTree.apps.find(
+      (m) => m.kind === "Application" && m.metadata.name === "optimizer",
+    ) as Manifest;
+    const spec = app.spec as Obj;
+    expect(spec.ignoreDifferences).toEqual([
+      { group: "optimizer.meshpilot.io", kind: "TrafficIntent", jqPathExpressions: [".spec.paused"] },
+    ]);
+    expect(spec.syncPolicy.syncOptions).toContain("RespectIgnoreDifferences=true");
+  });
+
   it("runs Redis and PostgreSQL in dev and points prod at its managed stores", () => {
     expect(
       devTree.shop

@@ -5,6 +5,7 @@ import type { EnvironmentConfig } from "../config/environments.js";
 import { SHOP_SERVICES, type ShopService } from "../config/shop.js";
 import { NAMESPACES } from "../constructs/k8s/namespaces.js";
 import { type Manifest, validateManifest } from "../constructs/k8s/schemas.js";
+import { INTENT_GROUP, INTENT_KIND } from "../controller/intent/schema.js";
 import { GitOpsChart, type OptimizerOwnedObject, type TreeApplication } from "./gitops-chart.js";
 import { MeshChart } from "./mesh-chart.js";
 import { ObservabilityChart } from "./observability-chart.js";
@@ -16,7 +17,14 @@ export const TREE_APPLICATIONS: readonly TreeApplication[] = [
   { name: "mesh", wave: 0, namespace: NAMESPACES.istioSystem },
   { name: "observability", wave: 1, namespace: NAMESPACES.observability },
   { name: "shop", wave: 2, namespace: NAMESPACES.shop },
-  { name: "optimizer", wave: 3, namespace: NAMESPACES.optimizer },
+  {
+    name: "optimizer",
+    wave: 3,
+    namespace: NAMESPACES.optimizer,
+    // `paused` is the operator's brake, pulled with kubectl in an incident: self-heal must not
+    // release it. Git sets it at creation; every other intent field stays Git's.
+    ignoreDifferences: [{ group: INTENT_GROUP, kind: INTENT_KIND, jqPathExpressions: [".spec.paused"] }],
+  },
 ];
 export const APPS_DIRECTORY = "apps";
 

@@ -32,6 +32,27 @@ afterEach(async () => {
 });
 
 describe("OptimizerChart", () => {
+  test("every default intent starts in observe; an environment promotes one by name", () => {
+    const modes = (tree: Manifest[]) =>
+      Object.fromEntries(
+        tree
+          .filter((m) => m.kind === "TrafficIntent")
+          .map((m) => [m.metadata.name, (m as unknown as { spec: { mode: string } }).spec.mode]),
+      );
+    expect(new Set(Object.values(modes(optimizer)))).toEqual(new Set(["observe"]));
+    const promoted = synthGitOpsTree({ ...dev, optimizer: { modes: { catalog: "act", cart: "recommend" } } });
+    expect(modes(promoted.optimizer)).toMatchObject({ catalog: "act", cart: "recommend", orders: "observe" });
+  });
+
+  test("a promotion naming no shop service, or no mode, fails at synth with the fix", () => {
+    expect(() => synthGitOpsTree({ ...dev, optimizer: { modes: { catalogue: "act" } } })).toThrow(
+      "OptimizerChart: env 'dev' optimizer.modes names 'catalogue', which is not a shop service; use one of frontend, catalog,",
+    );
+    expect(() => synthGitOpsTree({ ...dev, optimizer: { modes: { catalog: "on" as never } } })).toThrow(
+      "OptimizerChart: env 'dev' optimizer.modes.catalog is 'on'; use one of observe, recommend, act",
+    );
+  });
+
   test("runs two replicas under leader election, restricted, with a PDB and a ServiceMonitor", () => {
     const [deployment] = of("Deployment") as unknown as {
       metadata: { annotations: Record<string, string> };

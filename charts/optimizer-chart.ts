@@ -9,6 +9,7 @@ import { addTyped } from "../constructs/k8s/typed.js";
 import { trafficIntentCrd } from "../controller/intent/crd.js";
 import { defaultIntents } from "../controller/intent/defaults.js";
 import { TrafficIntentModel } from "../controller/intent/model.js";
+import { MODES } from "../controller/intent/schema.js";
 
 export interface OptimizerChartProps {
   readonly env: EnvironmentConfig;
@@ -40,7 +41,10 @@ export class OptimizerChart extends Chart {
         metadata: { ...crd.metadata, annotations: { "argocd.argoproj.io/sync-wave": "-1" } },
       } as never),
     );
-    for (const intent of defaultIntents(props.services, NAMESPACES.shop)) {
+    const modes = intentModes(props.env, props.services);
+    for (const base of defaultIntents(props.services, NAMESPACES.shop)) {
+      const mode = modes[base.metadata.name];
+      const intent = mode ? { ...base, spec: { ...base.spec, mode } } : base;
       addTyped(
         this,
         `Intent-${intent.metadata.name}`,
@@ -56,3 +60,25 @@ export class OptimizerChart extends Chart {
     }
   }
 }
+
+/** The environment's promotions, checked against the shop model and the intent schema. */
+function intentModes(
+  env: EnvironmentConfig,
+  services: readonly ShopService[],
+): Readonly<Record<string, Mode>> {
+  const modes = env.optimizer?.modes ?? {};
+  const names = services.map((s) => s.name);
+  for (const [name, mode] of Object.entries(modes)) {
+    if (!names.includes(name))
+      throw new Error(
+        `OptimizerChart: env '${env.name}' optimizer.modes names '${name}', which is not a shop service; use one of ${names.join(", ")}`,
+      );
+    if (!(MODES as readonly string[]).includes(mode))
+      throw new Error(
+        `OptimizerChart: env '${env.name}' optimizer.modes.${name} is '${mode}'; use one of ${MODES.join(", ")}`,
+      );
+  }
+  return modes;
+}
+
+type Mode = (typeof MODES)[number];

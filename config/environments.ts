@@ -43,6 +43,13 @@ export interface EnvironmentConfig {
     readonly host: string;
     readonly dataStores: DataStores;
   };
+  /**
+   * The optimizer's default intents start in `observe` (learn only). Promote a service here, by
+   * pull request: `{ modes: { catalog: "recommend" } }`, then "act" once its recommendations read right.
+   */
+  readonly optimizer?: {
+    readonly modes?: Readonly<Record<string, "observe" | "recommend" | "act">>;
+  };
   /** The GitHub repository whose Actions build, push and deploy. */
   readonly github: {
     readonly repository: string;
