@@ -19,6 +19,17 @@ jest.setTimeout(60_000);
 
 const out = mkdtempSync(join(tmpdir(), "meshpilot-optimizer-bundle-"));
 const api = new KubeApiDouble();
+
+/** Who holds the optimizer's Lease in the double. */
+function holder(): string | undefined {
+  const lease = api.get(
+    "coordination.k8s.io/v1",
+    "Lease",
+    "meshpilot-system",
+    "meshpilot-optimizer",
+  ) as unknown as { spec: { holderIdentity?: string } } | undefined;
+  return lease?.spec.holderIdentity;
+}
 let server: string;
 
 beforeAll(async () => {
@@ -72,25 +83,9 @@ test("the bundle takes the lease, serves its metrics, and gives the lease back o
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     expect(metrics).toMatch(/^meshpilot_optimizer_leader 1$/m);
     expect(metrics).toMatch(/^process_resident_memory_bytes \d+/m);
-    const lease = api.get(
-      "coordination.k8s.io/v1",
-      "Lease",
-      "meshpilot-system",
-      "meshpilot-optimizer",
-    ) as unknown as {
-      spec: { holderIdentity?: string };
-    };
-    expect(lease.spec.holderIdentity).toBe("optimizer-0");
+    expect(holder()).toBe("optimizer-0");
   } finally {
     await stopChild(child, "SIGTERM");
   }
-  const lease = api.get(
-    "coordination.k8s.io/v1",
-    "Lease",
-    "meshpilot-system",
-    "meshpilot-optimizer",
-  ) as unknown as {
-    spec: { holderIdentity?: string };
-  };
-  expect(lease.spec.holderIdentity).toBeUndefined();
+  expect(holder()).toBeUndefined();
 });

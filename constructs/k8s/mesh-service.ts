@@ -52,6 +52,16 @@ export interface MeshServiceProps {
 
 /** UID and GID the shop images run as (see services/Dockerfile). */
 export const APP_UID = 10001;
+
+/** The container security context of every Meshpilot workload: the restricted Pod Security profile. */
+export const RESTRICTED_CONTAINER: kplus.ContainerSecurityContextProps = {
+  ensureNonRoot: true,
+  readOnlyRootFilesystem: true,
+  allowPrivilegeEscalation: false,
+  privileged: false,
+  user: APP_UID,
+  group: APP_UID,
+};
 /** Envoy's Prometheus endpoint (`http-envoy-prom`) on every sidecar-injected pod: Istio's standard metrics. */
 export const ENVOY_METRICS_PORT = 15090;
 
@@ -237,14 +247,7 @@ export class MeshService extends Construct {
           limit: Size.mebibytes(props.resources.memoryMiB.limit),
         },
       },
-      securityContext: {
-        ensureNonRoot: true,
-        readOnlyRootFilesystem: true,
-        allowPrivilegeEscalation: false,
-        privileged: false,
-        user: APP_UID,
-        group: APP_UID,
-      },
+      securityContext: RESTRICTED_CONTAINER,
       volumeMounts: [{ path: "/tmp", volume: tmp }],
     };
   }

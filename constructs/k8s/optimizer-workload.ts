@@ -12,7 +12,7 @@ import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPol
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
 import { Role } from "kubernetes-models/rbac.authorization.k8s.io/v1/Role";
 import { RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding";
-import { APP_UID } from "./mesh-service.js";
+import { APP_UID, RESTRICTED_CONTAINER } from "./mesh-service.js";
 import { PROMETHEUS_POD_LABELS } from "./namespaces.js";
 import { addTyped } from "./typed.js";
 
@@ -123,14 +123,7 @@ export class OptimizerWorkload extends Construct {
             // The speed benchmark holds 500 intents under 150 MB resident.
             memory: { request: Size.mebibytes(192), limit: Size.mebibytes(256) },
           },
-          securityContext: {
-            ensureNonRoot: true,
-            readOnlyRootFilesystem: true,
-            allowPrivilegeEscalation: false,
-            privileged: false,
-            user: APP_UID,
-            group: APP_UID,
-          },
+          securityContext: RESTRICTED_CONTAINER,
         },
       ],
     });

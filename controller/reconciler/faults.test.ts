@@ -34,6 +34,11 @@ function requestsTo(harness: Harness, method: string, fragment: string) {
   return harness.api.requests.filter((r) => r.method === method && r.path.includes(fragment));
 }
 
+/** The state ConfigMap as the double holds it. */
+function savedState(harness: Harness): unknown {
+  return harness.api.get("v1", "ConfigMap", "meshpilot-optimizer", "meshpilot-optimizer-state");
+}
+
 function condition(harness: Harness, type: string) {
   return harness.intent().status?.conditions.find((c) => c.type === type);
 }
@@ -200,15 +205,7 @@ describe("restart", () => {
     expect(h.weights()).toEqual({ v1: 80, v2: 20 });
     const learned = h.optimizer.reconciler.snapshot();
     await h.optimizer.stop();
-    const cm = h.api.get(
-      "v1",
-      "ConfigMap",
-      "meshpilot-optimizer",
-      "meshpilot-optimizer-state",
-    ) as unknown as {
-      metadata: { annotations: Record<string, string> };
-      binaryData: Record<string, string>;
-    };
+    const cm = savedState(h) as { metadata: { annotations: Record<string, string> } };
     expect(cm.metadata.annotations["optimizer.meshpilot.io/sha256"]).toMatch(/^[0-9a-f]{64}$/);
     h.optimizer = await h.start();
     expect(h.optimizer.reconciler.snapshot()).toEqual(learned);
@@ -231,12 +228,7 @@ describe("restart", () => {
     h = await optimizerHarness(new ScriptedTelemetry(slowV2));
     await h.step();
     await h.optimizer.stop();
-    const cm = h.api.get(
-      "v1",
-      "ConfigMap",
-      "meshpilot-optimizer",
-      "meshpilot-optimizer-state",
-    ) as unknown as Record<string, never>;
+    const cm = savedState(h) as Record<string, never>;
     h.api.put({
       ...cm,
       metadata: {
