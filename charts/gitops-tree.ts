@@ -2,7 +2,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { App, Yaml } from "cdk8s";
 import type { EnvironmentConfig } from "../config/environments.js";
-import { SHOP_SERVICES, type ShopService } from "../config/shop.js";
+import { imageNames, SHOP_SERVICES, type ShopService } from "../config/shop.js";
 import { NAMESPACES } from "../constructs/k8s/namespaces.js";
 import { type Manifest, validateManifest } from "../constructs/k8s/schemas.js";
 import { INTENT_GROUP, INTENT_KIND } from "../controller/intent/schema.js";
@@ -36,6 +36,7 @@ export function synthGitOpsTree(
   env: EnvironmentConfig,
   services: readonly ShopService[] = SHOP_SERVICES,
 ): Record<string, Manifest[]> {
+  checkImageDigests(env, services);
   const app = new App();
   const charts = {
     mesh: new MeshChart(app, "mesh"),
@@ -100,4 +101,21 @@ export function writeGitOpsTree(
     }
   }
   return written.sort();
+}
+
+/** Pinned images are all pinned: one left on its tag would deploy whatever that tag points at now. */
+function checkImageDigests(env: EnvironmentConfig, services: readonly ShopService[]): void {
+  const digests = env.shop.imageDigests;
+  if (!digests) return;
+  const names = imageNames(services);
+  const unknown = Object.keys(digests).filter((n) => !names.includes(n));
+  if (unknown.length > 0)
+    throw new Error(
+      `env '${env.name}' shop.imageDigests names ${unknown.map((n) => `'${n}'`).join(", ")}, which no image is; the images are ${names.join(", ")}`,
+    );
+  const missing = names.filter((n) => digests[n] === undefined);
+  if (missing.length > 0)
+    throw new Error(
+      `env '${env.name}' shop.imageDigests has no digest for ${missing.join(", ")}; pin every image or none`,
+    );
 }

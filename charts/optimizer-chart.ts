@@ -28,6 +28,7 @@ export class OptimizerChart extends Chart {
       managedNamespaces: [NAMESPACES.shop],
       image: `${registryHost(props.env)}/${PROJECT}/${OPTIMIZER_IMAGE}`,
       imageTag: props.env.shop.imageTag,
+      imageDigest: props.env.shop.imageDigests?.[OPTIMIZER_IMAGE],
       prometheusNamespace: NAMESPACES.observability,
       apiServerCidr: props.env.vpcCidr,
     });

@@ -63,6 +63,7 @@ export class ShopChart extends Chart {
         port: service.port,
         image: `${registryHost(env)}/${PROJECT}/${service.name}`,
         imageTag: env.shop.imageTag,
+        imageDigest: env.shop.imageDigests?.[service.name],
         versions: service.versions,
         resources: service.resources,
         replicas: service.replicas,

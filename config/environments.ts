@@ -39,6 +39,11 @@ export interface EnvironmentConfig {
   readonly shop: {
     /** Image tag for every shop image; CI replaces it with the commit it built. Never "latest". */
     readonly imageTag: string;
+    /**
+     * The digest each image was pushed with (`sha256:…`), by image name: the shop's services and
+     * the optimizer, all of them or none. Pinned, the cluster pulls exactly what CI built and scanned.
+     */
+    readonly imageDigests?: Readonly<Record<string, string>>;
     /** Host name the ingress gateway serves the shop on. */
     readonly host: string;
     readonly dataStores: DataStores;

@@ -7,6 +7,7 @@ import { Construct } from "constructs";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
 import type { Resources, ServiceLevelObjective, ServiceVersion } from "../../config/shop.js";
+import { imageReference } from "./image.js";
 import {
   INGRESS_GATEWAY_LABELS,
   INGRESS_GATEWAY_SERVICE_ACCOUNT,
@@ -30,6 +31,8 @@ export interface MeshServiceProps {
   readonly image: string;
   /** Explicit tag; never `latest`. */
   readonly imageTag: string;
+  /** The digest to pull (`sha256:…`), as the registry reported on push; without it the tag is pulled. */
+  readonly imageDigest?: string;
   readonly versions: readonly ServiceVersion[];
   readonly resources: Resources;
   /** Autoscaling bounds per version. */
@@ -220,7 +223,7 @@ export class MeshService extends Construct {
     });
     return {
       name: "app",
-      image: `${props.image}:${props.imageTag}`,
+      image: imageReference(`MeshService ${props.name}`, props.image, props.imageTag, props.imageDigest),
       imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
       portNumber: props.port,
       envFrom: [kplus.Env.fromConfigMap(config)],

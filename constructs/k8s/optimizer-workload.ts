@@ -12,6 +12,7 @@ import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPol
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
 import { Role } from "kubernetes-models/rbac.authorization.k8s.io/v1/Role";
 import { RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding";
+import { imageReference } from "./image.js";
 import { APP_UID, RESTRICTED_CONTAINER } from "./mesh-service.js";
 import { PROMETHEUS_POD_LABELS } from "./namespaces.js";
 import { addTyped } from "./typed.js";
@@ -22,8 +23,10 @@ export interface OptimizerWorkloadProps {
   readonly managedNamespaces: readonly string[];
   /** Image repository, without tag. */
   readonly image: string;
-  /** An explicit tag or a digest (`sha256:...`); never "latest". */
+  /** An explicit tag; never "latest". */
   readonly imageTag: string;
+  /** The digest to pull (`sha256:…`), as the registry reported on push; without it the tag is pulled. */
+  readonly imageDigest?: string;
   /** Where Prometheus runs: its namespace (its pods carry the standard labels). */
   readonly prometheusNamespace: string;
   /** The API server's private endpoints (EKS puts them in the VPC): the only other egress. */
@@ -58,10 +61,7 @@ export class OptimizerWorkload extends Construct {
       throw new Error(
         `OptimizerWorkload: 'managedNamespaces' is empty; name at least one namespace to optimize`,
       );
-    if (props.imageTag === "latest" || props.imageTag === "")
-      throw new Error(
-        `OptimizerWorkload: 'imageTag' is "${props.imageTag}"; give an explicit tag or a digest`,
-      );
+    const image = imageReference("OptimizerWorkload", props.image, props.imageTag, props.imageDigest);
     const ns = props.namespace;
     const labels = { "app.kubernetes.io/name": OPTIMIZER_NAME, "app.kubernetes.io/part-of": "meshpilot" };
     const meta = (name: string, namespace = ns) => ({ name, namespace, labels });
@@ -79,9 +79,6 @@ export class OptimizerWorkload extends Construct {
         periodSeconds: Duration.seconds(10),
         timeoutSeconds: Duration.seconds(2),
       });
-    const image = props.imageTag.startsWith("sha256:")
-      ? `${props.image}@${props.imageTag}`
-      : `${props.image}:${props.imageTag}`;
     this.deployment = new kplus.Deployment(this, "Deployment", {
       metadata: meta(OPTIMIZER_NAME),
       podMetadata: { labels },
