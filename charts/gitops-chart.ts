@@ -84,7 +84,7 @@ export class GitOpsChart extends Chart {
       managedFieldsManagers: [OPTIMIZER_FIELD_MANAGER],
     }));
     for (const app of props.applications) {
-      const owns = [
+      const ignored = [
         ...ownedByOptimizer.filter((d) => d.namespace === app.namespace),
         ...(app.ignoreDifferences ?? []),
       ];
@@ -96,8 +96,8 @@ export class GitOpsChart extends Chart {
         repoUrl: props.env.gitops.repoUrl,
         path: `${props.treePath}/${app.name}`,
         revision: props.env.gitops.revision,
-        ignoreDifferences: owns.length > 0 ? owns : undefined,
-        syncOptions: owns.length > 0 ? ["RespectIgnoreDifferences=true"] : [],
+        ignoreDifferences: ignored.length > 0 ? ignored : undefined,
+        syncOptions: ignored.length > 0 ? ["RespectIgnoreDifferences=true"] : [],
       });
     }
   }

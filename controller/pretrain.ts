@@ -9,10 +9,8 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { trainQLearning } from "./bench/contenders.js";
-import { exportQTable, type QTable } from "./policy/q-table.js";
+import { exportQTable, PRETRAINED_PATH, type QTable } from "./policy/q-table.js";
 import { parseScenario } from "./sim/scenario.js";
-
-export const PRETRAINED_PATH = "controller/pretrained/q-table.json";
 
 const { values } = parseArgs({
   options: { episodes: { type: "string", default: "20" }, out: { type: "string", default: PRETRAINED_PATH } },

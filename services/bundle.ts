@@ -12,6 +12,7 @@
 import { copyFileSync, mkdirSync } from "node:fs";
 import { build } from "esbuild";
 import { OPTIMIZER_IMAGE, SHOP_SERVICES } from "../config/shop.js";
+import { PRETRAINED_PATH } from "../controller/policy/q-table.js";
 
 /** Extra entries a service's image carries beside service.mjs. */
 const EXTRA_ENTRIES: Readonly<Record<string, Record<string, string>>> = {
@@ -58,7 +59,7 @@ export async function bundleService(name: string, outdir = "build/services"): Pr
   const written = Object.keys(entries).map((e) => `${outdir}/${name}/${e}.mjs`);
   if (name === OPTIMIZER_IMAGE) {
     mkdirSync(`${outdir}/${name}`, { recursive: true });
-    copyFileSync("controller/pretrained/q-table.json", `${outdir}/${name}/q-table.json`);
+    copyFileSync(PRETRAINED_PATH, `${outdir}/${name}/q-table.json`);
     written.push(`${outdir}/${name}/q-table.json`);
   }
   return written;

@@ -13,7 +13,7 @@
  * of at most 150 MB.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
@@ -21,6 +21,7 @@ import { OPTIMIZER_RUNTIME_ENV } from "../../constructs/k8s/optimizer-workload.j
 import { bundleEntries } from "../../services/bundle.js";
 import { stopChild } from "../../services/local/child-process.js";
 import { PrometheusSource } from "../metrics/prometheus.js";
+import { PRETRAINED_PATH } from "../policy/q-table.js";
 import { startPrometheus } from "../testbed/prometheus-server.js";
 import { upsertSection } from "./doc-section.js";
 import { BENCH_NAMESPACE } from "./mesh-fixture-names.js";
@@ -72,12 +73,11 @@ try {
     await new Promise((r) => setTimeout(r, 500));
   }
   await bundleEntries({ "optimizer-worker": "controller/bench/optimizer-worker.ts" }, "build/bench");
-  copyFileSync("controller/pretrained/q-table.json", "build/bench/q-table.json");
   const config: WorkerConfig = {
     prometheusUrl: prometheus.url,
     kubeServer: world.kube,
     namespace: BENCH_NAMESPACE,
-    pretrainedTable: "build/bench/q-table.json",
+    pretrainedTable: PRETRAINED_PATH,
   };
   // The pod's runtime environment, and nothing else from ours (the bench itself runs under tsx).
   worker = spawn(process.execPath, ["build/bench/optimizer-worker.mjs", JSON.stringify(config)], {

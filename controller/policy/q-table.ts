@@ -35,6 +35,9 @@ export interface QTable {
 
 export const Q_TABLE_FORMAT = "meshpilot.q-table/v1";
 
+/** Where `npm run pretrain` writes the table the optimizer's image ships with. */
+export const PRETRAINED_PATH = "controller/pretrained/q-table.json";
+
 export function emptyQTable(actions: readonly string[]): QTable {
   return { actions: [...actions], values: {}, decisions: 0 };
 }

@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { afterEach, describe, expect, jest, test } from "@jest/globals";
 import { Q_ACTIONS } from "../policy/q-learning.js";
-import { importQTable } from "../policy/q-table.js";
+import { importQTable, PRETRAINED_PATH } from "../policy/q-table.js";
 import { APP, type Harness, NS, optimizerHarness } from "../testbed/optimizer-harness.js";
 import { type Script, ScriptedTelemetry } from "../testbed/scripted-telemetry.js";
 
@@ -388,13 +388,12 @@ describe("telemetry", () => {
 
 describe("pre-trained table", () => {
   test("a new q-learning intent starts from the table shipped with the image", async () => {
-    const path = "controller/pretrained/q-table.json";
-    const shipped = importQTable(readFileSync(path, "utf8"), Q_ACTIONS);
+    const shipped = importQTable(readFileSync(PRETRAINED_PATH, "utf8"), Q_ACTIONS);
     expect(Object.keys(shipped.values).length).toBeGreaterThan(0);
     h = await optimizerHarness(
       new ScriptedTelemetry(slowV2),
       { algorithm: "q-learning", guardrails: { allowHedging: true } },
-      { pretrainedTable: path },
+      { pretrainedTable: PRETRAINED_PATH },
     );
     await h.step();
     const memory = h.optimizer.reconciler.snapshot().intents[`${NS}/${APP}`];

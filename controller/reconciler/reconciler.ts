@@ -722,10 +722,14 @@ export class Reconciler {
 
   private async writeStatus(intent: Intent, r: Runtime, status: IntentStatus, nowMs: number): Promise<void> {
     const before = r.lastStatus ?? intent.status;
-    if (statusFingerprint(before) === statusFingerprint(status)) return;
-    const refreshMs = this.options.statusRefreshMs ?? this.options.intervalMs * 10;
-    const fresh = r.lastStatusMs !== undefined && nowMs - r.lastStatusMs < refreshMs;
-    if (fresh && statusNews(before) === statusNews(status)) return;
+    // News is always written. Without news, a fresh status waits for the refresh, and a stale one is
+    // written only if the commentary changed (equal fingerprints imply equal news, so this order
+    // serialises each status once on the steady path).
+    if (statusNews(before) === statusNews(status)) {
+      const refreshMs = this.options.statusRefreshMs ?? this.options.intervalMs * 10;
+      const fresh = r.lastStatusMs !== undefined && nowMs - r.lastStatusMs < refreshMs;
+      if (fresh || statusFingerprint(before) === statusFingerprint(status)) return;
+    }
     try {
       await deadline(
         this.options.clients.custom.patchNamespacedCustomObjectStatus({
