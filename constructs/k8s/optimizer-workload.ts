@@ -117,7 +117,7 @@ export class OptimizerWorkload extends Construct {
           startup: probe("/healthz"),
           resources: {
             cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(500) },
-            // The speed benchmark holds 500 intents under 150 MB resident.
+            // Above the resident set the speed benchmark measures for 500 intents (docs/BENCHMARKS.md).
             memory: { request: Size.mebibytes(192), limit: Size.mebibytes(256) },
           },
           securityContext: RESTRICTED_CONTAINER,
