@@ -27,7 +27,7 @@ export interface OptimizerOwnedObject {
 
 export interface GitOpsChartProps {
   readonly env: EnvironmentConfig;
-  /** The tree's root in Git, e.g. `dist/gitops/dev`. */
+  /** The tree's root in Git, e.g. `dev`. */
   readonly treePath: string;
   readonly applications: readonly TreeApplication[];
   readonly optimizerOwned: readonly OptimizerOwnedObject[];

@@ -92,7 +92,7 @@ describe("GitOps tree", () => {
     expect(project.metadata.name).not.toBe("default");
     expect((project.spec as Obj).sourceRepos).toContain(dev.gitops.repoUrl);
     expect(((devTree.apps.find((a) => a.metadata.name === "shop") as Manifest).spec as Obj).source.path).toBe(
-      "dist/gitops/dev/shop",
+      "dev/shop",
     );
   });
 

@@ -84,7 +84,11 @@ export function writeGitOpsTree(
   env: EnvironmentConfig,
   tree: Record<string, Manifest[]>,
 ): string[] {
-  const envDir = join(outdir, env.name);
+  return writeEnvironmentTree(join(outdir, env.name), tree);
+}
+
+/** Replaces `envDir` with `<application>/<file>`, one file per object; returns the files written. */
+export function writeEnvironmentTree(envDir: string, tree: Record<string, Manifest[]>): string[] {
   rmSync(envDir, { recursive: true, force: true });
   const written: string[] = [];
   for (const [application, manifests] of Object.entries(tree)) {

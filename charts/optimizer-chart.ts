@@ -1,7 +1,7 @@
 import { Chart } from "cdk8s";
 import type { Construct } from "constructs";
 import { CustomResourceDefinition } from "kubernetes-models/apiextensions.k8s.io/v1/CustomResourceDefinition";
-import { type EnvironmentConfig, PROJECT, registryHost } from "../config/environments.js";
+import { type EnvironmentConfig, imageRepository } from "../config/environments.js";
 import { OPTIMIZER_IMAGE, type ShopService } from "../config/shop.js";
 import { NAMESPACES } from "../constructs/k8s/namespaces.js";
 import { OptimizerWorkload } from "../constructs/k8s/optimizer-workload.js";
@@ -26,7 +26,7 @@ export class OptimizerChart extends Chart {
     new OptimizerWorkload(this, "Workload", {
       namespace: NAMESPACES.optimizer,
       managedNamespaces: [NAMESPACES.shop],
-      image: `${registryHost(props.env)}/${PROJECT}/${OPTIMIZER_IMAGE}`,
+      image: imageRepository(props.env, OPTIMIZER_IMAGE),
       imageTag: props.env.shop.imageTag,
       imageDigest: props.env.shop.imageDigests?.[OPTIMIZER_IMAGE],
       prometheusNamespace: NAMESPACES.observability,

@@ -3,7 +3,7 @@ import { VirtualService } from "@kubernetes-models/istio/networking.istio.io/v1/
 import { Chart } from "cdk8s";
 import type { Construct } from "constructs";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
-import { type EnvironmentConfig, PROJECT, registryHost } from "../config/environments.js";
+import { type EnvironmentConfig, imageRepository } from "../config/environments.js";
 import {
   callersOf,
   type DataStore,
@@ -61,7 +61,7 @@ export class ShopChart extends Chart {
         name: service.name,
         namespace,
         port: service.port,
-        image: `${registryHost(env)}/${PROJECT}/${service.name}`,
+        image: imageRepository(env, service.name),
         imageTag: env.shop.imageTag,
         imageDigest: env.shop.imageDigests?.[service.name],
         versions: service.versions,

@@ -22,6 +22,10 @@ describe("environment posture", () => {
     ],
     [{ clusterDeletionProtection: false }, "'clusterDeletionProtection' is false"],
     [{ account: "12345" }, "'account' is \"12345\" but must be a 12-digit AWS account id"],
+    [
+      { gitops: { ...prod.gitops, promotion: "push" as const } },
+      "'gitops.promotion' is \"push\" but production releases must arrive as a reviewed pull request",
+    ],
   ])("refuses prod with %j", (change, message) => {
     expect(checkPosture({ ...prod, ...change }).errors.join("\n")).toContain(message);
   });

@@ -1,3 +1,4 @@
+import { ecrRepositoryName } from "../constructs/aws/names.js";
 import type { NatGatewayMode } from "../constructs/aws/network.js";
 import type { NodeGroupOptions } from "../constructs/aws/node-group.js";
 
@@ -12,6 +13,9 @@ export type DataStores =
       readonly redis: { readonly host: string; readonly port: number };
       readonly postgresql: { readonly host: string; readonly port: number; readonly database: string };
     };
+
+/** How the gitops workflow delivers a release to an environment's branch. */
+export type GitOpsPromotion = "push" | "pull-request";
 
 /** Everything one environment needs; stacks and charts read only this. */
 export interface EnvironmentConfig {
@@ -33,8 +37,22 @@ export interface EnvironmentConfig {
   readonly publicAccessCidrs: string[];
   readonly logRetentionDays: number;
   readonly clusterDeletionProtection: boolean;
-  /** The tree `npm start` writes, as Argo CD will find it in Git. */
-  readonly gitops: { readonly repoUrl: string; readonly path: string; readonly revision: string };
+  /**
+   * Where Argo CD finds this environment's tree in Git: the GitOps repository, the directory of the
+   * root Application's manifests (the tree `npm start` writes as `dist/gitops/<env>/` goes to its parent)
+   * and the branch. CI's gitops workflow commits there.
+   */
+  readonly gitops: {
+    readonly repoUrl: string;
+    readonly path: string;
+    readonly revision: string;
+    /**
+     * How a new release reaches the branch: `push` commits straight to it; `pull-request` opens a pull
+     * request a reviewer merges. Production must use `pull-request`.
+     * @default "push" in development, "pull-request" in production
+     */
+    readonly promotion?: GitOpsPromotion;
+  };
   /** What the GitOps tree deploys. */
   readonly shop: {
     /** Image tag for every shop image; CI replaces it with the commit it built. Never "latest". */
@@ -85,7 +103,9 @@ export const STATE_BACKEND: StateBackendConfig = {
   bucketName: "meshpilot-terraform-state-111111111111",
 };
 
-const GITOPS_REPO = "https://github.com/example-org/meshpilot.git";
+// The rendered trees live in their own repository: deploy commits never trigger the source's CI,
+// and a rollback is a revert there that touches nothing else.
+const GITOPS_REPO = "https://github.com/example-org/meshpilot-gitops.git";
 const GITHUB_REPO = "example-org/meshpilot";
 
 export const ENVIRONMENTS: readonly EnvironmentConfig[] = [
@@ -115,7 +135,7 @@ export const ENVIRONMENTS: readonly EnvironmentConfig[] = [
     publicAccessCidrs: [],
     logRetentionDays: 30,
     clusterDeletionProtection: false,
-    gitops: { repoUrl: GITOPS_REPO, path: "dist/gitops/dev/apps", revision: "main" },
+    gitops: { repoUrl: GITOPS_REPO, path: "dev/apps", revision: "main" },
     shop: { imageTag: "0.1.0", host: "shop.dev.example.com", dataStores: { mode: "in-cluster" } },
     github: { repository: GITHUB_REPO, pushEnvironments: [], applyEnvironment: "dev" },
   },
@@ -154,7 +174,7 @@ export const ENVIRONMENTS: readonly EnvironmentConfig[] = [
     publicAccessCidrs: [],
     logRetentionDays: 365,
     clusterDeletionProtection: true,
-    gitops: { repoUrl: GITOPS_REPO, path: "dist/gitops/prod/apps", revision: "main" },
+    gitops: { repoUrl: GITOPS_REPO, path: "prod/apps", revision: "main" },
     shop: {
       imageTag: "0.1.0",
       host: "shop.example.com",
@@ -178,9 +198,19 @@ export function lokiBucketName(env: EnvironmentConfig): string {
   return `${platformName(env)}-loki-${env.account}`;
 }
 
+/** How releases reach the environment's GitOps branch (see `gitops.promotion`). */
+export function gitopsPromotion(env: EnvironmentConfig): GitOpsPromotion {
+  return env.gitops.promotion ?? (env.tier === "production" ? "pull-request" : "push");
+}
+
 /** Registry host of an environment's images. */
 export function registryHost(env: EnvironmentConfig): string {
   return `${env.account}.dkr.ecr.${env.region}.amazonaws.com`;
+}
+
+/** Where an image lives in the environment's registry, without tag or digest. */
+export function imageRepository(env: EnvironmentConfig, image: string): string {
+  return `${registryHost(env)}/${ecrRepositoryName(PROJECT, image)}`;
 }
 
 /** The result of checking an environment's posture: errors stop synth, warnings are printed. */
@@ -206,6 +236,11 @@ export function checkPosture(env: EnvironmentConfig): PostureReport {
     );
   }
   if (env.tier !== "production") return { errors, warnings };
+  if (gitopsPromotion(env) !== "pull-request") {
+    errors.push(
+      `${at}: 'gitops.promotion' is "${gitopsPromotion(env)}" but production releases must arrive as a reviewed pull request; set "pull-request"`,
+    );
+  }
   if (env.shop.dataStores.mode === "in-cluster") {
     warnings.push(`${at}: Redis and PostgreSQL run in the cluster; production usually wants managed stores`);
   }

@@ -55,18 +55,6 @@ export class PlatformStack extends TerraformStack {
       interfaceEndpoints: env.interfaceEndpoints,
       flowLogRetentionDays: env.logRetentionDays,
     });
-    this.cluster = new EksCluster(this, "Cluster", {
-      name,
-      network: { nodeSubnetIds: this.network.private.ids, controlPlaneSubnetIds: this.network.intra.ids },
-      kubernetesVersion: env.kubernetesVersion,
-      adminPrincipalArns: env.adminPrincipalArns,
-      publicAccessCidrs: env.publicAccessCidrs,
-      logRetentionDays: env.logRetentionDays,
-      deletionProtection: env.clusterDeletionProtection,
-    });
-    for (const group of env.nodeGroups) this.cluster.addNodeGroup(`NodeGroup-${group.name}`, group);
-
-    new LokiStorage(this, "Loki", { cluster: this.cluster, bucketName: lokiBucketName(env) });
     this.registry = new ContainerRegistry(this, "Registry", { prefix: PROJECT, repositories: imageNames() });
     this.ci = new CiIdentity(this, "Ci", {
       namePrefix: name,
@@ -80,6 +68,20 @@ export class PlatformStack extends TerraformStack {
         stateKey: stateKey(env),
       },
     });
+    this.cluster = new EksCluster(this, "Cluster", {
+      name,
+      network: { nodeSubnetIds: this.network.private.ids, controlPlaneSubnetIds: this.network.intra.ids },
+      kubernetesVersion: env.kubernetesVersion,
+      // CI's apply role installs Argo CD through Helm; its plan role reads what Terraform manages in the cluster.
+      adminPrincipalArns: [...env.adminPrincipalArns, this.ci.applyRole.arn],
+      viewerPrincipalArns: [this.ci.planRole.arn],
+      publicAccessCidrs: env.publicAccessCidrs,
+      logRetentionDays: env.logRetentionDays,
+      deletionProtection: env.clusterDeletionProtection,
+    });
+    for (const group of env.nodeGroups) this.cluster.addNodeGroup(`NodeGroup-${group.name}`, group);
+
+    new LokiStorage(this, "Loki", { cluster: this.cluster, bucketName: lokiBucketName(env) });
     new GitOpsBootstrap(this, "GitOps", { cluster: this.cluster, region: env.region, source: env.gitops });
 
     new TerraformOutput(this, "cluster_name", { value: this.cluster.clusterName });

@@ -3,6 +3,7 @@ import { EcrRepository } from "@cdktf/provider-aws/lib/ecr-repository/index.js";
 import { Construct } from "constructs";
 import { EncryptionKey } from "./encryption-key.js";
 import { InvalidPropError, requireProp } from "./errors.js";
+import { ecrRepositoryName } from "./names.js";
 
 export interface ContainerRegistryProps {
   /** Repository names, e.g. every shop service plus the optimizer. */
@@ -121,7 +122,7 @@ export class ContainerRegistry extends Construct {
     this.repositoryUrls = {};
     for (const name of props.repositories) {
       const repo = new EcrRepository(this, name, {
-        name: `${prefix}/${name}`,
+        name: ecrRepositoryName(prefix, name),
         imageTagMutability: "IMMUTABLE",
         imageScanningConfiguration: { scanOnPush: true },
         encryptionConfiguration: [{ encryptionType: "KMS", kmsKey: this.encryptionKey.keyArn }],

@@ -75,6 +75,17 @@ describe("EksCluster", () => {
     });
   });
 
+  it("gives viewers the view policy only", () => {
+    const { text } = cluster({ viewerPrincipalArns: ["arn:aws:iam::123456789012:role/ci-plan"] });
+    expect(text).toHaveResourceWithProperties(EksAccessPolicyAssociation, {
+      policy_arn: expect.stringMatching(/:eks::aws:cluster-access-policy\/AmazonEKSViewPolicy$/),
+      access_scope: { type: "cluster" },
+    });
+    expect(text).not.toHaveResourceWithProperties(EksAccessPolicyAssociation, {
+      policy_arn: expect.stringMatching(/AmazonEKSClusterAdminPolicy$/),
+    });
+  });
+
   it("has an OIDC provider for IRSA and the Pod Identity agent", () => {
     const { json, text } = cluster();
     expect(text).toHaveResourceWithProperties(IamOpenidConnectProvider, {
@@ -136,6 +147,10 @@ describe("EksCluster", () => {
       [
         { adminPrincipalArns: ["bob"] },
         "'adminPrincipalArns[0]' is \"bob\" but must be an IAM role or user ARN",
+      ],
+      [
+        { viewerPrincipalArns: ["arn:aws:iam::1:role/x"] },
+        "'viewerPrincipalArns[0]' is \"arn:aws:iam::1:role/x\" but must be an IAM role or user ARN",
       ],
       [
         { network: { nodeSubnetIds: ["a"], controlPlaneSubnetIds: ["x", "y"] } },

@@ -6,6 +6,7 @@ import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-con
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role/index.js";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment/index.js";
 // cdktf turns `dependsOn` entries into bare references only through this helper, which it does not re-export.
+import { Token } from "cdktf";
 import { dependable } from "cdktf/lib/tfExpression.js";
 import { Construct } from "constructs";
 import { awsContext } from "./aws-context.js";
@@ -74,6 +75,12 @@ export interface EksClusterProps {
    * @default none
    */
   readonly adminPrincipalArns?: string[];
+  /**
+   * IAM principals that may read the cluster (`AmazonEKSViewPolicy`), such as CI's plan role, which
+   * must read the objects Terraform manages in the cluster to plan them.
+   * @default none
+   */
+  readonly viewerPrincipalArns?: string[];
   /**
    * Control-plane log retention, in days.
    * @default 90
@@ -218,26 +225,32 @@ export class EksCluster extends Construct {
     });
     this.oidcProviderArn = oidc.arn;
 
-    (props.adminPrincipalArns ?? []).forEach((principalArn, i) => {
-      requireProp(
-        /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/.test(principalArn),
-        "EksCluster",
-        `adminPrincipalArns[${i}]`,
-        principalArn,
-        "must be an IAM role or user ARN",
-      );
-      const entry = new EksAccessEntry(this, `AdminEntry${i}`, {
-        clusterName: this.cluster.name,
-        principalArn,
-        type: "STANDARD",
+    const grant = (kind: "admin" | "viewer", principalArns: string[], policy: string) =>
+      principalArns.forEach((principalArn, i) => {
+        // A role created in the same stack is a token until apply; its ARN is well formed by construction.
+        requireProp(
+          Token.isUnresolved(principalArn) ||
+            /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/.test(principalArn),
+          "EksCluster",
+          `${kind}PrincipalArns[${i}]`,
+          principalArn,
+          "must be an IAM role or user ARN",
+        );
+        const id = kind === "admin" ? "Admin" : "Viewer";
+        const entry = new EksAccessEntry(this, `${id}Entry${i}`, {
+          clusterName: this.cluster.name,
+          principalArn,
+          type: "STANDARD",
+        });
+        new EksAccessPolicyAssociation(this, `${id}Policy${i}`, {
+          clusterName: this.cluster.name,
+          principalArn: entry.principalArn,
+          policyArn: `arn:${ctx.partition}:eks::aws:cluster-access-policy/${policy}`,
+          accessScope: { type: "cluster" },
+        });
       });
-      new EksAccessPolicyAssociation(this, `AdminPolicy${i}`, {
-        clusterName: this.cluster.name,
-        principalArn: entry.principalArn,
-        policyArn: `arn:${ctx.partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy`,
-        accessScope: { type: "cluster" },
-      });
-    });
+    grant("admin", props.adminPrincipalArns ?? [], "AmazonEKSClusterAdminPolicy");
+    grant("viewer", props.viewerPrincipalArns ?? [], "AmazonEKSViewPolicy");
 
     // vpc-cni uses IRSA: nodes need it before anything else runs, so it must not wait on the Pod Identity agent.
     const cniIdentity = new WorkloadIdentity(this, "VpcCniIdentity", {

@@ -10,7 +10,7 @@ import { requireProp } from "./errors.js";
 /** The Git location Argo CD syncs from: the tree `npm start` writes. */
 export interface GitOpsSource {
   readonly repoUrl: string;
-  /** Directory holding the Application manifests, e.g. `dist/gitops/dev/apps`. */
+  /** Directory holding the Application manifests, e.g. `dev/apps`. */
   readonly path: string;
   /** Branch, tag or commit. */
   readonly revision: string;

@@ -1,0 +1,106 @@
+/**
+ * The delivery commands the workflows run (and people can run locally):
+ *
+ *   npm run workflows [-- --check]    write .github/workflows/ from config (or fail if they drifted)
+ *   npm run release -- --env dev --tag <commit> --digests <dir> --out <dir> [--message <file>]
+ *   npm run plan-summary -- --env dev --plan plan.json --out summary.md
+ *   npm run rules -- --out <dir> [--gitops dist/gitops]
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { parseArgs } from "node:util";
+import { parsePlan, summarizePlan } from "./plan-summary.js";
+import { exportPrometheusRules } from "./prometheus-rules.js";
+import { readDigestDirectory, releaseMessage, writeRelease } from "./release.js";
+import { renderWorkflows, WORKFLOWS_DIR } from "./render-workflows.js";
+
+type Values = Record<string, string | boolean | undefined>;
+
+function required(values: Values, name: string): string {
+  const v = values[name];
+  if (typeof v !== "string" || v === "") throw new Error(`--${name} is required`);
+  return v;
+}
+
+const commands: Record<
+  string,
+  { options: Record<string, { type: "string" | "boolean" }>; run(v: Values): void }
+> = {
+  workflows: {
+    options: { check: { type: "boolean" } },
+    run(v) {
+      const drifted: string[] = [];
+      for (const [file, text] of Object.entries(renderWorkflows())) {
+        const path = join(WORKFLOWS_DIR, file);
+        const current = existsSync(path) ? readFileSync(path, "utf8") : undefined;
+        if (current === text) continue;
+        if (v.check) drifted.push(path);
+        else {
+          mkdirSync(WORKFLOWS_DIR, { recursive: true });
+          writeFileSync(path, text);
+          console.log(`wrote ${path}`);
+        }
+      }
+      if (drifted.length > 0)
+        throw new Error(
+          `${drifted.join(", ")} differ from what config/ and delivery/ generate; run npm run workflows`,
+        );
+      if (v.check) console.log(`${WORKFLOWS_DIR} matches config/ and delivery/`);
+    },
+  },
+  release: {
+    options: {
+      env: { type: "string" },
+      tag: { type: "string" },
+      digests: { type: "string" },
+      out: { type: "string" },
+      message: { type: "string" },
+    },
+    run(v) {
+      const out = required(v, "out");
+      const record = writeRelease(
+        {
+          env: required(v, "env"),
+          tag: required(v, "tag"),
+          digests: readDigestDirectory(required(v, "digests")),
+        },
+        out,
+      );
+      if (typeof v.message === "string") {
+        mkdirSync(dirname(v.message), { recursive: true });
+        writeFileSync(v.message, releaseMessage(record));
+      }
+      console.log(releaseMessage(record));
+    },
+  },
+  "plan-summary": {
+    options: { env: { type: "string" }, plan: { type: "string" }, out: { type: "string" } },
+    run(v) {
+      const summary = summarizePlan(required(v, "env"), parsePlan(readFileSync(required(v, "plan"), "utf8")));
+      writeFileSync(required(v, "out"), summary);
+      console.log(summary);
+    },
+  },
+  rules: {
+    options: { out: { type: "string" }, gitops: { type: "string" } },
+    run(v) {
+      const files = exportPrometheusRules(
+        typeof v.gitops === "string" ? v.gitops : "dist/gitops",
+        required(v, "out"),
+      );
+      for (const f of files) console.log(f);
+    },
+  },
+};
+
+const [name, ...rest] = process.argv.slice(2);
+const command = commands[name ?? ""];
+try {
+  if (!command)
+    throw new Error(`unknown command "${name ?? ""}"; one of: ${Object.keys(commands).join(", ")}`);
+  const { values } = parseArgs({ args: rest, options: command.options, strict: true });
+  command.run(values);
+} catch (e) {
+  console.error(`error: ${(e as Error).message}`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,130 @@
+import { spawnSync } from "node:child_process";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "@jest/globals";
+import { parseAllDocuments } from "yaml";
+import { imageNames } from "../config/shop.js";
+import { readDigestDirectory, releaseMessage, writeRelease } from "./release.js";
+
+const work = mkdtempSync(join(tmpdir(), "meshpilot-release-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const COMMIT = "3f2a9c1e5b7d4f6a8c0e2b4d6f8a0c2e4b6d8f0a";
+/** A distinct digest per image, so a Deployment pulling its neighbour's would show. */
+const DIGESTS = Object.fromEntries(
+  imageNames().map((image, i) => [image, `sha256:${(i + 1).toString(16).padStart(2, "0").repeat(32)}`]),
+);
+
+type Obj = Record<string, unknown>;
+function manifests(dir: string): Obj[] {
+  return readdirSync(dir, { recursive: true, encoding: "utf8" })
+    .filter((f) => f.endsWith(".yaml"))
+    .flatMap((f) => parseAllDocuments(readFileSync(join(dir, f), "utf8")).map((d) => d.toJSON() as Obj));
+}
+function containers(m: Obj): Obj[] {
+  const template = ((m.spec as Obj).template ?? ((m.spec as Obj).jobTemplate as Obj)?.spec) as Obj;
+  const pod = ((template?.spec as Obj)?.template as Obj | undefined)?.spec ?? template?.spec;
+  const spec = pod as Obj;
+  return [...((spec.initContainers as Obj[]) ?? []), ...((spec.containers as Obj[]) ?? [])];
+}
+
+describe("npm run release", () => {
+  it("renders the environment's tree with every image pulled by the digest CI pushed", () => {
+    const out = join(work, "dev");
+    const record = writeRelease({ env: "dev", tag: COMMIT, digests: DIGESTS }, out);
+    const ours = manifests(out).filter((m) => ["Deployment", "Job"].includes(String(m.kind)));
+    const images = ours.flatMap(containers).map((c) => String(c.image));
+    const ourImages = images.filter((i) => i.includes("/meshpilot/"));
+    expect(ourImages.length).toBeGreaterThanOrEqual(imageNames().length);
+    for (const image of ourImages) {
+      const name = /\/meshpilot\/([^:]+):/.exec(image)?.[1] as string;
+      expect(image).toBe(
+        `222222222222.dkr.ecr.eu-west-1.amazonaws.com/meshpilot/${name}:${COMMIT}@${DIGESTS[name]}`,
+      );
+    }
+    expect(new Set(ourImages.map((i) => /\/meshpilot\/([^:]+):/.exec(i)?.[1]))).toEqual(
+      new Set(imageNames()),
+    );
+
+    expect(JSON.parse(readFileSync(join(out, "release.json"), "utf8"))).toEqual(record);
+    expect(Object.keys(record.images).sort()).toEqual([...imageNames()].sort());
+    expect(readdirSync(out).sort()).toEqual([
+      "apps",
+      "mesh",
+      "observability",
+      "optimizer",
+      "release.json",
+      "shop",
+    ]);
+    const message = releaseMessage(record);
+    expect(message.split("\n")[0]).toBe(`release dev: ${COMMIT.slice(0, 12)}`);
+    expect(message).toContain("git revert");
+  });
+
+  it.each([
+    [{ env: "qa" }, '--env "qa" is not an environment; the environments are dev, prod'],
+    [{ tag: "latest" }, '--tag "latest" is not a commit SHA'],
+    [{ digests: { ...DIGESTS, cart: "sha256:abc" } }, "the digest of 'cart' is \"sha256:abc\""],
+    [
+      { digests: Object.fromEntries(Object.entries(DIGESTS).filter(([k]) => k !== "orders")) },
+      "shop.imageDigests has no digest for orders; pin every image or none",
+    ],
+    [{ digests: { ...DIGESTS, admin: DIGESTS.cart } }, "names 'admin', which no image is"],
+  ])("refuses %j and leaves the output as it was", (change, message) => {
+    const out = join(work, "kept");
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, "release.json"), "previous release\n");
+    expect(() => writeRelease({ env: "dev", tag: COMMIT, digests: DIGESTS, ...change }, out)).toThrow(
+      message,
+    );
+    expect(readFileSync(join(out, "release.json"), "utf8")).toBe("previous release\n");
+  });
+
+  it("reads the per-image digest files the images workflow uploads, and the CLI fails with a reason", () => {
+    const dir = join(work, "digests");
+    mkdirSync(dir, { recursive: true });
+    for (const [image, digest] of Object.entries(DIGESTS)) writeFileSync(join(dir, image), digest);
+    expect(readDigestDirectory(dir)).toEqual(DIGESTS);
+    expect(() => readDigestDirectory(join(work, "missing"))).toThrow('--digests "');
+
+    const out = join(work, "cli");
+    const cli = (tag: string) =>
+      spawnSync(
+        process.execPath,
+        [
+          "--import",
+          "tsx",
+          "delivery/cli.ts",
+          "release",
+          "--env",
+          "prod",
+          "--tag",
+          tag,
+          "--digests",
+          dir,
+          "--out",
+          out,
+        ],
+        { encoding: "utf8" },
+      );
+    const bad = cli("main");
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('error: --tag "main" is not a commit SHA');
+    expect(existsSync(out)).toBe(false);
+    const good = cli(COMMIT);
+    expect(good.status).toBe(0);
+    expect(good.stdout).toContain(`release prod: ${COMMIT.slice(0, 12)}`);
+    expect(JSON.parse(readFileSync(join(out, "release.json"), "utf8")).images.cart).toBe(
+      `333333333333.dkr.ecr.eu-west-1.amazonaws.com/meshpilot/cart:${COMMIT}@${DIGESTS.cart}`,
+    );
+  });
+});

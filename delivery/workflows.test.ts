@@ -1,0 +1,126 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { convertWorkflowTemplate, NoOperationTraceWriter, parseWorkflow } from "@actions/workflow-parser";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { parse } from "yaml";
+import { ENVIRONMENTS, registryHost } from "../config/environments.js";
+import { buildPlatformApp, platformStackName } from "../stacks/app.js";
+import { renderWorkflows, WORKFLOWS_DIR } from "./render-workflows.js";
+
+const committed = Object.fromEntries(
+  readdirSync(WORKFLOWS_DIR)
+    .sort()
+    .map((f) => [f, readFileSync(join(WORKFLOWS_DIR, f), "utf8")]),
+);
+
+type Obj = Record<string, unknown>;
+
+describe("the workflows in .github/workflows", () => {
+  it("are exactly what config/ and delivery/ generate (run npm run workflows after changing either)", () => {
+    expect(Object.keys(committed)).toEqual(["ci.yml", "gitops.yml", "images.yml", "infra.yml"]);
+    const generated = renderWorkflows();
+    for (const [file, text] of Object.entries(generated))
+      expect({ file, text: committed[file] }).toEqual({ file, text });
+  });
+
+  it.each(Object.keys(committed))(
+    "%s validates against GitHub's workflow schema (@actions/workflow-parser)",
+    async (file) => {
+      const parsed = parseWorkflow({ name: file, content: committed[file] }, new NoOperationTraceWriter());
+      expect(parsed.context.errors.getErrors().map((e) => e.message)).toEqual([]);
+      expect(parsed.value).toBeDefined();
+      const template = await convertWorkflowTemplate(
+        parsed.context,
+        parsed.value as NonNullable<typeof parsed.value>,
+      );
+      expect((template.errors ?? []).map((e) => e.Message)).toEqual([]);
+      expect(Object.keys(template.jobs ?? {}).length).toBeGreaterThan(0);
+    },
+  );
+
+  it("the parser is not a rubber stamp: a misspelt key and a bad permission fail", () => {
+    const bad = committed["ci.yml"]
+      .replace("timeout-minutes: 45", "timeout-minutez: 45")
+      .replace("contents: read", "contents: reed");
+    const parsed = parseWorkflow({ name: "ci.yml", content: bad }, new NoOperationTraceWriter());
+    const errors = parsed.context.errors.getErrors().map((e) => e.message);
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining("'timeout-minutez'"),
+        expect.stringContaining("'reed'"),
+      ]),
+    );
+  });
+});
+
+describe("the names in the workflows are the names the stacks create", () => {
+  let outdir: string;
+  const stacks: Record<string, Obj> = {};
+  beforeAll(() => {
+    outdir = mkdtempSync(join(tmpdir(), "meshpilot-workflow-names-"));
+    buildPlatformApp({ outdir }).app.synth();
+    for (const env of ENVIRONMENTS)
+      stacks[env.name] = JSON.parse(
+        readFileSync(join(outdir, "stacks", platformStackName(env), "cdk.tf.json"), "utf8"),
+      ).resource as Obj;
+  });
+  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+  const names = (resources: Obj, type: string) =>
+    Object.values(resources[type] as Record<string, { name: string }>).map((r) => r.name);
+  const images = parse(committed["images.yml"]) as Obj;
+  const infra = parse(committed["infra.yml"]) as Obj;
+  const gitops = parse(committed["gitops.yml"]) as Obj;
+  const stepsOf = (wf: Obj, job: string) => ((wf.jobs as Obj)[job] as Obj).steps as Obj[];
+  const withs = (wf: Obj, job: string, action: string) =>
+    stepsOf(wf, job)
+      .filter((s) => String(s.uses ?? "").startsWith(`${action}@`))
+      .map((s) => s.with as Obj);
+
+  it.each(ENVIRONMENTS.map((e) => [e.name, e] as const))(
+    "%s: push, plan and apply roles and ECR repositories",
+    (_, env) => {
+      const roles = names(stacks[env.name], "aws_iam_role");
+      const arn = (role: string) => {
+        const name = roles.find((n) => n.endsWith(`-ci-${role}`));
+        expect(name).toBeDefined();
+        return `arn:aws:iam::${env.account}:role/${name}`;
+      };
+      const pushRoles = withs(images, "build", "aws-actions/configure-aws-credentials").map(
+        (w) => w["role-to-assume"],
+      );
+      expect(pushRoles).toContain(arn("push"));
+
+      const planMatrix = ((((infra.jobs as Obj).plan as Obj).strategy as Obj).matrix as Obj).include as Obj[];
+      expect(planMatrix.find((m) => m.environment === env.name)?.role).toBe(arn("plan"));
+      const applyRoles = withs(infra, `apply-${env.name}`, "aws-actions/configure-aws-credentials");
+      expect(applyRoles.map((w) => w["role-to-assume"])).toEqual([arn("apply")]);
+
+      // Every image the matrix builds is pushed to a repository this environment's stack creates.
+      const repositories = names(stacks[env.name], "aws_ecr_repository");
+      const matrix = ((((images.jobs as Obj).build as Obj).strategy as Obj).matrix as Obj).image as string[];
+      const push = withs(images, "build", "docker/build-push-action").find((w) => w.push === true) as Obj;
+      const tagPattern = String(push.tags)
+        .split("\n")
+        .find((t) => t.startsWith(registryHost(env))) as string;
+      const pushedTo = matrix.map((image) => tagPattern.replace("${{ matrix.image }}", image).split(":")[0]);
+      expect(pushedTo.sort()).toEqual(repositories.map((r) => `${registryHost(env)}/${r}`).sort());
+    },
+  );
+
+  it.each(ENVIRONMENTS.map((e) => [e.name, e] as const))(
+    "%s: the release goes to the repository and directory Argo CD's root Application syncs",
+    (_, env) => {
+      const root = Object.values(stacks[env.name].kubernetes_manifest as Record<string, { manifest: Obj }>)[0]
+        .manifest;
+      const source = (root.spec as Obj).source as Obj;
+      const job = stepsOf(gitops, `release-${env.name}`);
+      const checkout = job.find((s) => (s.with as Obj | undefined)?.path === "gitops")?.with as Obj;
+      expect(`https://github.com/${checkout.repository}.git`).toBe(source.repoURL);
+      expect(checkout.ref).toBe(source.targetRevision);
+      const commit = job[job.length - 1].env as Obj;
+      expect(`${commit.TREE_DIR}/apps`).toBe(source.path);
+    },
+  );
+});
