@@ -80,6 +80,13 @@ export interface EnvironmentConfig {
     readonly pushEnvironments: string[];
     /** The protected environment that may apply infrastructure. */
     readonly applyEnvironment: string;
+    /**
+     * The runner label infra.yml plans and applies on. The platform stack's Helm and Kubernetes
+     * providers talk to the cluster's API, which is private unless `publicAccessCidrs` opens it, so
+     * a runner inside the VPC (self-hosted, or a GitHub runner with private networking) is usually needed.
+     * @default GitHub's hosted ubuntu runner
+     */
+    readonly infraRunner?: string;
   };
 }
 

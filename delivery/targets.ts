@@ -10,6 +10,7 @@ import {
 import { imageNames } from "../config/shop.js";
 import { type CiRole, ciRoleName } from "../constructs/aws/ci-identity.js";
 import { platformStackName } from "../stacks/app.js";
+import { RUNNER } from "./actions.js";
 
 /** A GitHub repository, split. */
 export interface GitHubRepository {
@@ -35,6 +36,8 @@ export interface DeliveryTarget {
   readonly roles: Readonly<Record<CiRole, string>>;
   /** The protected GitHub environment whose jobs may assume the apply role. */
   readonly applyEnvironment: string;
+  /** The runner label infra.yml's jobs for this environment run on. */
+  readonly infraRunner: string;
   /** The cdktf stack, i.e. `dist/terraform/stacks/<stack>`. */
   readonly stack: string;
   readonly gitops: {
@@ -77,6 +80,7 @@ export function deliveryTarget(env: EnvironmentConfig): DeliveryTarget {
     matrixRepository: imageRepository(env, "${{ matrix.image }}"),
     roles: { push: ciRoleArn(env, "push"), plan: ciRoleArn(env, "plan"), apply: ciRoleArn(env, "apply") },
     applyEnvironment: env.github.applyEnvironment,
+    infraRunner: env.github.infraRunner ?? RUNNER,
     stack: platformStackName(env),
     gitops: {
       repository: gitHubRepository(env.gitops.repoUrl),

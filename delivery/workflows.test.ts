@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { parse } from "yaml";
 import { ENVIRONMENTS, registryHost } from "../config/environments.js";
 import { buildPlatformApp, platformStackName } from "../stacks/app.js";
-import { renderWorkflows, WORKFLOWS_DIR } from "./render-workflows.js";
+import { renderWorkflows, WORKFLOWS_DIR, workflows } from "./render-workflows.js";
 
 const committed = Object.fromEntries(
   readdirSync(WORKFLOWS_DIR)
@@ -51,6 +51,53 @@ describe("the workflows in .github/workflows", () => {
         expect.stringContaining("'reed'"),
       ]),
     );
+  });
+});
+
+describe("per-environment settings", () => {
+  it("runs an environment's plans and applies on its infraRunner, and nothing else there", () => {
+    const envs = ENVIRONMENTS.map((e) =>
+      e.name === "prod" ? { ...e, github: { ...e.github, infraRunner: "vpc-runner" } } : e,
+    );
+    const infra = workflows(envs)["infra.yml"];
+    const plan = infra.jobs.plan;
+    expect(plan["runs-on"]).toBe("${{ matrix.runner }}");
+    const include = (
+      (plan.strategy as NonNullable<typeof plan.strategy>).matrix as {
+        include: { environment: string; runner: string }[];
+      }
+    ).include;
+    expect(include.map((m) => [m.environment, m.runner])).toEqual([
+      ["dev", "ubuntu-24.04"],
+      ["prod", "vpc-runner"],
+    ]);
+    expect(infra.jobs["apply-prod"]["runs-on"]).toBe("vpc-runner");
+    expect(infra.jobs["apply-dev"]["runs-on"]).toBe("ubuntu-24.04");
+    expect(workflows(envs)["images.yml"].jobs.build["runs-on"]).toBe("ubuntu-24.04");
+  });
+
+  it("refuses a GitOps repository it cannot push to, and environments split across repositories", () => {
+    const [dev, prod] = ENVIRONMENTS;
+    expect(() =>
+      workflows([{ ...dev, gitops: { ...dev.gitops, repoUrl: "https://gitlab.com/a/b.git" } }]),
+    ).toThrow('gitops.repoUrl is "https://gitlab.com/a/b.git"; the delivery workflows push to GitHub');
+    expect(() => workflows([dev, { ...prod, github: { ...prod.github, repository: "other/repo" } }])).toThrow(
+      "the environments name 2 GitHub repositories",
+    );
+    expect(() => workflows([{ ...dev, gitops: { ...dev.gitops, path: "apps" } }])).toThrow(
+      'gitops.path is "apps"; it must be <directory>/apps',
+    );
+  });
+
+  it("keeps the source workflows off the release commits when the GitOps tree lives in this repository", () => {
+    const envs = ENVIRONMENTS.map((e) => ({
+      ...e,
+      gitops: { ...e.gitops, repoUrl: `https://github.com/${e.github.repository}.git` },
+    }));
+    const generated = workflows(envs);
+    const ignored = (generated["images.yml"].on.push as { "paths-ignore": string[] })["paths-ignore"];
+    expect(ignored).toEqual(["dev/**", "prod/**"]);
+    expect((generated["ci.yml"].on.push as { "paths-ignore": string[] })["paths-ignore"]).toEqual(ignored);
   });
 });
 

@@ -1,4 +1,4 @@
-import { ACTIONS, RUNNER, TERRAFORM_VERSION, uses } from "../actions.js";
+import { ACTIONS, TERRAFORM_VERSION, uses } from "../actions.js";
 import { assumeRole, checkout, nodeAndDependencies, SYNTH } from "../steps.js";
 import type { DeliveryTarget } from "../targets.js";
 import type { Job, Step, Workflow } from "../workflow-model.js";
@@ -32,7 +32,7 @@ function applyJob(target: DeliveryTarget, needs: string | undefined): Job {
     name: `apply ${target.name}`,
     if: "github.event_name == 'push'",
     ...(needs ? { needs } : {}),
-    "runs-on": RUNNER,
+    "runs-on": target.infraRunner,
     "timeout-minutes": 90,
     // Only jobs in this protected environment can assume the apply role (its trust names it).
     environment: target.applyEnvironment,
@@ -63,7 +63,7 @@ export function infraWorkflow(targets: readonly DeliveryTarget[]): Workflow {
   const plan: Job = {
     name: "plan ${{ matrix.environment }}",
     if: "github.event_name == 'pull_request'",
-    "runs-on": RUNNER,
+    "runs-on": "${{ matrix.runner }}",
     "timeout-minutes": 30,
     permissions: { contents: "read", "id-token": "write", "pull-requests": "write" },
     concurrency: {
@@ -78,6 +78,7 @@ export function infraWorkflow(targets: readonly DeliveryTarget[]): Workflow {
           stack: t.stack,
           role: t.roles.plan,
           region: t.region,
+          runner: t.infraRunner,
         })),
       },
     },
