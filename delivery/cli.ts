@@ -6,13 +6,13 @@
  *   npm run plan-summary -- --env dev --plan plan.json --out summary.md
  *   npm run rules -- --out <dir> [--gitops dist/gitops]
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { parsePlan, summarizePlan } from "./plan-summary.js";
 import { exportPrometheusRules } from "./prometheus-rules.js";
 import { readDigestDirectory, releaseMessage, writeRelease } from "./release.js";
-import { renderWorkflows, WORKFLOWS_DIR } from "./render-workflows.js";
+import { committedWorkflows, renderWorkflows, WORKFLOWS_DIR } from "./render-workflows.js";
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -30,10 +30,10 @@ const commands: Record<
     options: { check: { type: "boolean" } },
     run(v) {
       const drifted: string[] = [];
+      const committed = committedWorkflows();
       for (const [file, text] of Object.entries(renderWorkflows())) {
         const path = join(WORKFLOWS_DIR, file);
-        const current = existsSync(path) ? readFileSync(path, "utf8") : undefined;
-        if (current === text) continue;
+        if (committed[file] === text) continue;
         if (v.check) drifted.push(path);
         else {
           mkdirSync(WORKFLOWS_DIR, { recursive: true });

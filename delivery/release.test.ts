@@ -30,11 +30,10 @@ function manifests(dir: string): Obj[] {
     .filter((f) => f.endsWith(".yaml"))
     .flatMap((f) => parseAllDocuments(readFileSync(join(dir, f), "utf8")).map((d) => d.toJSON() as Obj));
 }
+/** The containers of a Deployment's or a Job's pod template. */
 function containers(m: Obj): Obj[] {
-  const template = ((m.spec as Obj).template ?? ((m.spec as Obj).jobTemplate as Obj)?.spec) as Obj;
-  const pod = ((template?.spec as Obj)?.template as Obj | undefined)?.spec ?? template?.spec;
-  const spec = pod as Obj;
-  return [...((spec.initContainers as Obj[]) ?? []), ...((spec.containers as Obj[]) ?? [])];
+  const pod = ((m.spec as Obj).template as Obj).spec as Obj;
+  return [...((pod.initContainers as Obj[]) ?? []), ...((pod.containers as Obj[]) ?? [])];
 }
 
 describe("npm run release", () => {

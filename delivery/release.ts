@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { synthGitOpsTree, writeEnvironmentTree } from "../charts/gitops-tree.js";
 import { ENVIRONMENTS, type EnvironmentConfig, imageRepository } from "../config/environments.js";
 import { imageNames } from "../config/shop.js";
-import { DIGEST } from "../constructs/k8s/image.js";
+import { DIGEST, imageReference } from "../constructs/k8s/image.js";
 
 /** What a release put in Git: written beside the tree as `release.json`, for people and for audits. */
 export interface ReleaseRecord {
@@ -71,15 +71,16 @@ export function releaseMessage(record: ReleaseRecord): string {
 export function writeRelease(options: ReleaseOptions, outDir: string): ReleaseRecord {
   const env = releaseEnvironment(options);
   writeEnvironmentTree(outDir, synthGitOpsTree(env));
-  const digests = env.shop.imageDigests ?? {};
   const record: ReleaseRecord = {
     environment: env.name,
     commit: options.tag,
     images: Object.fromEntries(
-      imageNames().map((image) => [image, `${imageRepository(env, image)}:${options.tag}@${digests[image]}`]),
+      imageNames().map((image) => [
+        image,
+        imageReference("release", imageRepository(env, image), options.tag, options.digests[image]),
+      ]),
     ),
   };
-  mkdirSync(dirname(join(outDir, RELEASE_RECORD)), { recursive: true });
   writeFileSync(join(outDir, RELEASE_RECORD), `${JSON.stringify(record, null, 2)}\n`);
   return record;
 }

@@ -36,9 +36,14 @@ export function nodeAndDependencies(): Step[] {
 }
 
 /** Short-lived AWS credentials from GitHub's OIDC token: no stored keys anywhere. */
-export function assumeRole(roleArn: string, region: string, sessionName: string): Step {
+export function assumeRole(
+  roleArn: string,
+  region: string,
+  sessionName: string,
+  name = `Assume ${roleArn.split("/").pop()}`,
+): Step {
   return {
-    name: `Assume ${roleArn.split("/").pop()}`,
+    name,
     uses: uses(ACTIONS.awsCredentials),
     with: {
       "role-to-assume": roleArn,

@@ -1,17 +1,11 @@
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "@jest/globals";
 import { parse } from "yaml";
 import { imageNames } from "../config/shop.js";
-import { WORKFLOWS_DIR } from "./render-workflows.js";
+import { committedWorkflows } from "./render-workflows.js";
 import { checkWorkflow } from "./workflow-checks.js";
 
 type Obj = Record<string, unknown>;
-const texts = Object.fromEntries(
-  readdirSync(WORKFLOWS_DIR)
-    .sort()
-    .map((f) => [f, readFileSync(join(WORKFLOWS_DIR, f), "utf8")]),
-);
+const texts = committedWorkflows();
 const read = () => Object.fromEntries(Object.entries(texts).map(([f, t]) => [f, parse(t) as Obj]));
 
 /** The problems after a change to one workflow, checked with the others as they are. */

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { convertWorkflowTemplate, NoOperationTraceWriter, parseWorkflow } from "@actions/workflow-parser";
@@ -6,13 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { parse } from "yaml";
 import { ENVIRONMENTS, registryHost } from "../config/environments.js";
 import { buildPlatformApp, platformStackName } from "../stacks/app.js";
-import { renderWorkflows, WORKFLOWS_DIR, workflows } from "./render-workflows.js";
+import { committedWorkflows, renderWorkflows, workflows } from "./render-workflows.js";
 
-const committed = Object.fromEntries(
-  readdirSync(WORKFLOWS_DIR)
-    .sort()
-    .map((f) => [f, readFileSync(join(WORKFLOWS_DIR, f), "utf8")]),
-);
+const committed = committedWorkflows();
 
 type Obj = Record<string, unknown>;
 

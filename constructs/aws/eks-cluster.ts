@@ -5,8 +5,8 @@ import { EksCluster as EksClusterResource } from "@cdktf/provider-aws/lib/eks-cl
 import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-connect-provider/index.js";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role/index.js";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment/index.js";
-// cdktf turns `dependsOn` entries into bare references only through this helper, which it does not re-export.
 import { Token } from "cdktf";
+// cdktf turns `dependsOn` entries into bare references only through this helper, which it does not re-export.
 import { dependable } from "cdktf/lib/tfExpression.js";
 import { Construct } from "constructs";
 import { awsContext } from "./aws-context.js";

@@ -10,23 +10,22 @@ const BOT = { name: "meshpilot-release[bot]", email: "meshpilot-release[bot]@use
 const RELEASE_DIR = "${{ runner.temp }}/release";
 const MESSAGE = "${{ runner.temp }}/release-message";
 
-/** Pushes straight to the branch: Argo CD syncs it within its poll interval. */
-const PUSH_SCRIPT = `rsync -a --delete --exclude .git "$RELEASE_DIR/" "gitops/$TREE_DIR/"
+/** Copies the release over the environment's directory and commits it, on `branchLine`'s branch. */
+const commitRelease = (
+  branchLine: string,
+) => `rsync -a --delete --exclude .git "$RELEASE_DIR/" "gitops/$TREE_DIR/"
 cd gitops
-git add -A -- "$TREE_DIR"
+${branchLine}git add -A -- "$TREE_DIR"
 if git diff --cached --quiet; then echo "$TREE_DIR already holds this release"; exit 0; fi
 git -c user.name="$BOT_NAME" -c user.email="$BOT_EMAIL" commit -q -F "$MESSAGE"
-git push origin "HEAD:$BRANCH"
+`;
+
+/** Pushes straight to the branch: Argo CD syncs it within its poll interval. */
+const PUSH_SCRIPT = `${commitRelease("")}git push origin "HEAD:$BRANCH"
 `;
 
 /** Pushes to a release branch and opens (or updates) the pull request a reviewer merges. */
-const PULL_REQUEST_SCRIPT = `rsync -a --delete --exclude .git "$RELEASE_DIR/" "gitops/$TREE_DIR/"
-cd gitops
-git switch -q -C "$RELEASE_BRANCH"
-git add -A -- "$TREE_DIR"
-if git diff --cached --quiet; then echo "$TREE_DIR already holds this release"; exit 0; fi
-git -c user.name="$BOT_NAME" -c user.email="$BOT_EMAIL" commit -q -F "$MESSAGE"
-git push --force origin "HEAD:refs/heads/$RELEASE_BRANCH"
+const PULL_REQUEST_SCRIPT = `${commitRelease('git switch -q -C "$RELEASE_BRANCH"\n')}git push --force origin "HEAD:refs/heads/$RELEASE_BRANCH"
 if [ -z "$(gh pr list --repo "$GITOPS_REPOSITORY" --head "$RELEASE_BRANCH" --state open --json number --jq '.[].number')" ]; then
   gh pr create --repo "$GITOPS_REPOSITORY" --base "$BRANCH" --head "$RELEASE_BRANCH" \\
     --title "$(head -n 1 "$MESSAGE")" --body-file "$MESSAGE"

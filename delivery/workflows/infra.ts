@@ -87,16 +87,12 @@ export function infraWorkflow(targets: readonly DeliveryTarget[]): Workflow {
       ...nodeAndDependencies(),
       SYNTH,
       terraform,
-      {
-        name: "Assume the plan role (read-only)",
-        uses: uses(ACTIONS.awsCredentials),
-        with: {
-          "role-to-assume": "${{ matrix.role }}",
-          "aws-region": "${{ matrix.region }}",
-          "role-session-name": "infra-plan-${{ github.run_id }}",
-          "role-duration-seconds": 3600,
-        },
-      },
+      assumeRole(
+        "${{ matrix.role }}",
+        "${{ matrix.region }}",
+        "infra-plan-${{ github.run_id }}",
+        "Assume the plan role (read-only)",
+      ),
       {
         name: "terraform plan",
         "working-directory": STACK_DIR,
