@@ -1,11 +1,11 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { App, Yaml } from "cdk8s";
+import { INTENT_GROUP, INTENT_KIND } from "../api/intent/schema.js";
 import type { EnvironmentConfig } from "../config/environments.js";
 import { imageNames, SHOP_SERVICES, type ShopService } from "../config/shop.js";
 import { NAMESPACES } from "../constructs/k8s/namespaces.js";
 import { type Manifest, validateManifest } from "../constructs/k8s/schemas.js";
-import { INTENT_GROUP, INTENT_KIND } from "../controller/intent/schema.js";
 import { GitOpsChart, type OptimizerOwnedObject, type TreeApplication } from "./gitops-chart.js";
 import { MeshChart } from "./mesh-chart.js";
 import { ObservabilityChart } from "./observability-chart.js";

@@ -4,6 +4,7 @@ import { ServiceMonitor } from "@kubernetes-models/prometheus-operator/monitorin
 import { Chart } from "cdk8s";
 import type { Construct } from "constructs";
 import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
+import { ENVOY_SCRAPE_INTERVAL_SECONDS } from "../api/optimizer.js";
 import { type EnvironmentConfig, lokiBucketName } from "../config/environments.js";
 import type { ShopService } from "../config/shop.js";
 import { UPSTREAM_CHARTS } from "../config/upstream-charts.js";
@@ -176,7 +177,13 @@ export class ObservabilityChart extends Chart {
         spec: {
           namespaceSelector: { matchNames: [NAMESPACES.shop, NAMESPACES.ingress] },
           selector: { matchExpressions: [{ key: "security.istio.io/tlsMode", operator: "Exists" }] },
-          podMetricsEndpoints: [{ port: "http-envoy-prom", path: "/stats/prometheus", interval: "15s" }],
+          podMetricsEndpoints: [
+            {
+              port: "http-envoy-prom",
+              path: "/stats/prometheus",
+              interval: `${ENVOY_SCRAPE_INTERVAL_SECONDS}s`,
+            },
+          ],
         },
       }),
     );

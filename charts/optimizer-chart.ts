@@ -1,15 +1,15 @@
 import { Chart } from "cdk8s";
 import type { Construct } from "constructs";
 import { CustomResourceDefinition } from "kubernetes-models/apiextensions.k8s.io/v1/CustomResourceDefinition";
+import { trafficIntentCrd } from "../api/intent/crd.js";
+import { defaultIntents } from "../api/intent/defaults.js";
+import { TrafficIntentModel } from "../api/intent/model.js";
+import { MODES } from "../api/intent/schema.js";
 import { type EnvironmentConfig, imageRepository } from "../config/environments.js";
 import { OPTIMIZER_IMAGE, type ShopService } from "../config/shop.js";
 import { NAMESPACES } from "../constructs/k8s/namespaces.js";
 import { OptimizerWorkload } from "../constructs/k8s/optimizer-workload.js";
 import { addTyped } from "../constructs/k8s/typed.js";
-import { trafficIntentCrd } from "../controller/intent/crd.js";
-import { defaultIntents } from "../controller/intent/defaults.js";
-import { TrafficIntentModel } from "../controller/intent/model.js";
-import { MODES } from "../controller/intent/schema.js";
 
 export interface OptimizerChartProps {
   readonly env: EnvironmentConfig;

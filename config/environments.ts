@@ -1,6 +1,4 @@
-import { ecrRepositoryName } from "../constructs/aws/names.js";
-import type { NatGatewayMode } from "../constructs/aws/network.js";
-import type { NodeGroupOptions } from "../constructs/aws/node-group.js";
+import { ecrRepositoryName, type NatGatewayMode, type NodeGroupOptions } from "./aws-options.js";
 
 /** Production gets the strict posture checks; development may trade resilience for cost. */
 export type EnvironmentTier = "development" | "production";

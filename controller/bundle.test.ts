@@ -9,10 +9,10 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, jest, test } from "@jest/globals";
+import { capture, stopChild, waitFor } from "../common/child-process.js";
+import { freePort } from "../common/free-port.js";
 import { OPTIMIZER_IMAGE } from "../config/shop.js";
 import { bundleService } from "../services/bundle.js";
-import { capture, stopChild, waitFor } from "../services/local/child-process.js";
-import { freePort } from "../services/local/stores.js";
 import { KubeApiDouble } from "./testbed/kube-api-double.js";
 
 jest.setTimeout(60_000);

@@ -5,7 +5,7 @@
  */
 import { createWriteStream } from "node:fs";
 import { destination, pino } from "pino";
-import { loadSettings, SettingsError } from "../services/lib/settings.js";
+import { loadSettings, SettingsError } from "../common/settings.js";
 import { startOptimizer } from "./optimizer.js";
 import { OPTIMIZER_SETTINGS } from "./settings.js";
 
@@ -36,6 +36,10 @@ const optimizer = await startOptimizer({
   leaseName: settings.LEASE_NAME,
   saveEvery: settings.SAVE_EVERY,
   staleIntervals: settings.STALE_INTERVALS,
+  rollback: { intervals: settings.ROLLBACK_INTERVALS, tolerance: settings.ROLLBACK_TOLERANCE },
+  maxHedgeUtilization: settings.MAX_HEDGE_UTILIZATION,
+  statusRefreshMs:
+    settings.STATUS_REFRESH_SECONDS === undefined ? undefined : settings.STATUS_REFRESH_SECONDS * 1000,
   pretrainedTable: settings.PRETRAINED_TABLE,
   audit: settings.AUDIT_FILE ? createWriteStream(settings.AUDIT_FILE, { flags: "a" }) : process.stdout,
   port: settings.PORT,

@@ -6,14 +6,15 @@
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { Writable } from "node:stream";
-import { OPTIMIZER_FIELD_MANAGER } from "../constructs/k8s/namespaces.js";
+import { OPTIMIZER_FIELD_MANAGER } from "../api/optimizer.js";
+import type { RollbackOptions } from "./control/rollback.js";
 import { kubeClients } from "./kube/clients.js";
 import { LeaderElector } from "./kube/leader-election.js";
 import { PrometheusSource } from "./metrics/prometheus.js";
+import type { MetricsSource } from "./metrics/source.js";
 import { Q_ACTIONS } from "./policy/q-learning.js";
 import { importQTable } from "./policy/q-table.js";
-import { type Logger, type MetricsSource, Reconciler } from "./reconciler/reconciler.js";
-import type { RollbackOptions } from "./reconciler/rollback.js";
+import { type Logger, Reconciler } from "./reconciler/reconciler.js";
 import { StateStore } from "./state/state-store.js";
 import { streamAudit } from "./telemetry/audit.js";
 import { OptimizerMetrics } from "./telemetry/metrics.js";
@@ -40,6 +41,8 @@ export interface OptimizerConfig {
   /** Lease timings; client-go's defaults (15/10/2 s) unless a test shortens them. */
   readonly lease?: { leaseMs: number; renewDeadlineMs: number; retryMs: number };
   readonly rollback?: RollbackOptions;
+  /** See ReconcilerOptions.maxHedgeUtilization. */
+  readonly maxHedgeUtilization?: number;
   readonly processMetrics?: boolean;
   /** Replaces the Prometheus source (tests that script telemetry). */
   readonly metricsSource?: MetricsSource;
@@ -100,6 +103,7 @@ export async function startOptimizer(config: OptimizerConfig): Promise<RunningOp
     pretrained,
     staleLimit: config.staleIntervals,
     rollback: config.rollback,
+    maxHedgeUtilization: config.maxHedgeUtilization,
     audit: streamAudit(config.audit),
     telemetry: metrics,
     log: config.log,

@@ -8,8 +8,9 @@
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { PRETRAINED_PATH } from "../api/optimizer.js";
 import { trainQLearning } from "./bench/contenders.js";
-import { exportQTable, PRETRAINED_PATH, type QTable } from "./policy/q-table.js";
+import { exportQTable, type QTable } from "./policy/q-table.js";
 import { parseScenario } from "./sim/scenario.js";
 
 const { values } = parseArgs({
@@ -26,7 +27,7 @@ for (const file of readdirSync("controller/scenarios")
   .sort()) {
   const scenario = parseScenario(readFileSync(`controller/scenarios/${file}`, "utf8"), file);
   const started = performance.now();
-  const trained = trainQLearning(scenario, episodes, table);
+  const trained = await trainQLearning(scenario, episodes, table);
   table = trained.table;
   console.log(
     `${scenario.name}: ${episodes} episodes, mean reward last ${trained.curve.at(-1)?.toFixed(3)} (${((performance.now() - started) / 1000).toFixed(1)} s)`,

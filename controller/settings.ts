@@ -1,5 +1,5 @@
 /** The optimizer's settings, from environment variables, validated at start (one line, exit 2). */
-import { setting } from "../services/lib/settings.js";
+import { setting } from "../common/settings.js";
 
 export const OPTIMIZER_SETTINGS = {
   /** Where Prometheus answers its HTTP API. */
@@ -20,6 +20,14 @@ export const OPTIMIZER_SETTINGS = {
   LEASE_NAME: setting.text("meshpilot-optimizer"),
   SAVE_EVERY: setting.integer(10, 1, 100_000),
   STALE_INTERVALS: setting.integer(3, 1, 1000),
+  /** Fresh intervals a change is watched before it is kept. */
+  ROLLBACK_INTERVALS: setting.integer(3, 1, 100),
+  /** How much worse than before the watched subsets must be, as a ratio, to roll a change back. */
+  ROLLBACK_TOLERANCE: setting.number(1.5, 1, 100),
+  /** No hedging at or above this mean CPU utilization (0 to 1). */
+  MAX_HEDGE_UTILIZATION: setting.number(0.85, 0, 1),
+  /** How often a quiet intent's commentary is rewritten; ten intervals when unset. */
+  STATUS_REFRESH_SECONDS: setting.optional(setting.integer(undefined, 1, 86_400)),
   /** The Q-table pre-trained in the simulator, shipped with the image. */
   PRETRAINED_TABLE: setting.optional(setting.text()),
   /** A file for the JSON-lines audit trail; stdout when unset. */

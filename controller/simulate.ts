@@ -8,14 +8,13 @@
 import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
+import { DEFAULT_GUARDRAILS } from "../api/guardrail-limits.js";
 import { contender, ISTIO_DEFAULT, trainQLearning } from "./bench/contenders.js";
-import { DEFAULT_GUARDRAILS } from "./policy/guardrails.js";
-import type { Policy } from "./policy/policy.js";
-import { qLearning } from "./policy/q-learning.js";
-import { thompsonHedging } from "./policy/thompson-hedging.js";
+import { createPolicy, POLICY_NAMES } from "./policy/registry.js";
+import { simulateControl } from "./sim/control-loop.js";
 import type { SimulationResult } from "./sim/engine.js";
-import { simulatePolicy } from "./sim/run-policy.js";
 import { parseScenario } from "./sim/scenario.js";
+import { UnknownNameError } from "./unknown-name-error.js";
 
 const { values } = parseArgs({
   options: {
@@ -29,32 +28,33 @@ const file = values.scenario as string;
 const scenario = parseScenario(readFileSync(file, "utf8"), relative(process.cwd(), file));
 const seed = Number(values.seed);
 const paceMs = Number(values.pace);
-const policies: Record<string, () => Policy<unknown>> = {
-  "thompson-k1": () => thompsonHedging({ k: 1 }) as Policy<unknown>,
-  "thompson-k2": () => thompsonHedging({ k: 2 }) as Policy<unknown>,
-  "thompson-k3": () => thompsonHedging({ k: 3 }) as Policy<unknown>,
-  "q-learning": () => {
-    console.log("Pre-training the Q-table on 10 episodes of this scenario (other seeds)...");
-    return qLearning(undefined, trainQLearning(scenario, 10).table) as Policy<unknown>;
-  },
-};
-const make = policies[values.policy as string];
-if (!make)
-  throw new Error(`--policy must be one of ${Object.keys(policies).join(", ")}, got '${values.policy}'`);
-const policy = make();
+const name = values.policy as string;
+if (!(POLICY_NAMES as readonly string[]).includes(name)) {
+  console.error(`simulate: ${new UnknownNameError("--policy", name, POLICY_NAMES).message}`);
+  process.exit(2);
+}
+let pretrained: Awaited<ReturnType<typeof trainQLearning>>["table"] | undefined;
+if (name === "q-learning") {
+  console.log("Pre-training the Q-table on 10 episodes of this scenario (other seeds)...");
+  pretrained = (await trainQLearning(scenario, 10)).table;
+}
+const policy = createPolicy(name, { pretrained });
 
 console.log(`Scenario ${scenario.name}: ${scenario.description ?? ""}`);
 console.log(
   `Policy ${policy.name}, seed ${seed}; objective p99 ${scenario.objectives.p99LatencyMs} ms, errors ${scenario.objectives.errorRate * 100}%\n`,
 );
 const pause = new Int32Array(new SharedArrayBuffer(4));
-const run = simulatePolicy(
+const run = await simulateControl(
   { ...scenario.config, seed, routing: { ...scenario.config.routing, ...ISTIO_DEFAULT } },
+  policy,
   {
-    ...policy,
-    decide(observation, state, ctx) {
-      const out = policy.decide(observation, state, ctx);
-      const r = out.decision.routing;
+    objectives: scenario.objectives,
+    guardrails: DEFAULT_GUARDRAILS,
+    hedgingAllowed: true,
+    telemetry: scenario.telemetry,
+    onDecision(d, observation) {
+      const r = d.routing;
       const weights = Object.entries(r.weights)
         .map(([n, w]) => `${n}=${w}`)
         .join(" ");
@@ -63,16 +63,14 @@ const run = simulatePolicy(
         .join("/");
       const hedge = r.retries?.hedge ? `hedge@${r.retries.perTryTimeoutMs}ms` : "no hedge";
       console.log(
-        `t=${String(observation.atMs / 1000).padStart(4)}s  p99 ${p99.padStart(9)} ms  ${r.algorithm.padEnd(13)} ${weights.padEnd(14)} ${hedge.padEnd(14)} reward ${out.decision.reward?.total.toFixed(2) ?? "-"}`,
+        `t=${String(d.atMs / 1000).padStart(4)}s  p99 ${p99.padStart(9)} ms  ${r.algorithm.padEnd(13)} ${weights.padEnd(14)} ${hedge.padEnd(14)} ${d.kind.padEnd(8)} reward ${d.reward?.total.toFixed(2) ?? "-"}`,
       );
-      console.log(`          ${out.decision.explanation}`);
+      console.log(`          ${d.explanation}`);
       if (paceMs > 0) Atomics.wait(pause, 0, 0, paceMs);
-      return out;
     },
   },
-  { objectives: scenario.objectives, guardrails: DEFAULT_GUARDRAILS, hedgingAllowed: true },
 );
-const baseline = contender("istio-default").run(scenario, seed).result;
+const baseline = (await contender("istio-default").run(scenario, seed)).result;
 
 const line = (name: string, r: SimulationResult) =>
   `${name.padEnd(16)} p50 ${r.p50Ms.toFixed(1).padStart(7)} ms  p99 ${r.p99Ms.toFixed(1).padStart(7)} ms  p99.9 ${r.p999Ms.toFixed(1).padStart(7)} ms  errors ${((r.errors / r.completed) * 100).toFixed(3)}%  extra load ${(r.extraLoad * 100).toFixed(1)}%`;

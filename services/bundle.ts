@@ -11,8 +11,8 @@
  */
 import { copyFileSync, mkdirSync } from "node:fs";
 import { build } from "esbuild";
+import { PRETRAINED_PATH } from "../api/optimizer.js";
 import { OPTIMIZER_IMAGE, SHOP_SERVICES } from "../config/shop.js";
-import { PRETRAINED_PATH } from "../controller/policy/q-table.js";
 
 /** Extra entries a service's image carries beside service.mjs. */
 const EXTRA_ENTRIES: Readonly<Record<string, Record<string, string>>> = {

@@ -2,13 +2,14 @@
  * Every shop service's settings and builder, by name, for the code that runs several at once
  * (the in-process test harness and the container entry).
  */
+
+import { loadSettings, type Setting } from "../common/settings.js";
 import { SHOP_SERVICES } from "../config/shop.js";
 import { buildCart, CART_SETTINGS } from "./cart/app.js";
 import { buildCatalog, CATALOG_SETTINGS } from "./catalog/app.js";
 import { buildCheckout, CHECKOUT_SETTINGS } from "./checkout/app.js";
 import { buildFrontend, FRONTEND_SETTINGS } from "./frontend/app.js";
 import type { Service } from "./lib/server.js";
-import { loadSettings, type Setting } from "./lib/settings.js";
 import { buildOrders, ORDERS_SETTINGS } from "./orders/app.js";
 import { buildPayments, PAYMENTS_SETTINGS } from "./payments/app.js";
 import { buildRecommendation, RECOMMENDATION_SETTINGS } from "./recommendation/app.js";

@@ -6,13 +6,13 @@ import { createServer } from "node:net";
 import { jest } from "@jest/globals";
 import pg from "pg";
 import { createClient } from "redis";
+import { freePort } from "../common/free-port.js";
 import { apiShopper } from "../test/shopper.js";
 import { PRODUCTS } from "./catalog/products.js";
 import { DEFAULT_MIX } from "./load/journey.js";
 import { summarize, table } from "./load/report.js";
 import { runLoad } from "./load/runner.js";
 import { type RunningShop, startShop } from "./local/processes.js";
-import { freePort } from "./local/stores.js";
 import { TEST_CARDS } from "./payments/card.js";
 
 // Seven processes compile their TypeScript at start-up; a slow machine needs the time.

@@ -11,10 +11,7 @@ export function boundedName(name: string, max: number): string {
   return `${name.slice(0, max - digest.length - 1)}-${digest}`;
 }
 
-/** An ECR repository's name: `<prefix>/<name>`. The registry construct and CI's workflows both use it. */
-export function ecrRepositoryName(prefix: string, name: string): string {
-  return `${prefix}/${name}`;
-}
+export { ecrRepositoryName } from "../../config/aws-options.js";
 
 /** IAM role names are at most 64 characters. */
 export function iamRoleName(name: string): string {

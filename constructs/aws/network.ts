@@ -13,6 +13,7 @@ import { Subnet } from "@cdktf/provider-aws/lib/subnet/index.js";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc/index.js";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint/index.js";
 import { Construct } from "constructs";
+import type { NatGatewayMode } from "../../config/aws-options.js";
 import { awsContext } from "./aws-context.js";
 import { type Cidr, contains, firstOverlap, formatCidr, parseCidr, subnet } from "./cidr.js";
 import { EncryptionKey } from "./encryption-key.js";
@@ -20,8 +21,7 @@ import { InvalidPropError, requireProp } from "./errors.js";
 import { checkRetentionDays, encryptedLogGroup } from "./log-group.js";
 import { policyDocument } from "./policy.js";
 
-/** How private subnets reach the internet. */
-export type NatGatewayMode = "one-per-az" | "single" | "none";
+export type { NatGatewayMode };
 
 /** Interface endpoints a private cluster commonly needs. */
 export const INTERFACE_ENDPOINT_SERVICES = ["ecr.api", "ecr.dkr", "sts", "logs"] as const;

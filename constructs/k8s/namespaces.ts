@@ -8,8 +8,7 @@ export const NAMESPACES = {
   optimizer: "meshpilot-system",
 } as const;
 
-/** Field manager the optimizer writes routing with; Argo CD ignores fields it owns. */
-export const OPTIMIZER_FIELD_MANAGER = "meshpilot-optimizer";
+export { OPTIMIZER_FIELD_MANAGER } from "../../api/optimizer.js";
 
 /** Labels that select the ingress gateway's pods and the Prometheus server's pods. */
 export const INGRESS_GATEWAY_LABELS = { istio: "ingressgateway" } as const;

@@ -12,6 +12,7 @@ import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPol
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
 import { Role } from "kubernetes-models/rbac.authorization.k8s.io/v1/Role";
 import { RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding";
+import { OPTIMIZER_RUNTIME_ENV } from "../../api/optimizer.js";
 import { imageReference } from "./image.js";
 import { APP_UID, RESTRICTED_CONTAINER } from "./mesh-service.js";
 import { PROMETHEUS_POD_LABELS } from "./namespaces.js";
@@ -41,16 +42,7 @@ export const OPTIMIZER_NAME = "meshpilot-optimizer";
 const STATE_CONFIGMAP = "meshpilot-optimizer-state";
 const METRICS_PORT = 8080;
 
-/**
- * How the optimizer's Node runs, in the pod and in the speed benchmark alike. A 1 MiB young
- * generation and a 96 MiB old-space cap keep the heap near what it holds (about 50 MB at 500
- * intents) instead of letting V8 grow it towards the container limit; two malloc arenas stop
- * glibc from keeping one per thread. The benchmark measured these against the defaults.
- */
-export const OPTIMIZER_RUNTIME_ENV: Readonly<Record<string, string>> = {
-  NODE_OPTIONS: "--max-semi-space-size=1 --max-old-space-size=96",
-  MALLOC_ARENA_MAX: "2",
-};
+export { OPTIMIZER_RUNTIME_ENV };
 
 export class OptimizerWorkload extends Construct {
   readonly deployment: kplus.Deployment;

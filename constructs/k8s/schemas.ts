@@ -25,7 +25,7 @@ import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { Namespace } from "kubernetes-models/v1/Namespace";
 import { Service } from "kubernetes-models/v1/Service";
 import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
-import { TrafficIntentModel } from "../../controller/intent/model.js";
+import { TrafficIntentModel } from "../../api/intent/model.js";
 import type { TypedModel } from "./typed.js";
 
 /** A Kubernetes object as synthesized: plain JSON. */

@@ -9,10 +9,11 @@
  * ones are put back, so a decision is never left half-applied. Only the leader writes.
  */
 import { type KubernetesObject, type KubernetesObjectApi, PatchStrategy } from "@kubernetes/client-node";
+import type { GuardrailLimits } from "../../api/guardrail-limits.js";
 import { describeError, statusOf } from "../kube/clients.js";
 import { deadline } from "../kube/deadline.js";
-import type { GuardrailLimits } from "../policy/guardrails.js";
 import type { RoutingKnobs } from "../policy/policy.js";
+import type { ActOutcome, Actuator, Target } from "./actuator.js";
 import {
   currentKnobs,
   destinationRuleRestore,
@@ -27,17 +28,6 @@ import {
   virtualServiceApply,
 } from "./routing.js";
 
-export interface Target {
-  readonly namespace: string;
-  readonly host: string;
-  readonly virtualService: string;
-  readonly destinationRule: string;
-  /** The intent's name, which names the hedging EnvoyFilter. */
-  readonly name: string;
-  /** The service port, which names Envoy's virtual host for the hedging filter. */
-  readonly port: number;
-}
-
 export interface ActuatorOptions {
   readonly fieldManager: string;
   /** Checked before every write: only the leader writes. */
@@ -51,10 +41,6 @@ export interface ActuatorOptions {
   /** Per API call. @default 5000 */
   readonly timeoutMs?: number;
 }
-
-export type ActOutcome =
-  | { readonly ok: true; readonly writes: number }
-  | { readonly ok: false; readonly error: string; readonly writes: number; readonly restored: boolean };
 
 export class NotLeaderError extends Error {
   constructor() {
@@ -77,7 +63,7 @@ interface Write {
 const VS = "networking.istio.io/v1";
 const EF = "networking.istio.io/v1alpha3";
 
-export class IstioActuator {
+export class IstioActuator implements Actuator {
   private readonly maxAttempts: number;
   private readonly baseBackoffMs: number;
   private readonly timeoutMs: number;

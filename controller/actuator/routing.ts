@@ -7,7 +7,7 @@
  * retries changed. DestinationRule `trafficPolicy.loadBalancer` and `outlierDetection` are maps,
  * so only they are sent. Hedging is an EnvoyFilter (Istio has no field for it).
  */
-import type { GuardrailLimits } from "../policy/guardrails.js";
+import type { GuardrailLimits } from "../../api/guardrail-limits.js";
 import type { RoutingKnobs } from "../policy/policy.js";
 
 export class InvalidRoutingError extends Error {

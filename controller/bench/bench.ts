@@ -10,11 +10,13 @@ import { basename, join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import type { QTable } from "../policy/q-table.js";
 import { parseScenario, type Scenario } from "../sim/scenario.js";
+import { telemetryLadder } from "../sim/telemetry-model.js";
 import { CONTENDERS, type Contender, contender, type RunOutcome, trainQLearning } from "./contenders.js";
 import { sections, upsertSection } from "./doc-section.js";
 import { evaluateTargets, type RunRecord, row, type SummaryRow, summarize, summaryTable } from "./report.js";
 import { formatInterval } from "./stats.js";
 import { groupedBarChart, lineChart } from "./svg.js";
+import { LADDER_SCENARIO, type LadderRow, ladderSection } from "./telemetry-ladder.js";
 
 const SCENARIO_DIR = join(import.meta.dirname, "..", "scenarios");
 export const DEFAULT_SCENARIOS = ["steady-heterogeneous", "brownout", "error-burst", "flash-sale-1000"].map(
@@ -29,7 +31,7 @@ const SEED_001 = [
 ] as const;
 const SEED_001_SCENARIO = "flash-sale-1000";
 
-function main(): void {
+async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       scenario: { type: "string", multiple: true },
@@ -64,7 +66,7 @@ function main(): void {
     let table: QTable | undefined;
     if (contenders.some((c) => c.name === "q-learning") && episodes > 0) {
       const t = performance.now();
-      const trained = trainQLearning(scenario, episodes);
+      const trained = await trainQLearning(scenario, episodes);
       table = trained.table;
       qCurves[scenario.name] = trained.curve;
       progress(
@@ -74,7 +76,7 @@ function main(): void {
     for (const c of contenders) {
       for (let s = 1; s <= seeds; s++) {
         const t = performance.now();
-        const outcome = c.run(scenario, s, table);
+        const outcome = await c.run(scenario, s, table);
         const elapsed = performance.now() - t;
         if (c.name === "round-robin") {
           rrRequests += outcome.result.completed;
@@ -95,6 +97,7 @@ function main(): void {
       }
     }
   }
+  const ladder = await telemetryEffect(scenarios, contenders, seeds, runs);
   const wallS = (performance.now() - started) / 1000;
   const rows = summarize(runs);
   const curve = qCurves.brownout ?? Object.values(qCurves)[0] ?? [];
@@ -115,7 +118,7 @@ function main(): void {
     join(out, "BENCHMARKS.md"),
     sections(previous).reduce(
       (text, s) => upsertSection(text, s.id, s.body),
-      markdown(scenarios, contenders, rows, targets, seeds, episodes, plots, { speed, wallS }),
+      markdown(scenarios, contenders, rows, targets, seeds, episodes, plots, { speed, wallS }, ladder),
     ),
   );
 
@@ -131,6 +134,50 @@ function main(): void {
   console.log(
     `Bench: ${total} runs in ${wallS.toFixed(1)} s; wrote ${join(out, "BENCHMARKS.md")}, ${join(out, "bench", "results.json")} and ${plots.length} plots`,
   );
+}
+
+/**
+ * What production's telemetry costs: the headline scenario's best Meshpilot policy under each
+ * view of the telemetry ladder, from the simulator's exact figures to the default. The default
+ * rung is the main matrix's own runs.
+ */
+async function telemetryEffect(
+  scenarios: readonly Scenario[],
+  contenders: readonly Contender[],
+  seeds: number,
+  runs: readonly RunRecord[],
+): Promise<LadderRow[]> {
+  const scenario = scenarios.find((s) => s.name === LADDER_SCENARIO) ?? scenarios[0];
+  const meshpilots = contenders.filter((c) => c.kind === "meshpilot" && c.name !== "q-learning");
+  if (!scenario || meshpilots.length === 0) return [];
+  const baseline = summarize(runs).find(
+    (r) => r.scenario === scenario.name && r.contender === "istio-default",
+  );
+  const rows: LadderRow[] = [];
+  for (const c of meshpilots) {
+    for (const rung of telemetryLadder(scenario.config.controlIntervalMs ?? 10_000)) {
+      const records: RunRecord[] = [];
+      for (let s = 1; s <= seeds; s++) {
+        const outcome = await c.run(scenario, s, undefined, rung.model);
+        records.push({
+          scenario: scenario.name,
+          contender: c.name,
+          kind: c.kind,
+          seed: s,
+          result: outcome.result,
+        });
+      }
+      progress(`telemetry ladder: ${scenario.name} x ${c.name} x ${rung.name}`);
+      rows.push({
+        scenario: scenario.name,
+        contender: c.name,
+        view: rung.name,
+        summary: summarize(records)[0],
+        baselineP99Ms: baseline?.p99Ms.mean,
+      });
+    }
+  }
+  return rows;
 }
 
 function progress(line: string): void {
@@ -202,6 +249,7 @@ function markdown(
   episodes: number,
   plots: readonly string[],
   run: { speed?: number; wallS: number },
+  ladder: LadderRow[],
 ): string {
   const lines: string[] = [
     "# Benchmarks",
@@ -258,6 +306,7 @@ function markdown(
       "",
     );
   }
+  lines.push(...ladderSection(ladder));
   if (plots.length > 0) {
     lines.push("## Plots", "", ...plots.map((p) => `![${basename(p, ".svg")}](${p})`), "");
   }
@@ -272,4 +321,4 @@ function markdown(
   return lines.join("\n");
 }
 
-main();
+await main();

@@ -3,17 +3,17 @@
  * Meshpilot's policies, which act only through the knobs the production actuator can set.
  */
 
-import { DEFAULT_GUARDRAILS } from "../policy/guardrails.js";
-import type { Policy } from "../policy/policy.js";
-import { type QLearningState, qLearning } from "../policy/q-learning.js";
+import { DEFAULT_GUARDRAILS } from "../../api/guardrail-limits.js";
+import { Random } from "../../common/random.js";
+import type { QLearningState } from "../policy/q-learning.js";
 import { DEFAULT_Q_PARAMETERS, type QTable } from "../policy/q-table.js";
+import { createPolicy, type PolicyName } from "../policy/registry.js";
 import { aggregate } from "../policy/reward.js";
-import { thompsonHedging } from "../policy/thompson-hedging.js";
+import { simulateControl } from "../sim/control-loop.js";
 import { type SimulationResult, sampleServiceTime, simulate } from "../sim/engine.js";
 import { ENVOY_OUTLIER_DEFAULTS, type Routing } from "../sim/model.js";
-import { Random } from "../sim/random.js";
-import { simulatePolicy } from "../sim/run-policy.js";
 import type { Scenario } from "../sim/scenario.js";
+import type { TelemetryModel } from "../sim/telemetry-model.js";
 
 export interface RunOutcome {
   readonly result: SimulationResult;
@@ -25,7 +25,13 @@ export interface Contender {
   readonly name: string;
   readonly kind: "peer" | "meshpilot";
   readonly description: string;
-  run(scenario: Scenario, seed: number, pretrained?: QTable): RunOutcome;
+  /** `telemetry` overrides the scenario's (the bench's telemetry ladder); peers see no telemetry. */
+  run(
+    scenario: Scenario,
+    seed: number,
+    pretrained?: QTable,
+    telemetry?: Partial<TelemetryModel>,
+  ): Promise<RunOutcome>;
 }
 
 /** Istio's default: LEAST_REQUEST, with outlier detection at Envoy's defaults as our DestinationRules set it. */
@@ -43,7 +49,7 @@ function peer(name: string, description: string, routing: (s: Scenario) => Parti
     name,
     kind: "peer",
     description,
-    run(scenario, seed) {
+    async run(scenario, seed) {
       const timeline: [number, number][] = [];
       const result = simulate(withRouting(scenario, seed, routing(scenario)), {
         onInterval(o) {
@@ -65,24 +71,30 @@ export function staticHedgeDelayMs(scenario: Scenario): number {
   return Math.round(samples[Math.floor(samples.length * 0.95)]);
 }
 
-function meshpilot<S>(
-  name: string,
-  description: string,
-  policy: (pretrained?: QTable) => Policy<S>,
-): Contender {
+/** The same run options every Meshpilot contender and training episode uses. */
+function loopOptions(scenario: Scenario, telemetry?: Partial<TelemetryModel>) {
+  return {
+    objectives: scenario.objectives,
+    guardrails: DEFAULT_GUARDRAILS,
+    hedgingAllowed: true,
+    telemetry: { ...scenario.telemetry, ...telemetry },
+  };
+}
+
+function meshpilot(name: PolicyName, description: string, evaluation = false): Contender {
   return {
     name,
     kind: "meshpilot",
     description,
-    run(scenario, seed, pretrained) {
-      const run = simulatePolicy(
+    async run(scenario, seed, pretrained, telemetry) {
+      const policy = createPolicy(name, {
+        pretrained,
+        qParameters: evaluation ? EVALUATION_Q_PARAMETERS : undefined,
+      });
+      const run = await simulateControl(
         withRouting(scenario, seed, { ...ISTIO_DEFAULT, retries: undefined }),
-        policy(pretrained),
-        {
-          objectives: scenario.objectives,
-          guardrails: DEFAULT_GUARDRAILS,
-          hedgingAllowed: true,
-        },
+        policy,
+        loopOptions(scenario, telemetry),
       );
       const timeline = run.decisions
         .filter((d) => d.observedP99Ms !== undefined)
@@ -133,19 +145,14 @@ export const CONTENDERS: readonly Contender[] = [
   meshpilot(
     "q-learning",
     "Meshpilot Q-learning controller (seed 000), pre-trained on other seeds, evaluated nearly greedy",
-    (table) => qLearning(EVALUATION_Q_PARAMETERS, table),
+    true,
   ),
-  meshpilot("thompson-k1", "Meshpilot Thompson-sampling weights, no hedging (seed 001, k=1)", () =>
-    thompsonHedging({ k: 1 }),
-  ),
+  meshpilot("thompson-k1", "Meshpilot Thompson-sampling weights, no hedging (seed 001, k=1)"),
   meshpilot(
     "thompson-k2",
     "Meshpilot Thompson-sampling weights with one hedge at the learned p95 (seed 001, k=2)",
-    () => thompsonHedging({ k: 2 }),
   ),
-  meshpilot("thompson-k3", "Meshpilot Thompson-sampling weights with up to two hedges (seed 001, k=3)", () =>
-    thompsonHedging({ k: 3 }),
-  ),
+  meshpilot("thompson-k3", "Meshpilot Thompson-sampling weights with up to two hedges (seed 001, k=3)"),
 ];
 
 export function contender(name: string): Contender {
@@ -158,21 +165,20 @@ export function contender(name: string): Contender {
  * Trains the Q-learning controller on `episodes` runs of the scenario with training seeds that
  * never overlap the evaluation seeds; returns the table and the mean reward of each episode.
  */
-export function trainQLearning(
+export async function trainQLearning(
   scenario: Scenario,
   episodes: number,
   start?: QTable,
-): { table: QTable; curve: number[] } {
+): Promise<{ table: QTable; curve: number[] }> {
   let table: QTable | undefined = start;
   const curve: number[] = [];
   for (let e = 0; e < episodes; e++) {
     const config = withRouting(scenario, 1_000_000 + e, { ...ISTIO_DEFAULT, retries: undefined });
-    const policy = qLearning(undefined, table);
-    const run = simulatePolicy(config, policy, {
-      objectives: scenario.objectives,
-      guardrails: DEFAULT_GUARDRAILS,
-      hedgingAllowed: true,
-    });
+    const run = await simulateControl(
+      config,
+      createPolicy("q-learning", { pretrained: table }),
+      loopOptions(scenario),
+    );
     table = (run.finalState as QLearningState).table;
     const rewards = run.decisions.map((d) => d.reward?.total).filter((r): r is number => r !== undefined);
     curve.push(rewards.reduce((a, b) => a + b, 0) / Math.max(rewards.length, 1));

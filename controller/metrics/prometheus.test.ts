@@ -7,7 +7,8 @@ import { createServer, type Server } from "node:http";
 import { jest } from "@jest/globals";
 import { IstioExporter } from "../testbed/istio-exporter.js";
 import { type RunningPrometheus, startPrometheus } from "../testbed/prometheus-server.js";
-import { type Destination, PrometheusSource } from "./prometheus.js";
+import { PrometheusSource } from "./prometheus.js";
+import type { Destination } from "./source.js";
 
 jest.setTimeout(60_000);
 

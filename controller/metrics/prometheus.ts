@@ -5,13 +5,7 @@
  */
 import type { Observation, SubsetStats } from "./observation.js";
 import { latencyQuery, QUANTILES, trafficQuery, workloadQuery } from "./promql.js";
-
-/** A destination the controller watches: its host, and the namespace and app its pods carry. */
-export interface Destination {
-  readonly host: string;
-  readonly namespace: string;
-  readonly app: string;
-}
+import type { Destination, MetricsSource } from "./source.js";
 
 interface Sample {
   readonly metric: Readonly<Record<string, string>>;
@@ -33,7 +27,7 @@ export interface PrometheusOptions {
   readonly onQuery?: (name: string, seconds: number, ok: boolean) => void;
 }
 
-export class PrometheusSource {
+export class PrometheusSource implements MetricsSource {
   constructor(private readonly options: PrometheusOptions) {}
 
   /** Runs one instant query; a non-success answer, a timeout or a malformed body throws. */

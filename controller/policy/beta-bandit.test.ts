@@ -1,4 +1,4 @@
-import { Random } from "../sim/random.js";
+import { Random } from "../../common/random.js";
 import { initialBandit, posteriorMeans, sampleBeta, thompsonShares, updateBandit } from "./beta-bandit.js";
 
 describe("discounted Thompson sampling", () => {

@@ -5,7 +5,7 @@
  * evidence toward the prior at every update, so the bandit keeps exploring and tracks arms whose
  * quality changes: a brownout, a deploy, a recovery.
  */
-import type { Random } from "../sim/random.js";
+import type { Random } from "../../common/random.js";
 
 export interface BetaPosterior {
   readonly alpha: number;

@@ -1,11 +1,6 @@
 import fc from "fast-check";
-import {
-  applyGuardrails,
-  checkLimits,
-  DEFAULT_GUARDRAILS,
-  type GuardrailLimits,
-  type Weights,
-} from "./guardrails.js";
+import { checkLimits, DEFAULT_GUARDRAILS, type GuardrailLimits } from "../../api/guardrail-limits.js";
+import { applyGuardrails, type Weights } from "./guardrails.js";
 
 /** Valid current weights: integers, each at least the floor, summing to the total. */
 function validWeights(names: string[], limits: GuardrailLimits) {

@@ -5,9 +5,10 @@
  * explanation a human can read, and its next state. The clock and randomness come in through the
  * context, so a run is reproducible and a decision can be replayed.
  */
+
+import type { GuardrailLimits } from "../../api/guardrail-limits.js";
+import type { Random } from "../../common/random.js";
 import type { Observation } from "../metrics/observation.js";
-import type { Random } from "../sim/random.js";
-import type { GuardrailLimits } from "./guardrails.js";
 import type { RewardTerms } from "./reward.js";
 
 /** Routing knobs the production actuator can set (Istio VirtualService and DestinationRule fields). */
@@ -59,7 +60,7 @@ export interface PolicyContext {
 }
 
 export interface Decision {
-  /** The routing to write; equal to `current` when the policy holds. */
+  /** The routing the policy wants; equal to `current` when it holds. */
   readonly routing: RoutingKnobs;
   /** One or two sentences: what it saw, what it chose, why. */
   readonly explanation: string;
@@ -69,5 +70,15 @@ export interface Decision {
 export interface Policy<State> {
   readonly name: string;
   initialState(subsets: readonly string[]): State;
+  /**
+   * Proposes routing: weights are any non-negative shares (the control step turns them into
+   * guarded integer weights), and the other knobs as the policy wants them.
+   */
   decide(observation: Observation, state: State, ctx: PolicyContext): { decision: Decision; state: State };
+  /**
+   * The state to keep when the decision was not applied (observe, recommend, a failed write): a
+   * learner must then credit what follows to the routing that stayed, not to what it proposed.
+   * @default the state decide() returned
+   */
+  held?(state: State): State;
 }

@@ -1,10 +1,10 @@
+import { DEFAULT_GUARDRAILS } from "../../api/guardrail-limits.js";
+import { Random } from "../../common/random.js";
 import type { Observation, ReplicaStats, SubsetStats } from "../metrics/observation.js";
+import { simulateControl } from "../sim/control-loop.js";
 import type { SimulationConfig } from "../sim/model.js";
-import { Random } from "../sim/random.js";
-import { simulatePolicy } from "../sim/run-policy.js";
-import { DEFAULT_GUARDRAILS } from "./guardrails.js";
-import type { PolicyContext } from "./policy.js";
-import { applyAction, discretize, Q_ACTIONS, qLearning } from "./q-learning.js";
+import type { Policy, PolicyContext } from "./policy.js";
+import { applyAction, discretize, Q_ACTIONS, type QLearningState, qLearning } from "./q-learning.js";
 import { exportQTable, importQTable } from "./q-table.js";
 
 const stats = (rps: number, p99Ms: number, errorRatio: number, cpu = 0.5): SubsetStats => ({
@@ -83,7 +83,7 @@ describe("Q-learning controller", () => {
     expect(out.state).toBe(state);
   });
 
-  it("runs in the simulator within the guardrails and exports what it learned", () => {
+  it("runs in the simulator within the guardrails and exports what it learned", async () => {
     const config: SimulationConfig = {
       seed: 3,
       durationMs: 600_000,
@@ -104,7 +104,7 @@ describe("Q-learning controller", () => {
       routing: { algorithm: "ROUND_ROBIN", weights: { v1: 50, v2: 50 } },
       controlIntervalMs: 5_000,
     };
-    const run = simulatePolicy(config, qLearning(), {
+    const run = await simulateControl(config, qLearning() as Policy<unknown>, {
       objectives: ctx.objectives,
       guardrails: { ...DEFAULT_GUARDRAILS, cooldownMs: 0 },
       hedgingAllowed: true,
@@ -116,10 +116,9 @@ describe("Q-learning controller", () => {
       expect(Math.abs(b.v2 - a.v2)).toBeLessThanOrEqual(DEFAULT_GUARDRAILS.maxStep);
       expect(b.v2).toBeGreaterThanOrEqual(DEFAULT_GUARDRAILS.minWeight);
     }
-    expect(run.finalState.table.decisions).toBeGreaterThan(100);
-    const json = exportQTable(run.finalState.table);
-    expect(importQTable(json, Q_ACTIONS)).toEqual(
-      expect.objectContaining({ decisions: run.finalState.table.decisions }),
-    );
+    const { table } = run.finalState as QLearningState;
+    expect(table.decisions).toBeGreaterThan(100);
+    const json = exportQTable(table);
+    expect(importQTable(json, Q_ACTIONS)).toEqual(expect.objectContaining({ decisions: table.decisions }));
   });
 });

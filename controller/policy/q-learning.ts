@@ -4,7 +4,6 @@
  * learns from the multi-objective reward of the interval that follows.
  */
 import type { Observation } from "../metrics/observation.js";
-import { applyGuardrails } from "./guardrails.js";
 import type { Decision, Policy, PolicyContext, RoutingKnobs } from "./policy.js";
 import {
   chooseAction,
@@ -139,20 +138,13 @@ export function qLearning(
       const { action, explored } = chooseAction(table, s, parameters, ctx.random);
       const name = Q_ACTIONS[action];
       const proposed = applyAction(name, observation, ctx);
-      const guarded = applyGuardrails(ctx.current.weights, proposed.weights, ctx.guardrails, {
-        nowMs: ctx.nowMs,
-        lastChangeMs: ctx.lastChangeMs,
-        telemetryFresh: true,
-      });
-      const routing: RoutingKnobs = { ...proposed, weights: guarded.weights };
       const q = qValues(table, s);
       const why = explored
         ? `explored (epsilon ${epsilon(table, parameters).toFixed(3)})`
         : `greedy: Q ${q[action].toFixed(2)} against hold ${q[0].toFixed(2)}`;
-      const guard = guarded.held && name === "shift-to-fastest" ? ` Weights held: ${guarded.reason}.` : "";
       const decision: Decision = {
-        routing,
-        explanation: `State ${s}: chose "${name}", ${why}.${guard}${learned}`,
+        routing: proposed,
+        explanation: `State ${s}: chose "${name}", ${why}.${learned}`,
         reward: r,
       };
       return {
@@ -160,5 +152,7 @@ export function qLearning(
         state: { table, previous: { state: s, action }, lastRps: aggregate(observation).rps },
       };
     },
+    // What was in force was "hold": credit the reward that follows to it.
+    held: (state) => (state.previous ? { ...state, previous: { ...state.previous, action: 0 } } : state),
   };
 }

@@ -1,4 +1,4 @@
-import { Random } from "../sim/random.js";
+import { Random } from "../../common/random.js";
 import {
   chooseAction,
   DEFAULT_Q_PARAMETERS,

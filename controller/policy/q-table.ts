@@ -5,7 +5,7 @@
  * observation, a routing change). The table is plain JSON, so one trained in the simulator can
  * seed the controller, and a human can read what it learned.
  */
-import type { Random } from "../sim/random.js";
+import type { Random } from "../../common/random.js";
 
 export interface QLearningParameters {
   /** Learning rate. */
@@ -34,9 +34,6 @@ export interface QTable {
 }
 
 export const Q_TABLE_FORMAT = "meshpilot.q-table/v1";
-
-/** Where `npm run pretrain` writes the table the optimizer's image ships with. */
-export const PRETRAINED_PATH = "controller/pretrained/q-table.json";
 
 export function emptyQTable(actions: readonly string[]): QTable {
   return { actions: [...actions], values: {}, decisions: 0 };

@@ -1,7 +1,8 @@
+import { DEFAULT_GUARDRAILS } from "../../api/guardrail-limits.js";
+import { Random } from "../../common/random.js";
+import { simulateControl } from "../sim/control-loop.js";
 import type { SimulationConfig } from "../sim/model.js";
-import { Random } from "../sim/random.js";
-import { simulatePolicy } from "../sim/run-policy.js";
-import { DEFAULT_GUARDRAILS } from "./guardrails.js";
+import type { Policy } from "./policy.js";
 import { fractionFaster, thompsonHedging } from "./thompson-hedging.js";
 
 /** Two versions: v2 runs at a third of v1's speed. */
@@ -37,10 +38,11 @@ describe("Thompson-sampling weighted hedging", () => {
     expect(fractionFaster(100, 10, 30, 50)).toBe(1);
   });
 
-  it("moves traffic to the faster version, one guarded step at a time, down to the floor", () => {
-    const run = simulatePolicy(twoVersions, thompsonHedging({ k: 1 }), {
+  it("moves traffic to the faster version, one guarded step at a time, down to the floor", async () => {
+    const run = await simulateControl(twoVersions, thompsonHedging({ k: 1 }) as Policy<unknown>, {
       objectives,
       guardrails: { ...DEFAULT_GUARDRAILS, cooldownMs: 0 },
+      hedgingAllowed: false,
     });
     const weights = run.decisions.map((d) => d.routing.weights.v2);
     for (let i = 1; i < weights.length; i++)
@@ -52,8 +54,8 @@ describe("Thompson-sampling weighted hedging", () => {
     );
   });
 
-  it("hedges with k copies after the smoothed p95, and only where hedging is allowed", () => {
-    const hedged = simulatePolicy(twoVersions, thompsonHedging({ k: 3 }), {
+  it("hedges with k copies after the smoothed p95, and only where hedging is allowed", async () => {
+    const hedged = await simulateControl(twoVersions, thompsonHedging({ k: 3 }) as Policy<unknown>, {
       objectives,
       guardrails: DEFAULT_GUARDRAILS,
       hedgingAllowed: true,
@@ -61,7 +63,7 @@ describe("Thompson-sampling weighted hedging", () => {
     const last = hedged.decisions[hedged.decisions.length - 1];
     expect(last.routing.retries).toEqual(expect.objectContaining({ attempts: 2, hedge: true }));
     expect(last.explanation).toMatch(/Hedging 3 copies after \d+ ms \(smoothed p95\)\./);
-    const notAllowed = simulatePolicy(twoVersions, thompsonHedging({ k: 3 }), {
+    const notAllowed = await simulateControl(twoVersions, thompsonHedging({ k: 3 }) as Policy<unknown>, {
       objectives,
       guardrails: DEFAULT_GUARDRAILS,
       hedgingAllowed: false,

@@ -11,7 +11,6 @@ import {
   thompsonShares,
   updateBandit,
 } from "./beta-bandit.js";
-import { applyGuardrails } from "./guardrails.js";
 import type { Decision, Policy, PolicyContext, RoutingKnobs } from "./policy.js";
 import { aggregate, reward } from "./reward.js";
 
@@ -22,12 +21,6 @@ export interface ThompsonHedgingOptions {
   readonly gamma?: number;
   /** Evidence per subset per interval is capped, so a busy subset cannot freeze its posterior. @default 200 */
   readonly maxTrialsPerInterval?: number;
-  /**
-   * No hedging above this mean CPU utilization: hedges add load, and near saturation that load
-   * raises latency, which triggers more hedges.
-   * @default 0.85
-   */
-  readonly maxUtilizationForHedging?: number;
 }
 
 export interface ThompsonHedgingState {
@@ -69,11 +62,6 @@ export function thompsonHedging(options: ThompsonHedgingOptions): Policy<Thompso
       }
       const bandit = updateBandit(state.bandit, outcomes, gamma);
       const shares = thompsonShares(bandit, ctx.random, 400);
-      const guarded = applyGuardrails(ctx.current.weights, shares, ctx.guardrails, {
-        nowMs: ctx.nowMs,
-        lastChangeMs: ctx.lastChangeMs,
-        telemetryFresh: true,
-      });
 
       const { p95Ms, p99Ms } = aggregate(observation);
       // Peak-sensitive: a rising p95 raises the delay at once (a stale, short delay would hedge a
@@ -84,15 +72,11 @@ export function thompsonHedging(options: ThompsonHedgingOptions): Policy<Thompso
           : state.hedgeDelayMs === undefined || p95Ms > state.hedgeDelayMs
             ? p95Ms
             : 0.7 * state.hedgeDelayMs + 0.3 * p95Ms;
-      // Hedge only where it can help and the fleet can pay for it: a tail to cut, and headroom.
-      const cpu = meanCpu(observation);
-      const maxCpu = options.maxUtilizationForHedging ?? 0.85;
+      // Hedge only where there is a tail to cut; the control step caps hedging when CPU is short.
       let retries: RoutingKnobs["retries"];
       let hedgeNote = "";
       if (options.k > 1 && ctx.hedgingAllowed && hedgeDelayMs !== undefined) {
-        if (cpu !== undefined && cpu >= maxCpu) {
-          hedgeNote = ` Not hedging: CPU at ${(cpu * 100).toFixed(0)}%, too close to saturation.`;
-        } else if (p99Ms !== undefined && p99Ms < 0.8 * ctx.objectives.p99LatencyMs) {
+        if (p99Ms !== undefined && p99Ms < 0.8 * ctx.objectives.p99LatencyMs) {
           hedgeNote = " Not hedging: p99 is well within the objective.";
         } else {
           retries = {
@@ -102,38 +86,23 @@ export function thompsonHedging(options: ThompsonHedgingOptions): Policy<Thompso
           };
         }
       }
-      const routing: RoutingKnobs = { ...ctx.current, weights: guarded.weights, retries };
+      const routing: RoutingKnobs = { ...ctx.current, weights: shares, retries };
       const means = posteriorMeans(bandit);
       const belief = Object.keys(means)
         .sort()
         .map((n) => `${n} ${(means[n] * 100).toFixed(0)}%`)
         .join(", ");
-      const weightsText = Object.entries(guarded.weights)
-        .map(([n, w]) => `${n}=${w}`)
-        .join(" ");
       const hedging = retries?.hedge
         ? ` Hedging ${options.k} copies after ${retries.perTryTimeoutMs} ms (smoothed p95).`
         : hedgeNote;
-      const guard = guarded.held
-        ? ` Weights held: ${guarded.reason}.`
-        : guarded.clamped
-          ? " Guardrails limited the step."
-          : "";
       return {
         decision: {
           routing,
-          explanation: `Fast-and-successful belief: ${belief}. Weights ${weightsText}.${guard}${hedging}`,
+          explanation: `Fast-and-successful belief: ${belief}.${hedging}`,
           reward: reward(observation, ctx.objectives),
         },
         state: { bandit, hedgeDelayMs },
       };
     },
   };
-}
-
-function meanCpu(observation: Observation): number | undefined {
-  const cpus = Object.values(observation.subsets)
-    .map((s) => s.cpuUtilization)
-    .filter((c): c is number => c !== undefined);
-  return cpus.length > 0 ? cpus.reduce((a, b) => a + b, 0) / cpus.length : undefined;
 }

@@ -10,8 +10,9 @@
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { afterEach, describe, expect, jest, test } from "@jest/globals";
+import { PRETRAINED_PATH } from "../../api/optimizer.js";
 import { Q_ACTIONS } from "../policy/q-learning.js";
-import { importQTable, PRETRAINED_PATH } from "../policy/q-table.js";
+import { importQTable } from "../policy/q-table.js";
 import { APP, type Harness, NS, optimizerHarness } from "../testbed/optimizer-harness.js";
 import { type Script, ScriptedTelemetry } from "../testbed/scripted-telemetry.js";
 

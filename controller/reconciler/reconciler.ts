@@ -14,32 +14,37 @@
  *   (Istio's static routing as Git set it) and marks the intent Degraded.
  */
 import type { KubernetesObject } from "@kubernetes/client-node";
-import { type ActOutcome, IstioActuator, type Target } from "../actuator/istio-actuator.js";
-import { currentKnobs, type KubeObject, originalRouting, subsetsOf } from "../actuator/live-routing.js";
+import type { GuardrailLimits } from "../../api/guardrail-limits.js";
 import {
   INTENT_GROUP,
   INTENT_PLURAL,
   INTENT_VERSION,
   type ResolvedIntentSpec,
   type TrafficIntent,
-} from "../intent/schema.js";
-import { describeProblems, validateIntent } from "../intent/validate.js";
+} from "../../api/intent/schema.js";
+import { describeProblems, validateIntent } from "../../api/intent/validate.js";
+import { Random } from "../../common/random.js";
+import type { ActOutcome, Target } from "../actuator/actuator.js";
+import { IstioActuator, NotLeaderError } from "../actuator/istio-actuator.js";
+import { currentKnobs, type KubeObject, originalRouting, subsetsOf } from "../actuator/live-routing.js";
+import { describeChange, eventMessage } from "../control/explain.js";
+import type { Probation, RollbackOptions } from "../control/rollback.js";
+import { DEFAULT_SAFETY, type SafetySettings } from "../control/safety.js";
+import { controlStep, type StepAction } from "../control/step.js";
 import { describeError, type KubeClients } from "../kube/clients.js";
 import { deadline } from "../kube/deadline.js";
 import { Watched } from "../kube/watched.js";
 import type { Observation } from "../metrics/observation.js";
-import type { Destination } from "../metrics/prometheus.js";
+import type { MetricsSource } from "../metrics/source.js";
+import { defaultWindowMs } from "../metrics/window.js";
 import { ordinal } from "../ordinal.js";
-import type { Objectives, RoutingKnobs } from "../policy/policy.js";
+import type { RoutingKnobs } from "../policy/policy.js";
 import type { QTable } from "../policy/q-table.js";
-import { Random } from "../sim/random.js";
+import { createPolicy, policyNameOf } from "../policy/registry.js";
 import type { IntentMemory, SavedState, StateStore } from "../state/state-store.js";
 import { STATE_FORMAT } from "../state/state-store.js";
 import type { AuditSink } from "../telemetry/audit.js";
 import type { DecisionKind, OptimizerMetrics } from "../telemetry/metrics.js";
-import { describeChange, eventMessage } from "./explain.js";
-import { heldInstead, policyFor, policyKey } from "./policies.js";
-import { DEFAULT_ROLLBACK, judge, type Probation, type RollbackOptions, startProbation } from "./rollback.js";
 import {
   buildStatus,
   type ConditionInput,
@@ -48,14 +53,7 @@ import {
   statusFingerprint,
   statusNews,
 } from "./status.js";
-
-export interface MetricsSource {
-  observe(
-    destinations: readonly Destination[],
-    windowMs: number,
-    atMs: number,
-  ): Promise<{ observations: Map<string, Observation>; errors: string[] }>;
-}
+import { type EventSpec, eventFor, stepSettings } from "./step-io.js";
 
 export interface Logger {
   info(fields: object, message: string): void;
@@ -71,7 +69,7 @@ export interface ReconcilerOptions {
   readonly isLeader: () => boolean;
   /** The control interval. */
   readonly intervalMs: number;
-  /** The telemetry window each decision looks at. @default twice the interval */
+  /** The telemetry window each decision looks at. @default two intervals, at least four scrapes */
   readonly windowMs?: number;
   readonly seed: number;
   readonly store?: StateStore;
@@ -81,6 +79,8 @@ export interface ReconcilerOptions {
   /** Stale intervals before the original routing is restored. @default 3 */
   readonly staleLimit?: number;
   readonly rollback?: RollbackOptions;
+  /** No hedging at or above this mean CPU utilization. @default 0.85 */
+  readonly maxHedgeUtilization?: number;
   readonly now?: () => number;
   readonly audit?: AuditSink;
   readonly telemetry?: OptimizerMetrics;
@@ -125,6 +125,7 @@ export class Reconciler {
   private readonly now: () => number;
   private readonly log: Logger;
   private readonly timeoutMs: number;
+  private readonly safety: SafetySettings;
   private decisionsSinceSave = 0;
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
@@ -133,6 +134,11 @@ export class Reconciler {
     this.now = options.now ?? Date.now;
     this.log = options.log ?? SILENT;
     this.timeoutMs = options.timeoutMs ?? 5000;
+    this.safety = {
+      staleLimit: options.staleLimit ?? DEFAULT_SAFETY.staleLimit,
+      rollback: options.rollback ?? DEFAULT_SAFETY.rollback,
+      maxHedgeUtilization: options.maxHedgeUtilization ?? DEFAULT_SAFETY.maxHedgeUtilization,
+    };
     const jitter = new Random(options.seed).fork("actuator-jitter");
     this.actuator = new IstioActuator(options.clients.objects, {
       fieldManager: options.fieldManager,
@@ -298,7 +304,7 @@ export class Reconciler {
       valid.push({ intent, spec: check.spec, vs, dr });
     }
 
-    const windowMs = this.options.windowMs ?? 2 * this.options.intervalMs;
+    const windowMs = this.options.windowMs ?? defaultWindowMs(this.options.intervalMs);
     const destinations = valid.map(({ intent, spec }) => ({
       host: spec.target.host,
       namespace: intent.metadata.namespace as string,
@@ -343,13 +349,12 @@ export class Reconciler {
     const ns = intent.metadata.namespace as string;
     const host = spec.target.host;
     let r = this.runtimes.get(key);
-    const policyName = policyKey(spec);
-    const policy = policyFor(spec, this.options.pretrained);
+    const policyName = policyNameOf(spec);
+    const policy = createPolicy(policyName, { pretrained: this.options.pretrained });
     if (!r || r.policy !== policyName) {
-      const subsets = subsetsOf(dr);
       r = this.runtime(key, {
         policy: policyName,
-        state: policy.initialState(subsets),
+        state: policy.initialState(subsetsOf(dr)),
         original: r?.original,
         written: r?.written,
         target: r?.target,
@@ -376,189 +381,83 @@ export class Reconciler {
       port: portOf(vs, host),
     };
     r.target = target;
-    const objectives: Objectives = {
-      p99LatencyMs: spec.objectives.p99LatencyMs,
-      errorRate: spec.objectives.errorRate,
-      costWeight: spec.objectives.costWeight,
-      subsetCost: spec.objectives.subsetCost,
-    };
-    const limits = {
-      minWeight: spec.guardrails.minWeight,
-      maxStep: spec.guardrails.maxStep,
-      cooldownMs: spec.guardrails.cooldownSeconds * 1000,
-      total: 100,
-    };
-    const guardNotes: string[] = [];
-    const acting = spec.mode === "act" && !spec.paused;
+    const settings = stepSettings(spec, this.safety);
     this.observeWeights(ns, intent.metadata.name, live);
-
-    // Kill switch: an intent that stops acting gives the routing back.
-    if (!acting && !spec.paused && r.written) {
-      const out = leader
-        ? await this.actuator.restore(target, r.original ?? { weights: live.weights })
+    const step = controlStep(
+      policy,
+      settings,
+      {
+        policyState: r.state,
+        written: r.written,
+        lastChangeMs: r.lastChangeMs,
+        probation: r.probation,
+        stale: r.stale,
+      },
+      { observation, live, nowMs, random: r.random, canWrite: leader },
+    );
+    const out = await this.act(step.action, target, live, r, settings.guardrails);
+    const next = out && !out.ok ? step.next.failed : step.next.applied;
+    r.state = next.policyState;
+    r.written = next.written;
+    r.lastChangeMs = next.lastChangeMs;
+    r.probation = next.probation;
+    r.stale = next.stale;
+    if (step.action.kind === "apply" && out?.ok)
+      this.observeWeights(ns, intent.metadata.name, step.action.to);
+    const changed = step.proposed !== undefined && describeChange(live, step.proposed).length > 0;
+    const recommendation =
+      step.kind === "recommend" && changed
+        ? eventMessage(live, step.proposed as RoutingKnobs, observation, settings.objectives, step.reward)
         : undefined;
-      const ok = out?.ok === true;
-      if (ok) {
-        r.written = undefined;
-        r.probation = undefined;
-      }
-      await this.finish(intent, spec, r, leader, nowMs, {
-        kind: ok ? "restore" : "error",
-        explanation: ok
-          ? `Mode is ${spec.mode}: restored the routing recorded before Meshpilot's first write.`
-          : `Mode is ${spec.mode}: restoring the original routing failed: ${outcomeError(out)}`,
-        from: live,
-        to: ok ? undefined : live,
-        observation,
-        guardNotes,
-        write: out,
-        event: ok
-          ? { reason: "RoutingRestored", type: "Normal" }
-          : { reason: "RestoreFailed", type: "Warning" },
-      });
-      return;
-    }
-    if (spec.paused) {
-      await this.finish(intent, spec, r, leader, nowMs, {
-        kind: "paused",
-        explanation: "Paused: nothing is written and manual weights stand.",
-        from: live,
-        observation,
-        guardNotes,
-      });
-      return;
-    }
-
-    // Stale telemetry: hold; past the limit, give the routing back and say Degraded.
-    if (observation.stale) {
-      r.stale++;
-      const limit = this.options.staleLimit ?? 3;
-      if (r.stale >= limit && acting && r.written && leader) {
-        const out = await this.actuator.restore(target, r.original ?? { weights: live.weights });
-        if (out.ok) {
-          r.written = undefined;
-          r.probation = undefined;
-        }
-        await this.finish(intent, spec, r, leader, nowMs, {
-          kind: out.ok ? "restore" : "error",
-          explanation: `Telemetry stale for ${r.stale} intervals: ${out.ok ? "restored the original static routing" : `restoring failed: ${outcomeError(out)}`}.`,
-          from: live,
-          observation,
-          guardNotes,
-          write: out,
-          event: { reason: "TelemetryStale", type: "Warning" },
-        });
-        return;
-      }
-      await this.finish(intent, spec, r, leader, nowMs, {
-        kind: "stale",
-        explanation: `Telemetry stale for ${r.stale} interval${r.stale > 1 ? "s" : ""}: holding the routing${r.stale >= limit ? " (Degraded)" : ""}.`,
-        from: live,
-        observation,
-        guardNotes,
-      });
-      return;
-    }
-    r.stale = 0;
-
-    // Rollback watch on the last change.
-    if (acting && r.probation) {
-      const verdict = judge(r.probation, observation, objectives, this.options.rollback ?? DEFAULT_ROLLBACK);
-      if (verdict.kind === "watching") r.probation = verdict.probation;
-      else if (verdict.kind === "kept") r.probation = undefined;
-      else {
-        const lastGood = r.probation.lastGood;
-        r.probation = undefined;
-        // Going back to known-good routing is a safety action: it may undo several steps at once.
-        const out = leader
-          ? await this.write(target, live, lastGood, { ...limits, maxStep: limits.total })
-          : undefined;
-        if (out?.ok) {
-          r.written = lastGood;
-          r.lastChangeMs = nowMs;
-        }
-        await this.finish(intent, spec, r, leader, nowMs, {
-          kind: out?.ok ? "rollback" : "error",
-          explanation: `Rolled back to the last-known-good routing: ${verdict.reason}.${out && !out.ok ? ` The write failed: ${outcomeError(out)}` : ""}`,
-          from: live,
-          to: lastGood,
-          observation,
-          guardNotes,
-          write: out,
-          event: { reason: "RolledBack", type: "Warning" },
-        });
-        return;
-      }
-    }
-
-    const out = policy.decide(observation, r.state, {
-      nowMs,
-      random: r.random,
-      current: live,
-      objectives,
-      guardrails: limits,
-      hedgingAllowed: spec.guardrails.allowHedging,
-      lastChangeMs: r.lastChangeMs,
-    });
-    const proposed = out.decision.routing;
-    const changes = describeChange(live, proposed);
-    const changed = changes.length > 0;
-    if (!acting || !leader || !changed) {
-      r.state = heldInstead(spec, out.state);
-      if (acting && leader) r.state = out.state;
-      const kind: DecisionKind =
-        spec.mode === "recommend" ? "recommend" : spec.mode === "observe" ? "observe" : "hold";
-      const recommendation = changed
-        ? eventMessage(live, proposed, observation, objectives, out.decision.reward)
-        : undefined;
-      const fresh =
-        spec.mode === "recommend" && recommendation !== undefined && recommendation !== r.lastRecommendation;
+    const fresh = recommendation !== undefined && recommendation !== r.lastRecommendation;
+    if (step.kind === "recommend" || step.kind === "observe" || step.kind === "hold")
       r.lastRecommendation = recommendation;
-      await this.finish(intent, spec, r, leader, nowMs, {
-        kind,
-        explanation: out.decision.explanation,
-        from: live,
-        to: spec.mode === "recommend" ? proposed : undefined,
-        observation,
-        reward: out.decision.reward,
-        guardNotes,
-        event: fresh
-          ? { reason: "Recommendation", type: "Normal", message: `recommend ${recommendation}` }
-          : undefined,
-        audit: changed,
-      });
-      return;
-    }
-    const write = await this.write(target, live, proposed, limits);
-    r.state = write.ok ? out.state : heldInstead(spec, out.state);
-    if (write.ok) {
-      // A run of changes is judged as one, against the routing before its first step.
-      r.probation = r.probation
-        ? { ...r.probation, applied: proposed }
-        : startProbation(live, proposed, observation, objectives);
-      r.written = proposed;
-      r.lastChangeMs = nowMs;
-      this.observeWeights(ns, intent.metadata.name, proposed);
-    }
     await this.finish(intent, spec, r, leader, nowMs, {
-      kind: write.ok ? "change" : "error",
-      explanation: write.ok
-        ? out.decision.explanation
-        : `${out.decision.explanation} The write failed: ${outcomeError(write)}`,
+      kind: out && !out.ok ? "error" : step.kind,
+      explanation:
+        out && !out.ok ? `${step.explanation} The write failed: ${outcomeError(out)}` : step.explanation,
       from: live,
-      to: proposed,
+      to:
+        step.kind === "recommend" || step.action.kind === "apply"
+          ? step.proposed
+          : out && !out.ok
+            ? live
+            : undefined,
       observation,
-      reward: out.decision.reward,
-      guardNotes,
-      write,
-      event: write.ok
-        ? {
-            reason: "RoutingChanged",
-            type: "Normal",
-            message: eventMessage(live, proposed, observation, objectives, out.decision.reward),
-          }
-        : { reason: "WriteFailed", type: "Warning" },
+      reward: step.reward,
+      guardNotes: [...step.safety],
+      write: out,
+      event: fresh
+        ? { reason: "Recommendation", type: "Normal", message: `recommend ${recommendation}` }
+        : eventFor(step, out, live, observation, settings.objectives),
+      audit:
+        step.kind === "observe" || step.kind === "recommend" || step.kind === "hold" ? changed : undefined,
     });
+  }
+
+  /** Carries out the step's action; undefined when there is none. */
+  private async act(
+    action: StepAction,
+    target: Target,
+    live: RoutingKnobs,
+    r: Runtime,
+    limits: GuardrailLimits,
+  ): Promise<ActOutcome | undefined> {
+    if (action.kind === "none") return undefined;
+    // Checked again, not taken from the start of the interval: a lease lost mid-interval stops writes at once.
+    if (!this.options.isLeader())
+      return { ok: false, error: new NotLeaderError().message, writes: 0, restored: true };
+    if (action.kind === "restore")
+      return this.actuator.restore(target, r.original ?? { weights: live.weights });
+    // The original routing, and that Meshpilot is about to own the routing, go on record before
+    // the write: a crash right after it must leave a restart able to give Git's routing back.
+    const before = r.written;
+    r.written = action.to;
+    const saved = await this.save();
+    r.written = before;
+    if (!saved)
+      return { ok: false, error: "the state could not be saved before the write", writes: 0, restored: true };
+    return this.write(target, live, action.to, { ...limits, maxStep: action.maxStep });
   }
 
   private async write(
@@ -598,7 +497,7 @@ export class Reconciler {
       reward?: import("../policy/reward.js").RewardTerms;
       guardNotes: string[];
       write?: ActOutcome;
-      event?: { reason: string; type: "Normal" | "Warning"; message?: string };
+      event?: EventSpec;
       audit?: boolean;
     },
   ): Promise<void> {
@@ -636,7 +535,7 @@ export class Reconciler {
     // Checked again, not taken from the start of the interval: a lease lost mid-interval stops writes at once.
     if (!this.options.isLeader()) return;
     if (d.event) await this.event(intent, d.event.reason, d.event.type, message, nowMs);
-    const limit = this.options.staleLimit ?? 3;
+    const limit = this.safety.staleLimit;
     const degraded = r.stale >= limit;
     const failing = d.kind === "error";
     const conditions: Record<"Ready" | "Degraded" | "Invalid", ConditionInput> = {
@@ -818,13 +717,15 @@ export class Reconciler {
     this.options.telemetry?.forget(namespace, name);
   }
 
-  private async save(): Promise<void> {
-    if (!this.options.store) return;
+  private async save(): Promise<boolean> {
+    if (!this.options.store) return true;
     try {
       await this.options.store.save(this.snapshot());
       this.decisionsSinceSave = 0;
+      return true;
     } catch (e) {
       this.log.warn({ error: describeError(e) }, "could not save the optimizer state; will retry");
+      return false;
     }
   }
 }

@@ -1,5 +1,5 @@
+import { Random } from "../../common/random.js";
 import { arrivalProcess } from "./arrivals.js";
-import { Random } from "./random.js";
 
 function countArrivals(spec: Parameters<typeof arrivalProcess>[0], untilMs: number, seed = 1): number[] {
   const process = arrivalProcess(spec, new Random(seed));

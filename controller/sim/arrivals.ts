@@ -1,5 +1,5 @@
+import type { Random } from "../../common/random.js";
 import type { Arrivals } from "./model.js";
-import type { Random } from "./random.js";
 
 /** Produces open-loop arrival times, one after another. */
 export interface ArrivalProcess {

@@ -1,5 +1,5 @@
+import type { Random } from "../../common/random.js";
 import type { LoadBalancer } from "./model.js";
-import type { Random } from "./random.js";
 import { PEAK_EWMA_DECAY_MS, queued, type ReplicaState } from "./replica.js";
 
 /** What a balancer may know besides the hosts: the clock, randomness and (oracle only) true speeds. */

@@ -6,6 +6,9 @@
  * Memory grows with replicas and requests in flight, not with requests served: latencies go to
  * fixed-size HDR histograms and finished requests are dropped.
  */
+
+import { newLatencyHistogram } from "../../common/latency-histogram.js";
+import { Random } from "../../common/random.js";
 import type { Observation } from "../metrics/observation.js";
 import { type ArrivalProcess, arrivalProcess } from "./arrivals.js";
 import { type BalancerContext, observeLatency, pickHost } from "./balancer.js";
@@ -13,15 +16,8 @@ import { EventQueue } from "./event-queue.js";
 import { FaultTimeline } from "./faults.js";
 import type { Routing, ServiceTime, SimulationConfig } from "./model.js";
 import { availableHosts, recordOutcome } from "./outlier.js";
-import { Random } from "./random.js";
-import {
-  type Attempt,
-  accrueBusy,
-  newLatencyHistogram,
-  type ReplicaState,
-  type RequestState,
-  replicaState,
-} from "./replica.js";
+import { type Attempt, accrueBusy, type ReplicaState, type RequestState, replicaState } from "./replica.js";
+import { type Scrape, ScrapeRecorder } from "./scrapes.js";
 import { collectObservation } from "./telemetry.js";
 
 export type * from "./model.js";
@@ -56,14 +52,23 @@ export interface SimulationHooks {
   onRequest?(latencyMs: number, failed: boolean): void;
 }
 
-/** A simulation advanced by its caller, for a mesh that runs against the wall clock. */
+/** A simulation advanced by its caller: a mesh against the wall clock, or a control loop's runner. */
 export interface SteppedSimulation {
   /** Processes every event up to `ms` of simulated time. */
   advanceTo(ms: number): void;
+  /** The routing the proxies use now. */
   readonly routing: Routing;
   setRouting(routing: Routing): void;
+  /** The proxies switch to `routing` after `delayMs`, as an xDS push reaches Envoy after istiod's debounce. */
+  route(routing: Routing, delayMs: number): void;
   /** Busy slot-milliseconds per subset since the start, divided by the subset's slots per replica. */
   busyMs(): Record<string, number>;
+  /** The counters Prometheus scraped so far, oldest first (with `scrapeIntervalMs`). */
+  readonly scrapes: readonly Scrape[];
+  /** The exact figures of the last control interval (with `controlIntervalMs`). */
+  readonly lastObservation: Observation | undefined;
+  /** The measurements so far; call after advancing to the end of the run. */
+  result(): SimulationResult;
 }
 
 export function steppedSimulation(config: SimulationConfig, hooks: SimulationHooks = {}): SteppedSimulation {
@@ -75,7 +80,15 @@ export function steppedSimulation(config: SimulationConfig, hooks: SimulationHoo
       return sim.currentRouting;
     },
     setRouting: (r) => sim.setRouting(r),
+    route: (r, delayMs) => sim.route(r, delayMs),
     busyMs: () => sim.busyMs(),
+    get scrapes() {
+      return sim.scrapes;
+    },
+    get lastObservation() {
+      return sim.lastObservation;
+    },
+    result: () => sim.result(),
   };
 }
 
@@ -91,7 +104,9 @@ type Event =
   | { readonly kind: "refused"; readonly attempt: Attempt }
   | { readonly kind: "try-timeout"; readonly attempt: Attempt }
   | { readonly kind: "client-timeout"; readonly request: RequestState }
-  | { readonly kind: "tick" };
+  | { readonly kind: "tick" }
+  | { readonly kind: "scrape"; readonly atMs: number }
+  | { readonly kind: "route"; readonly routing: Routing };
 const ARRIVAL = null;
 const TICK: Event = { kind: "tick" };
 
@@ -118,6 +133,9 @@ class Simulation {
   private readonly warmupMs: number;
   /** Per-replica latency histograms cost time; keep them only when someone reads telemetry. */
   private readonly telemetry: boolean;
+  private readonly recorder?: ScrapeRecorder;
+  private nextScrapeMs = Number.POSITIVE_INFINITY;
+  lastObservation: Observation | undefined;
   private now = 0;
   private completed = 0;
   private errors = 0;
@@ -148,6 +166,11 @@ class Simulation {
     this.subsets = this.subsetNames.map((name) => this.replicas.filter((r) => r.subset === name));
     for (const r of this.replicas) r.subsetIndex = this.subsetNames.indexOf(r.subset);
     this.telemetry = config.controlIntervalMs !== undefined;
+    if (config.scrapeIntervalMs !== undefined) {
+      this.recorder = new ScrapeRecorder(this.subsetNames);
+      this.nextScrapeMs =
+        config.scrapeOffsetMs ?? root.fork("scrape-phase").uniform() * config.scrapeIntervalMs;
+    }
     this.roundRobin = this.subsetNames.map(() => ({ next: 0 }));
     this.routing = config.routing;
     this.applyWeights(config.routing.weights);
@@ -167,6 +190,14 @@ class Simulation {
     this.begin();
     this.advanceTo(this.config.durationMs);
     return this.result();
+  }
+
+  get scrapes(): readonly Scrape[] {
+    return this.recorder?.scrapes ?? [];
+  }
+
+  route(routing: Routing, delayMs: number): void {
+    this.events.push(this.now + Math.max(0, delayMs), { kind: "route", routing });
   }
 
   get currentRouting(): Routing {
@@ -194,6 +225,7 @@ class Simulation {
       for (let u = 0; u < clients.users; u++)
         this.events.push(this.thinkRandom.uniform() * clients.thinkMs, { kind: "user", user: u });
     }
+    if (this.recorder) this.events.push(this.nextScrapeMs, { kind: "scrape", atMs: this.nextScrapeMs });
     if (this.config.controlIntervalMs) this.events.push(this.config.controlIntervalMs, TICK);
   }
 
@@ -225,12 +257,26 @@ class Simulation {
         case "tick":
           this.tick();
           break;
+        case "scrape":
+          if (event.atMs === this.nextScrapeMs) this.scrape();
+          break;
+        case "route":
+          this.setRouting(event.routing);
+          break;
       }
     }
     this.now = Math.max(this.now, untilMs);
   }
 
-  private result(): SimulationResult {
+  /** Snapshots the counters and schedules the next scrape. */
+  private scrape(): void {
+    const recorder = this.recorder as ScrapeRecorder;
+    recorder.scrape(this.now, this.replicas);
+    this.nextScrapeMs = this.now + (this.config.scrapeIntervalMs as number);
+    this.events.push(this.nextScrapeMs, { kind: "scrape", atMs: this.nextScrapeMs });
+  }
+
+  result(): SimulationResult {
     const { durationMs } = this.config;
     for (const r of this.replicas) accrueBusy(r, durationMs);
     const utilization = this.replicas.map((r) => r.busyIntegral / (r.slots * durationMs));
@@ -261,7 +307,10 @@ class Simulation {
 
   private tick(): void {
     const interval = this.config.controlIntervalMs as number;
+    // A scrape due now lands before the interval's query reads, whichever event was queued first.
+    if (this.nextScrapeMs === this.now) this.scrape();
     const observation = collectObservation(this.replicas, this.now, interval);
+    this.lastObservation = observation;
     const next = this.hooks.onInterval?.(observation, this.routing);
     if (next) {
       this.routing = next;
@@ -353,6 +402,7 @@ class Simulation {
     const p = this.faults.errorProbability(replica.index, this.now, replica.baseErrorProbability);
     const failed = p > 0 && this.errorRandom.chance(p);
     this.hooks.onTry?.(replica.subset, this.now - attempt.sentMs, failed);
+    this.recorder?.recordTry(replica.subsetIndex, this.now - attempt.sentMs, failed);
     if (this.telemetry) {
       replica.intervalTries++;
       if (failed) replica.intervalErrors++;

@@ -1,5 +1,5 @@
+import { Random } from "../../common/random.js";
 import { EventQueue } from "./event-queue.js";
-import { Random } from "./random.js";
 
 describe("EventQueue", () => {
   it("pops in time order, ties in insertion order", () => {

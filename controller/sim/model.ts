@@ -136,4 +136,12 @@ export interface SimulationConfig {
   readonly faults?: readonly Fault[];
   /** How often telemetry is reported (and a policy may decide). @default no telemetry */
   readonly controlIntervalMs?: number;
+  /** Prometheus scrapes the sidecars' counters this often. @default no scrapes */
+  readonly scrapeIntervalMs?: number;
+  /**
+   * When the first scrape happens. Scrapes and the controller's queries are not aligned in a
+   * cluster, so the figures a query sees are up to one scrape interval old.
+   * @default a phase drawn from the seed, within the first scrape interval
+   */
+  readonly scrapeOffsetMs?: number;
 }

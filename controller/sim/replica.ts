@@ -1,4 +1,5 @@
-import hdr, { type Histogram } from "hdr-histogram-js";
+import type { Histogram } from "hdr-histogram-js";
+import { newLatencyHistogram } from "../../common/latency-histogram.js";
 import type { ReplicaSpec, RetryPolicy, ServiceTime } from "./model.js";
 
 /** One try of a request on one replica. */
@@ -59,14 +60,6 @@ export interface ReplicaState {
   intervalErrors: number;
   intervalBusyStart: number;
   readonly intervalLatencyUs: Histogram;
-}
-
-export function newLatencyHistogram(): Histogram {
-  return hdr.build({
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 3_600_000_000,
-    numberOfSignificantValueDigits: 3,
-  });
 }
 
 /** Mean of a service-time distribution, ms. */

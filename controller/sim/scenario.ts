@@ -2,9 +2,11 @@
  * Scenario files: JSON descriptions of a simulated destination that anyone can write and run
  * without changing code. The JSON Schema below is the format's documentation and its validator.
  */
+
 import { Ajv2020, type ErrorObject } from "ajv/dist/2020.js";
+import { Random } from "../../common/random.js";
 import type { SimulationConfig } from "./engine.js";
-import { Random } from "./random.js";
+import type { TelemetryModel } from "./telemetry-model.js";
 
 const serviceTime = {
   description: "How long one request holds a worker slot at speed 1.",
@@ -210,6 +212,30 @@ export const SCENARIO_SCHEMA = {
       exclusiveMinimum: 0,
       description: "Telemetry interval; policies decide once per interval.",
     },
+    telemetry: {
+      type: "object",
+      description: "How the control loop sees the mesh and reaches it; production's defaults when left out.",
+      additionalProperties: false,
+      properties: {
+        percentiles: {
+          enum: ["buckets", "exact"],
+          description:
+            "buckets: histogram_quantile over Istio's buckets, as production; exact: the simulator's own.",
+        },
+        scrapeIntervalMs: { type: "number", exclusiveMinimum: 0 },
+        windowMs: {
+          type: "number",
+          exclusiveMinimum: 0,
+          description: "The rate() window the controller queries.",
+        },
+        propagationDelayMs: {
+          type: "number",
+          minimum: 0,
+          description:
+            "How long a routing change takes to reach the proxies (istiod's debounce and the xDS push).",
+        },
+      },
+    },
     objectives: {
       type: "object",
       description: "The SLO policies aim for, as an intent would state it.",
@@ -262,6 +288,8 @@ export interface Scenario {
   readonly config: SimulationConfig;
   /** @default p99 100 ms, 0.1% errors */
   readonly objectives: { readonly p99LatencyMs: number; readonly errorRate: number };
+  /** What the scenario sets of the control loop's telemetry; the rest takes production's defaults. */
+  readonly telemetry: Partial<TelemetryModel>;
 }
 
 /** A scenario that does not match the schema or does not hang together; lists every problem with its JSON path. */
@@ -327,6 +355,7 @@ export function parseScenario(text: string, source: string, seed?: number): Scen
     controlIntervalMs?: number;
     heterogeneity?: { fraction: number; minSpeed: number; maxSpeed: number };
     objectives?: { p99LatencyMs: number; errorRate: number };
+    telemetry?: Partial<TelemetryModel>;
   };
   const problems: string[] = [];
   const subsets = new Set(s.replicas.map((r) => r.subset));
@@ -377,6 +406,7 @@ export function parseScenario(text: string, source: string, seed?: number): Scen
     name: s.name,
     description: s.description,
     objectives: s.objectives ?? { p99LatencyMs: 100, errorRate: 0.001 },
+    telemetry: s.telemetry ?? {},
     config: {
       seed: runSeed,
       durationMs: s.durationMs,

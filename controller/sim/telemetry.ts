@@ -1,7 +1,8 @@
 import type { Histogram } from "hdr-histogram-js";
+import { newLatencyHistogram } from "../../common/latency-histogram.js";
 import type { Observation, ReplicaStats, SubsetStats, WorkloadStats } from "../metrics/observation.js";
 import { ordinal } from "../ordinal.js";
-import { accrueBusy, newLatencyHistogram, type ReplicaState } from "./replica.js";
+import { accrueBusy, type ReplicaState } from "./replica.js";
 
 /**
  * Server-side figures per replica and subset over one control interval, as Istio's

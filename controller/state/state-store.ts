@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import { gunzipSync, gzipSync } from "node:zlib";
 import type { CoreV1Api, V1ConfigMap } from "@kubernetes/client-node";
-import type { Target } from "../actuator/istio-actuator.js";
+import type { Target } from "../actuator/actuator.js";
 import type { OriginalRouting } from "../actuator/live-routing.js";
 import { statusOf } from "../kube/clients.js";
 import { deadline } from "../kube/deadline.js";

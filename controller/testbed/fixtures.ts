@@ -1,5 +1,5 @@
 /** Objects the controller's tests seed the API double with: routing as Git would set it, and intents. */
-import { INTENT_API_VERSION, INTENT_KIND, type TrafficIntentSpec } from "../intent/schema.js";
+import { INTENT_API_VERSION, INTENT_KIND, type TrafficIntentSpec } from "../../api/intent/schema.js";
 
 export function hostOf(namespace: string, app: string): string {
   return `${app}.${namespace}.svc.cluster.local`;

@@ -10,12 +10,7 @@
  */
 import { createServer, type Server } from "node:http";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-
-/** Istio's default buckets for istio_request_duration_milliseconds. */
-export const ISTIO_DURATION_BUCKETS = [
-  0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000,
-  3600000,
-];
+import { ISTIO_DURATION_BUCKETS } from "../metrics/istio-buckets.js";
 
 export interface Workload {
   /** The destination host (destination_service). */
@@ -62,7 +57,7 @@ export class IstioExporter {
       "destination_workload",
       "destination_version",
     ],
-    buckets: ISTIO_DURATION_BUCKETS,
+    buckets: [...ISTIO_DURATION_BUCKETS],
     registers: [this.registry],
   });
   private readonly cpu = new Counter({

@@ -5,9 +5,9 @@
  * Kubernetes API double, as Envoy follows what istiod pushes. Only the replicas are simulated.
  */
 import type { Histogram } from "hdr-histogram-js";
+import { newLatencyHistogram } from "../../common/latency-histogram.js";
 import { currentKnobs, type KubeObject } from "../actuator/live-routing.js";
 import { type SimulationConfig, type SteppedSimulation, steppedSimulation } from "../sim/engine.js";
-import { newLatencyHistogram } from "../sim/replica.js";
 import type { IstioExporter } from "./istio-exporter.js";
 import type { KubeApiDouble } from "./kube-api-double.js";
 

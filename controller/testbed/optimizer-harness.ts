@@ -4,8 +4,8 @@
  * ConfigMap all go through the real @kubernetes/client-node to the double.
  */
 import { PassThrough } from "node:stream";
+import type { MetricsSource } from "../metrics/source.js";
 import { type OptimizerConfig, type RunningOptimizer, startOptimizer } from "../optimizer.js";
-import type { MetricsSource } from "../reconciler/reconciler.js";
 import type { AuditRecord } from "../telemetry/audit.js";
 import { intentObject, routingObjects } from "./fixtures.js";
 import { KubeApiDouble, type RbacRule } from "./kube-api-double.js";

@@ -6,8 +6,8 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { capture, stopChild, waitFor } from "../../services/local/child-process.js";
-import { freePort } from "../../services/local/stores.js";
+import { capture, stopChild, waitFor } from "../../common/child-process.js";
+import { freePort } from "../../common/free-port.js";
 
 export interface RunningPrometheus {
   readonly url: string;

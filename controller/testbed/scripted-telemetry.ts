@@ -4,8 +4,7 @@
  * and the Prometheus source's own tests use the real Prometheus; this isolates the decisions.
  */
 import type { Observation, SubsetStats } from "../metrics/observation.js";
-import type { Destination } from "../metrics/prometheus.js";
-import type { MetricsSource } from "../reconciler/reconciler.js";
+import type { Destination, MetricsSource } from "../metrics/source.js";
 
 export interface SubsetScript {
   readonly p99Ms: number;

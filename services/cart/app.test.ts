@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
+import { loadSettings } from "../../common/settings.js";
 import { MAX_QUANTITY } from "../lib/schemas.js";
 import { SESSION_HEADER } from "../lib/session.js";
-import { loadSettings } from "../lib/settings.js";
 import { type RunningStore, startRedis } from "../local/stores.js";
 import { buildCart, CART_SETTINGS, MAX_LINES } from "./app.js";
 

@@ -1,8 +1,8 @@
+import { COMMON_SETTINGS, type loadSettings, setting } from "../../common/settings.js";
 import { servicePort } from "../../config/shop.js";
 import { MAX_QUANTITY, PRODUCT_ID, QUANTITY } from "../lib/schemas.js";
 import { createService, fromStore, HttpError, type Service } from "../lib/server.js";
 import { sessionId } from "../lib/session.js";
-import { COMMON_SETTINGS, type loadSettings, setting } from "../lib/settings.js";
 import { CartStore } from "./store.js";
 
 export const CART_SETTINGS = {

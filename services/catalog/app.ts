@@ -1,7 +1,7 @@
+import { COMMON_SETTINGS, type loadSettings, setting } from "../../common/settings.js";
 import { servicePort } from "../../config/shop.js";
 import { PRODUCT_ID } from "../lib/schemas.js";
 import { createService, HttpError, type Service } from "../lib/server.js";
-import { COMMON_SETTINGS, type loadSettings, setting } from "../lib/settings.js";
 import { PRODUCTS, type Product } from "./products.js";
 
 export const CATALOG_SETTINGS = { ...COMMON_SETTINGS, PORT: setting.port(servicePort("catalog")) };

@@ -1,18 +1,18 @@
 import { createHash } from "node:crypto";
 import type { FastifyBaseLogger } from "fastify";
-import { servicePort } from "../../config/shop.js";
-import { clientFor, type ErrorBody, passOn, type ServiceClient } from "../lib/client.js";
-import { idempotencyKey } from "../lib/idempotency.js";
-import { CARD, type Card, USER_ID } from "../lib/schemas.js";
-import { createService, HttpError, propagatedHeaders, type Service } from "../lib/server.js";
-import { SESSION_HEADER, sessionId } from "../lib/session.js";
 import {
   COMMON_SETTINGS,
   calleeUrl,
   type loadSettings,
   setting,
   UPSTREAM_SETTINGS,
-} from "../lib/settings.js";
+} from "../../common/settings.js";
+import { servicePort } from "../../config/shop.js";
+import { clientFor, type ErrorBody, passOn, type ServiceClient } from "../lib/client.js";
+import { idempotencyKey } from "../lib/idempotency.js";
+import { CARD, type Card, USER_ID } from "../lib/schemas.js";
+import { createService, HttpError, propagatedHeaders, type Service } from "../lib/server.js";
+import { SESSION_HEADER, sessionId } from "../lib/session.js";
 
 export const CHECKOUT_SETTINGS = {
   ...COMMON_SETTINGS,

@@ -2,19 +2,19 @@ import { createHash, randomBytes, randomUUID } from "node:crypto";
 import cookie from "@fastify/cookie";
 import formbody from "@fastify/formbody";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { servicePort } from "../../config/shop.js";
-import type { Product } from "../catalog/products.js";
-import { clientFor, passOn } from "../lib/client.js";
-import { CARD, type Card, PRODUCT_ID, QUANTITY } from "../lib/schemas.js";
-import { createService, HttpError, propagatedHeaders, type Service } from "../lib/server.js";
-import { SESSION_HEADER, SESSION_ID } from "../lib/session.js";
 import {
   COMMON_SETTINGS,
   calleeUrl,
   type loadSettings,
   setting,
   UPSTREAM_SETTINGS,
-} from "../lib/settings.js";
+} from "../../common/settings.js";
+import { servicePort } from "../../config/shop.js";
+import type { Product } from "../catalog/products.js";
+import { clientFor, passOn } from "../lib/client.js";
+import { CARD, type Card, PRODUCT_ID, QUANTITY } from "../lib/schemas.js";
+import { createService, HttpError, propagatedHeaders, type Service } from "../lib/server.js";
+import { SESSION_HEADER, SESSION_ID } from "../lib/session.js";
 import {
   type CartLineView,
   type Confirmation,

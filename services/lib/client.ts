@@ -3,7 +3,7 @@
  * backoff for idempotent calls only (GET, PUT, DELETE, or any call carrying an Idempotency-Key),
  * and the caller's request id, trace context and Idempotency-Key passed along.
  */
-import { Random } from "../../controller/sim/random.js";
+import { Random } from "../../common/random.js";
 import { HttpError } from "./server.js";
 
 export interface CallOptions {

@@ -11,8 +11,8 @@ import Fastify, {
   type FastifyRequest,
 } from "fastify";
 import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
-import { Random } from "../../controller/sim/random.js";
-import { type COMMON_SETTINGS, loadSettings, type Setting, SettingsError } from "./settings.js";
+import { Random } from "../../common/random.js";
+import { type COMMON_SETTINGS, loadSettings, type Setting, SettingsError } from "../../common/settings.js";
 
 type Common = {
   [K in keyof typeof COMMON_SETTINGS]: (typeof COMMON_SETTINGS)[K] extends Setting<infer T> ? T : never;

@@ -1,4 +1,4 @@
-import { COMMON_SETTINGS, loadSettings } from "./settings.js";
+import { COMMON_SETTINGS, loadSettings } from "../../common/settings.js";
 
 /** Common settings for tests: quiet logs, no faults unless asked. */
 export function testSettings(env: Record<string, string> = {}) {

@@ -2,7 +2,7 @@
  * A shopper's visit as a funnel: browse, then view products, add to the cart, view the cart and
  * check out, each step taken with its own probability. The mix is the set of probabilities.
  */
-import type { Random } from "../../controller/sim/random.js";
+import type { Random } from "../../common/random.js";
 
 export const STEPS = ["browse", "view_product", "add_to_cart", "view_cart", "checkout"] as const;
 export type Step = (typeof STEPS)[number];

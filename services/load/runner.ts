@@ -7,8 +7,8 @@
  * each on its own virtual user, up to `maxVus` at once; arrivals beyond that are counted as dropped.
  */
 import type { Histogram } from "hdr-histogram-js";
-import { Random } from "../../controller/sim/random.js";
-import { newLatencyHistogram } from "../../controller/sim/replica.js";
+import { newLatencyHistogram } from "../../common/latency-histogram.js";
+import { Random } from "../../common/random.js";
 import { type Mix, planVisit, STEPS, type Step } from "./journey.js";
 
 export interface LoadOptions {

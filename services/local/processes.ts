@@ -9,8 +9,8 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { stopChild, waitFor } from "../../common/child-process.js";
 import { SHOP_SERVICES, type ShopService, serviceEnvironment } from "../../config/shop.js";
-import { stopChild, waitFor } from "./child-process.js";
 import { type RunningPostgres, type RunningStore, startPostgres, startRedis } from "./stores.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");

@@ -5,12 +5,12 @@
  */
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { createClient } from "redis";
-import { capture, stopChild, waitFor } from "./child-process.js";
+import { capture, stopChild, waitFor } from "../../common/child-process.js";
+import { freePort } from "../../common/free-port.js";
 
 export interface RunningStore {
   readonly host: string;
@@ -22,18 +22,6 @@ export interface RunningPostgres extends RunningStore {
   readonly database: string;
   readonly user: string;
   readonly password: string;
-}
-
-/** A port the kernel says is free now. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function which(binary: string, fallbacks: readonly string[]): string {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import pg from "pg";
-import { loadSettings } from "../lib/settings.js";
+import { loadSettings } from "../../common/settings.js";
 import { type RunningPostgres, startPostgres } from "../local/stores.js";
 import { buildOrders, ORDERS_SETTINGS } from "./app.js";
 import { MIGRATIONS, migrate } from "./migrations.js";

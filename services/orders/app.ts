@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
+import { COMMON_SETTINGS, type loadSettings, setting } from "../../common/settings.js";
 import { servicePort } from "../../config/shop.js";
 import { IDEMPOTENCY_KEY, idempotencyKey } from "../lib/idempotency.js";
 import { PRODUCT_ID, QUANTITY, USER_ID } from "../lib/schemas.js";
 import { createService, fromStore, HttpError, type Service } from "../lib/server.js";
-import { COMMON_SETTINGS, type loadSettings, setting } from "../lib/settings.js";
 import { MIGRATIONS, migrate } from "./migrations.js";
 import { createPool, type NewOrder, OrderStore } from "./store.js";
 

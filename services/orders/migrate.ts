@@ -2,7 +2,7 @@
  * The orders migration Job's entry: applies pending migrations and exits 0, or prints one line
  * and exits non-zero. Replicas started with MIGRATE_ON_START=false wait for it.
  */
-import { loadSettings, SettingsError } from "../lib/settings.js";
+import { loadSettings, SettingsError } from "../../common/settings.js";
 import { DATABASE_SETTINGS } from "./app.js";
 import { migrate } from "./migrations.js";
 import { createPool } from "./store.js";

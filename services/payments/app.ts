@@ -1,9 +1,9 @@
 import { createHash, randomUUID } from "node:crypto";
+import { COMMON_SETTINGS, type loadSettings, setting } from "../../common/settings.js";
 import { servicePort } from "../../config/shop.js";
 import { idempotencyKey } from "../lib/idempotency.js";
 import { CARD } from "../lib/schemas.js";
 import { createService, HttpError, type Service } from "../lib/server.js";
-import { COMMON_SETTINGS, type loadSettings, setting } from "../lib/settings.js";
 import { cvvValid, expired, luhnValid, processorDecision } from "./card.js";
 
 export const PAYMENTS_SETTINGS = { ...COMMON_SETTINGS, PORT: setting.port(servicePort("payments")) };

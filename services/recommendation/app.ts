@@ -1,15 +1,15 @@
-import { servicePort } from "../../config/shop.js";
-import type { Product } from "../catalog/products.js";
-import { clientFor } from "../lib/client.js";
-import { PRODUCT_ID } from "../lib/schemas.js";
-import { createService, HttpError, propagatedHeaders, type Service } from "../lib/server.js";
 import {
   COMMON_SETTINGS,
   calleeUrl,
   type loadSettings,
   setting,
   UPSTREAM_SETTINGS,
-} from "../lib/settings.js";
+} from "../../common/settings.js";
+import { servicePort } from "../../config/shop.js";
+import type { Product } from "../catalog/products.js";
+import { clientFor } from "../lib/client.js";
+import { PRODUCT_ID } from "../lib/schemas.js";
+import { createService, HttpError, propagatedHeaders, type Service } from "../lib/server.js";
 import { recommend } from "./related.js";
 
 export const RECOMMENDATION_SETTINGS = {

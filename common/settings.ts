@@ -5,7 +5,7 @@
  * must be; nothing starts half-configured.
  */
 
-import { servicePort } from "../../config/shop.js";
+import { servicePort } from "../config/shop.js";
 
 export class SettingsError extends Error {
   constructor(message: string) {

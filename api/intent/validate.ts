@@ -4,7 +4,7 @@
  * Invalid condition tells the operator exactly what to fix.
  */
 import { Ajv } from "ajv";
-import { checkLimits } from "../policy/guardrails.js";
+import { checkLimits } from "../guardrail-limits.js";
 import { INTENT_SPEC_SCHEMA, type ResolvedIntentSpec } from "./schema.js";
 
 export interface IntentProblem {

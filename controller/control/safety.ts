@@ -1,0 +1,74 @@
+/**
+ * The safety settings the control step applies around every policy, with their defaults, and
+ * the two checks on telemetry and load that sit between a policy's proposal and the routing.
+ */
+import type { Observation } from "../metrics/observation.js";
+import type { RoutingKnobs } from "../policy/policy.js";
+import { DEFAULT_ROLLBACK, type RollbackOptions } from "./rollback.js";
+
+export interface SafetySettings {
+  /** Stale intervals in a row before the routing Git declared is restored. @default 3 */
+  readonly staleLimit: number;
+  /** How a change is watched and when it is rolled back. @default 3 intervals, 1.5x */
+  readonly rollback: RollbackOptions;
+  /**
+   * No hedging at or above this mean CPU utilization: hedges add load, and near saturation that
+   * load raises latency, which triggers more hedges. @default 0.85
+   */
+  readonly maxHedgeUtilization: number;
+}
+
+export const DEFAULT_SAFETY: SafetySettings = {
+  staleLimit: 3,
+  rollback: DEFAULT_ROLLBACK,
+  maxHedgeUtilization: 0.85,
+};
+
+/**
+ * Why the observation cannot support a change, or undefined when it can. Partial telemetry is a
+ * subset that carries traffic in the routing but is missing from the observation: deciding
+ * without it would judge the subsets on different evidence.
+ */
+export function telemetryProblem(observation: Observation, live: RoutingKnobs): string | undefined {
+  if (observation.stale) return "telemetry is stale";
+  const missing = Object.keys(live.weights)
+    .filter((s) => live.weights[s] > 0 && observation.subsets[s] === undefined)
+    .sort();
+  if (missing.length > 0) return `telemetry is partial: no figures for ${missing.join(", ")}`;
+  return undefined;
+}
+
+/** Request-weighted mean CPU utilization across subsets; undefined when unknown. */
+export function meanUtilization(observation: Observation): number | undefined {
+  let sum = 0;
+  let weight = 0;
+  for (const s of Object.values(observation.subsets)) {
+    if (s.cpuUtilization === undefined) continue;
+    sum += s.cpuUtilization * Math.max(s.replicas, 1);
+    weight += Math.max(s.replicas, 1);
+  }
+  return weight > 0 ? sum / weight : undefined;
+}
+
+/**
+ * Takes hedging out of a proposal when the route may not be hedged or the fleet cannot pay for
+ * the extra load; returns the routing and, when it acted, why.
+ */
+export function capHedging(
+  proposed: RoutingKnobs,
+  observation: Observation,
+  hedgingAllowed: boolean,
+  maxUtilization: number,
+): { routing: RoutingKnobs; note?: string } {
+  if (!proposed.retries?.hedge) return { routing: proposed };
+  const { retries: _dropped, ...rest } = proposed;
+  if (!hedgingAllowed)
+    return { routing: rest, note: "Hedging removed: the intent does not allow it (non-idempotent route)." };
+  const cpu = meanUtilization(observation);
+  if (cpu !== undefined && cpu >= maxUtilization)
+    return {
+      routing: rest,
+      note: `Hedging removed: CPU at ${(cpu * 100).toFixed(0)}%, at or above the ${(maxUtilization * 100).toFixed(0)}% cap.`,
+    };
+  return { routing: proposed };
+}

@@ -1,0 +1,176 @@
+/**
+ * The control step on its own (each safety rule, pure), and the proof that every runner calls
+ * it: a rule only the step knows, the hedging load cap, changes a simulator run and a reconciler
+ * run alike.
+ */
+import { afterEach, describe, expect, jest, test } from "@jest/globals";
+import { DEFAULT_GUARDRAILS } from "../../api/guardrail-limits.js";
+import { Random } from "../../common/random.js";
+import type { Observation } from "../metrics/observation.js";
+import { createPolicy } from "../policy/registry.js";
+import { simulateControl } from "../sim/control-loop.js";
+import type { SimulationConfig } from "../sim/model.js";
+import { type Harness, optimizerHarness } from "../testbed/optimizer-harness.js";
+import { ScriptedTelemetry } from "../testbed/scripted-telemetry.js";
+import { DEFAULT_SAFETY } from "./safety.js";
+import { controlStep, type StepMemory, type StepSettings } from "./step.js";
+
+jest.setTimeout(60_000);
+
+const objectives = { p99LatencyMs: 100, errorRate: 0.001 };
+const settings: StepSettings = {
+  mode: "act",
+  paused: false,
+  objectives,
+  guardrails: DEFAULT_GUARDRAILS,
+  hedgingAllowed: true,
+  safety: DEFAULT_SAFETY,
+};
+const live = { algorithm: "LEAST_REQUEST" as const, weights: { v1: 50, v2: 50 } };
+const subset = (p99Ms: number, cpuUtilization = 0.4) => ({
+  rps: 100,
+  errorRatio: 0,
+  p50Ms: p99Ms / 4,
+  p95Ms: p99Ms / 1.5,
+  p99Ms,
+  cpuUtilization,
+  replicas: 2,
+});
+const slowV2 = (cpu = 0.4): Observation => ({
+  atMs: 100_000,
+  windowMs: 20_000,
+  subsets: { v1: subset(50, cpu), v2: subset(400, cpu) },
+  replicas: {},
+  stale: false,
+});
+const policy = createPolicy("thompson-k2");
+const fresh = (): StepMemory => ({ policyState: policy.initialState(["v1", "v2"]), stale: 0 });
+const step = (memory: StepMemory, observation: Observation, s: Partial<StepSettings> = {}, canWrite = true) =>
+  controlStep(policy, { ...settings, ...s }, memory, {
+    observation,
+    live,
+    nowMs: 100_000,
+    random: new Random(1),
+    canWrite,
+  });
+
+describe("the control step", () => {
+  test("acts within the guardrails and says what the write leaves behind", () => {
+    const r = step(fresh(), slowV2());
+    expect(r.kind).toBe("change");
+    expect(r.action).toMatchObject({ kind: "apply", to: { weights: { v1: 60, v2: 40 } }, maxStep: 10 });
+    expect(r.next.applied).toMatchObject({ written: r.proposed, lastChangeMs: 100_000 });
+    expect(r.next.applied.probation?.gainers).toEqual(["v1"]);
+    expect(r.next.failed.written).toBeUndefined();
+    expect(r.explanation).toMatch(/Weights v1=60 v2=40\./);
+  });
+
+  test("observe and recommend never act, and a follower never acts", () => {
+    expect(step(fresh(), slowV2(), { mode: "observe" })).toMatchObject({
+      kind: "observe",
+      action: { kind: "none" },
+    });
+    const rec = step(fresh(), slowV2(), { mode: "recommend" });
+    expect(rec).toMatchObject({ kind: "recommend", action: { kind: "none" } });
+    expect(rec.proposed?.weights).toEqual({ v1: 60, v2: 40 });
+    expect(step(fresh(), slowV2(), {}, false)).toMatchObject({ kind: "hold", action: { kind: "none" } });
+  });
+
+  test("the kill switch restores what Meshpilot wrote; pause leaves manual weights alone", () => {
+    const owned = { ...fresh(), written: { ...live, weights: { v1: 70, v2: 30 } } };
+    const off = step(owned, slowV2(), { mode: "observe" });
+    expect(off.action).toEqual({ kind: "restore", cause: "kill-switch" });
+    expect(off.next.applied.written).toBeUndefined();
+    expect(off.next.failed.written).toBeDefined();
+    expect(step(owned, slowV2(), { mode: "observe" }, false).next.applied.written).toBeDefined();
+    expect(step(owned, slowV2(), { paused: true })).toMatchObject({
+      kind: "paused",
+      action: { kind: "none" },
+    });
+  });
+
+  test("stale or partial telemetry holds, and past the limit gives Git's routing back", () => {
+    const stale: Observation = { ...slowV2(), subsets: {}, stale: true };
+    const owned = { ...fresh(), written: live };
+    const first = step(owned, stale);
+    expect(first).toMatchObject({ kind: "stale", action: { kind: "none" } });
+    const partial = step(owned, { ...slowV2(), subsets: { v1: subset(50) } });
+    expect(partial.explanation).toMatch(/partial: no figures for v2/);
+    const third = step({ ...owned, stale: 2 }, stale);
+    expect(third.action).toEqual({ kind: "restore", cause: "stale-telemetry" });
+  });
+
+  test("a change that made the subsets that gained traffic worse is rolled back", () => {
+    let memory = fresh();
+    const first = step(memory, slowV2());
+    memory = first.next.applied;
+    const worse: Observation = { ...slowV2(), subsets: { v1: subset(400), v2: subset(90) } };
+    for (let i = 0; i < 2; i++) memory = step(memory, worse).next.applied;
+    const verdict = step(memory, worse);
+    expect(verdict.kind).toBe("rollback");
+    expect(verdict.action).toMatchObject({ kind: "apply", to: live, maxStep: 100 });
+  });
+
+  test("the hedging cap takes hedging out when CPU is at the cap, or the route may not be hedged", () => {
+    expect(step(fresh(), slowV2(0.4)).proposed?.retries?.hedge).toBe(true);
+    const hot = step(fresh(), slowV2(0.9));
+    expect(hot.proposed?.retries).toBeUndefined();
+    expect(hot.safety.join(" ")).toMatch(/Hedging removed: CPU at 90%/);
+    expect(step(fresh(), slowV2(), { hedgingAllowed: false }).proposed?.retries).toBeUndefined();
+  });
+});
+
+describe("every runner calls the same step", () => {
+  const brownout: SimulationConfig = {
+    seed: 3,
+    durationMs: 120_000,
+    warmupMs: 10_000,
+    controlIntervalMs: 10_000,
+    clientTimeoutMs: 2000,
+    replicas: Array.from({ length: 6 }, () => ({
+      subset: "v1",
+      slots: 4,
+      serviceTime: { kind: "lognormal", meanMs: 20, cv: 1 } as const,
+    })),
+    arrivals: { kind: "poisson", rps: 700 },
+    faults: [{ kind: "brownout", replica: 0, factor: 10, fromMs: 20_000, toMs: 120_000 }],
+    routing: { algorithm: "LEAST_REQUEST", weights: { v1: 100 } },
+  };
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+  });
+
+  test("the hedging cap, known only to the step, changes a simulator run", async () => {
+    const run = (maxHedgeUtilization: number) =>
+      simulateControl(brownout, createPolicy("thompson-k2"), {
+        objectives,
+        guardrails: DEFAULT_GUARDRAILS,
+        hedgingAllowed: true,
+        safety: { ...DEFAULT_SAFETY, maxHedgeUtilization },
+      });
+    const capped = await run(0);
+    const open = await run(1);
+    expect(open.result.extraLoad).toBeGreaterThan(0);
+    expect(capped.result.extraLoad).toBe(0);
+    expect(capped.decisions.some((d) => d.safety.some((n) => /Hedging removed: CPU/.test(n)))).toBe(true);
+  });
+
+  test("the hedging cap, known only to the step, changes a reconciler run", async () => {
+    const hedgeFilters = async (maxHedgeUtilization: number) => {
+      h = await optimizerHarness(
+        new ScriptedTelemetry(() => ({ v1: { p99Ms: 50 }, v2: { p99Ms: 400 } })),
+        {},
+        { maxHedgeUtilization },
+      );
+      for (let i = 0; i < 3; i++) await h.step();
+      const filters = h.api.list("networking.istio.io/v1alpha3", "EnvoyFilter").length;
+      await h.close();
+      h = undefined;
+      return filters;
+    };
+    expect(await hedgeFilters(1)).toBe(1);
+    expect(await hedgeFilters(0)).toBe(0);
+  });
+});

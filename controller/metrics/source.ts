@@ -1,0 +1,27 @@
+/**
+ * The MetricsSource port: observe destinations over a window. The controller reads Prometheus;
+ * the simulator's runner reads its simulated Prometheus (or, to measure what that costs, exact
+ * figures); the reconciler's tests read a script. All return the same Observation, so a policy
+ * cannot tell which one it is talking to.
+ */
+import type { Observation } from "./observation.js";
+
+/** A destination the controller watches: its host, and the namespace and app its pods carry. */
+export interface Destination {
+  readonly host: string;
+  readonly namespace: string;
+  readonly app: string;
+}
+
+export interface Observed {
+  /** By destination host. */
+  readonly observations: Map<string, Observation>;
+  /** What went wrong this interval, in words; the observations it touched are stale. */
+  readonly errors: string[];
+}
+
+export interface MetricsSource {
+  observe(destinations: readonly Destination[], windowMs: number, atMs: number): Promise<Observed>;
+}
+
+export const METRICS_SOURCES = ["prometheus", "simulator", "scripted"] as const;
