@@ -97,8 +97,8 @@ function meshpilot(name: PolicyName, description: string, evaluation = false): C
         loopOptions(scenario, telemetry),
       );
       const timeline = run.decisions
-        .filter((d) => d.observedP99Ms !== undefined)
-        .map((d): [number, number] => [d.atMs / 1000, d.observedP99Ms as number]);
+        .filter((d) => d.servedP99Ms !== undefined)
+        .map((d): [number, number] => [d.atMs / 1000, d.servedP99Ms as number]);
       return { result: run.result, timeline };
     },
   };

@@ -34,6 +34,8 @@ export interface DecisionRecord {
   readonly kind: StepKind;
   /** Request-weighted p99 across subsets in the observation the decision saw. */
   readonly observedP99Ms?: number;
+  /** The same, exact, over the interval just ended: what the data plane did, as the peers' timelines show it. */
+  readonly servedP99Ms?: number;
   readonly explanation: string;
   readonly reward?: RewardTerms;
   /** The declared routing after the decision. */
@@ -100,6 +102,7 @@ export async function simulateControl(
       atMs,
       kind: step.kind,
       observedP99Ms: aggregate(observation).p99Ms,
+      servedP99Ms: sim.lastObservation ? aggregate(sim.lastObservation).p99Ms : undefined,
       explanation: step.explanation,
       reward: step.reward,
       routing: actuator.declared,
