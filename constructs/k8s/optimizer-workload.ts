@@ -186,10 +186,11 @@ export class OptimizerWorkload extends Construct {
           resources: ["envoyfilters"],
           verbs: ["get", "list", "watch", "patch", "create", "delete"],
         },
+        // patch: only to add and remove the finalizer that makes deleting an intent wait for the restore.
         {
           apiGroups: ["optimizer.meshpilot.io"],
           resources: ["trafficintents"],
-          verbs: ["get", "list", "watch"],
+          verbs: ["get", "list", "watch", "patch"],
         },
         { apiGroups: ["optimizer.meshpilot.io"], resources: ["trafficintents/status"], verbs: ["patch"] },
         { apiGroups: [""], resources: ["events"], verbs: ["create"] },

@@ -3,6 +3,7 @@
  * the generation they describe, the weights in force and the last decision. A condition keeps
  * its lastTransitionTime until its status actually flips, as Kubernetes conventions ask.
  */
+import type { RoutingKnobs } from "../policy/policy.js";
 import type { RewardTerms } from "../policy/reward.js";
 
 export type ConditionType = "Ready" | "Degraded" | "Invalid";
@@ -85,4 +86,64 @@ export function rewardRecord(r: RewardTerms | undefined): Record<string, number>
   if (!r) return undefined;
   const round = (v: number) => Math.round(v * 1000) / 1000;
   return { total: round(r.total), latency: round(r.latency), errors: round(r.errors), cost: round(r.cost) };
+}
+
+/** What a decision's status is built from. */
+export interface DecisionFacts {
+  readonly mode: string;
+  readonly paused: boolean;
+  /** Telemetry has been stale for the limit or longer. */
+  readonly degraded: boolean;
+  readonly kind: string;
+  readonly explanation: string;
+  readonly from: RoutingKnobs;
+  readonly to?: RoutingKnobs;
+  /** The weights Git declared, which a restore puts back. */
+  readonly original?: Readonly<Record<string, number>>;
+  readonly reward?: RewardTerms;
+}
+
+function modeReason(mode: string): string {
+  return { observe: "Observing", recommend: "Recommending", act: "Acting" }[mode] ?? "Ready";
+}
+
+/** The status after a decision: Ready unless telemetry is stale past the limit or a write failed. */
+export function decisionStatus(
+  previous: IntentStatus | undefined,
+  generation: number | undefined,
+  at: string,
+  d: DecisionFacts,
+): IntentStatus {
+  const failing = d.kind === "error";
+  const trouble = d.degraded || failing;
+  const troubleReason = d.degraded ? "TelemetryStale" : "WriteFailed";
+  const conditions: Record<ConditionType, ConditionInput> = {
+    Ready: {
+      status: !trouble,
+      reason: trouble ? troubleReason : d.paused ? "Paused" : modeReason(d.mode),
+      message: trouble ? d.explanation : `${d.mode}${d.paused ? ", paused" : ""}: ${d.kind}`,
+    },
+    Degraded: {
+      status: trouble,
+      reason: trouble ? troubleReason : "AsExpected",
+      message: trouble ? d.explanation : "Telemetry is fresh and writes succeed.",
+    },
+    Invalid: { status: false, reason: "Valid", message: "The spec is valid." },
+  };
+  const weights =
+    d.kind === "change" || d.kind === "rollback"
+      ? (d.to ?? d.from).weights
+      : d.kind === "restore"
+        ? (d.original ?? d.from.weights)
+        : d.from.weights;
+  return buildStatus(previous, generation, at, conditions, {
+    weights,
+    lastDecision: {
+      at,
+      kind: d.kind,
+      explanation: d.explanation,
+      weights: (d.to ?? d.from).weights,
+      reward: rewardRecord(d.reward),
+    },
+  });
 }

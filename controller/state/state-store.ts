@@ -9,6 +9,7 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import type { CoreV1Api, V1ConfigMap } from "@kubernetes/client-node";
 import type { Target } from "../actuator/actuator.js";
 import type { OriginalRouting } from "../actuator/live-routing.js";
+import type { Probation } from "../control/rollback.js";
 import { statusOf } from "../kube/clients.js";
 import { deadline } from "../kube/deadline.js";
 import type { RoutingKnobs } from "../policy/policy.js";
@@ -28,6 +29,8 @@ export interface IntentMemory {
   /** Where the routing lives, so a deleted intent's routing can still be restored. */
   readonly target?: Target;
   readonly lastChangeMs?: number;
+  /** The change under watch, with the last-known-good routing a rollback returns to. */
+  readonly probation?: Probation;
   readonly decisions: number;
 }
 

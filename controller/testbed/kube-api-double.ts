@@ -191,12 +191,26 @@ export class KubeApiDouble {
     return this.store(k, key, o, old, manager, "Update");
   }
 
-  /** Deletes an object directly. */
+  /** Deletes an object directly, as `kubectl delete` would: an object with finalizers only gets its deletionTimestamp. */
   remove(apiVersion: string, kind: string, namespace: string, name: string): void {
     const k = this.kindOf(apiVersion, kind);
     const key = this.keyOf(k, namespace, name);
     const old = this.objects.get(key);
-    if (old) this.drop(key, old);
+    if (old) this.delete(k, key, old);
+  }
+
+  /**
+   * The API server's deletion: with finalizers left, the object stays with a deletionTimestamp
+   * until the last one is removed; without, it goes at once.
+   */
+  private delete(kind: KubeKind, key: string, old: Obj): Obj | undefined {
+    if (((old.metadata.finalizers as string[] | undefined) ?? []).length === 0) {
+      this.drop(key, old);
+      return undefined;
+    }
+    if (old.metadata.deletionTimestamp) return old;
+    const marked = { ...old, metadata: { ...old.metadata, deletionTimestamp: new Date().toISOString() } };
+    return this.store(kind, key, marked, old, "kube-apiserver", "Update");
   }
 
   /** Writes (create, update, patch, delete) that reached the store, optionally for one resource. */
@@ -425,7 +439,8 @@ export class KubeApiDouble {
     }
     if (verb === "delete") {
       if (!old) throw notFound(name);
-      this.drop(key, old);
+      const kept = this.delete(kind, key, old);
+      if (kept) return { code: 200, body: kept };
       return {
         code: 200,
         body: {
@@ -517,6 +532,20 @@ export class KubeApiDouble {
     operation: string,
     status = false,
   ): Obj {
+    const finalizers = (x: Obj | undefined) => (x?.metadata.finalizers as string[] | undefined) ?? [];
+    if (old?.metadata.deletionTimestamp) {
+      if (finalizers(o).some((f) => !finalizers(old).includes(f)))
+        throw new HttpError(
+          422,
+          "Invalid",
+          "metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted",
+        );
+      if (finalizers(o).length === 0) {
+        this.drop(key, old);
+        return structuredClone({ ...o, metadata: { ...o.metadata, finalizers: undefined } });
+      }
+      o = { ...o, metadata: { ...o.metadata, deletionTimestamp: old.metadata.deletionTimestamp } };
+    }
     const rv = ++this.rv;
     const specOf = (x: Obj | undefined) => JSON.stringify({ ...x, metadata: undefined, status: undefined });
     const generation = (old?.metadata.generation as number | undefined) ?? 0;
