@@ -29,6 +29,8 @@ const optimizer = await startOptimizer({
   podNamespace: settings.POD_NAMESPACE,
   podName: settings.POD_NAME,
   kubeServer: settings.KUBE_SERVER,
+  metricsSourceName: settings.METRICS_SOURCE,
+  actuator: settings.ACTUATOR,
   intervalMs: settings.INTERVAL_SECONDS * 1000,
   windowMs: settings.WINDOW_SECONDS === undefined ? undefined : settings.WINDOW_SECONDS * 1000,
   queryTimeoutMs: settings.QUERY_TIMEOUT_MS,

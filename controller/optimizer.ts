@@ -10,8 +10,8 @@ import { OPTIMIZER_FIELD_MANAGER } from "../api/optimizer.js";
 import type { RollbackOptions } from "./control/rollback.js";
 import { kubeClients } from "./kube/clients.js";
 import { LeaderElector } from "./kube/leader-election.js";
-import { PrometheusSource } from "./metrics/prometheus.js";
 import type { MetricsSource } from "./metrics/source.js";
+import { createMetricsSource } from "./metrics/source-factory.js";
 import { Q_ACTIONS } from "./policy/q-learning.js";
 import { importQTable } from "./policy/q-table.js";
 import { type Logger, Reconciler } from "./reconciler/reconciler.js";
@@ -46,6 +46,10 @@ export interface OptimizerConfig {
   readonly processMetrics?: boolean;
   /** Replaces the Prometheus source (tests that script telemetry). */
   readonly metricsSource?: MetricsSource;
+  /** Which MetricsSource to build when none is given. @default "prometheus" */
+  readonly metricsSourceName?: string;
+  /** Which Actuator writes routing. @default "istio" */
+  readonly actuator?: string;
   readonly apiTimeoutMs?: number;
   /** Do not run the interval timer: the caller calls reconciler.reconcile() (tests). */
   readonly manual?: boolean;
@@ -84,16 +88,15 @@ export async function startOptimizer(config: OptimizerConfig): Promise<RunningOp
     : undefined;
   const source =
     config.metricsSource ??
-    new PrometheusSource({
-      url: config.prometheusUrl,
-      timeoutMs: config.queryTimeoutMs,
-      onQuery: metrics.onQuery,
+    createMetricsSource(config.metricsSourceName ?? "prometheus", {
+      prometheus: { url: config.prometheusUrl, timeoutMs: config.queryTimeoutMs, onQuery: metrics.onQuery },
     });
   const reconciler = new Reconciler({
     clients,
     metrics: source,
     namespaces: config.namespaces,
     fieldManager: OPTIMIZER_FIELD_MANAGER,
+    actuator: config.actuator,
     isLeader: () => elector.isLeader(),
     intervalMs: config.intervalMs,
     windowMs: config.windowMs,

@@ -12,6 +12,10 @@ export const OPTIMIZER_SETTINGS = {
   POD_NAME: setting.text("optimizer-local"),
   /** An API server URL; unset in a pod, where the service account's in-cluster config is used. */
   KUBE_SERVER: setting.optional(setting.url()),
+  /** Where telemetry comes from. */
+  METRICS_SOURCE: setting.oneOf(["prometheus"] as const, "prometheus"),
+  /** What writes routing: istio, or noop to decide and explain without writing (shadow mode). */
+  ACTUATOR: setting.oneOf(["istio", "noop"] as const, "istio"),
   INTERVAL_SECONDS: setting.integer(30, 1, 3600),
   /** The telemetry window each decision reads; twice the interval when unset. */
   WINDOW_SECONDS: setting.optional(setting.integer(undefined, 1, 7200)),

@@ -10,7 +10,7 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { INTENT_GROUP, INTENT_PLURAL, INTENT_VERSION } from "../../api/intent/schema.js";
 import { Random } from "../../common/random.js";
-import { IstioActuator } from "../actuator/istio-actuator.js";
+import { createActuator } from "../actuator/actuator-factory.js";
 import type { KubeObject } from "../actuator/live-routing.js";
 import type { RollbackOptions } from "../control/rollback.js";
 import { DEFAULT_SAFETY } from "../control/safety.js";
@@ -38,6 +38,8 @@ export interface ReconcilerOptions {
   readonly namespaces: readonly string[];
   readonly fieldManager: string;
   readonly isLeader: () => boolean;
+  /** Which Actuator writes routing: istio, or noop to decide without writing (shadow mode). @default "istio" */
+  readonly actuator?: string;
   /** The control interval. */
   readonly intervalMs: number;
   /** The telemetry window each decision looks at. @default two intervals, at least four scrapes */
@@ -112,13 +114,18 @@ export class Reconciler {
     );
     this.intents.onChange((namespace, name) => this.queue.add(`${namespace}/${name}`));
     const jitter = new Random(options.seed).fork("actuator-jitter");
-    const actuator = new IstioActuator(c.objects, {
-      fieldManager: options.fieldManager,
-      isLeader: options.isLeader,
-      random: () => jitter.uniform(),
-      timeoutMs,
-      maxAttempts: options.maxAttempts,
-      baseBackoffMs: options.baseBackoffMs,
+    const actuator = createActuator(options.actuator ?? "istio", {
+      istio: {
+        api: c.objects,
+        options: {
+          fieldManager: options.fieldManager,
+          isLeader: options.isLeader,
+          random: () => jitter.uniform(),
+          timeoutMs,
+          maxAttempts: options.maxAttempts,
+          baseBackoffMs: options.baseBackoffMs,
+        },
+      },
     });
     const staleLimit = options.staleLimit ?? DEFAULT_SAFETY.staleLimit;
     const recorder = new Recorder({ ...options, staleLimit, timeoutMs, log: this.log });

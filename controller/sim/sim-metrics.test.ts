@@ -1,0 +1,88 @@
+/**
+ * The simulator's telemetry as production sees it: bucketed, windowed over scrapes, lagging the
+ * data plane; and routing that reaches the proxies only after the propagation delay.
+ */
+import { describe, expect, test } from "@jest/globals";
+import type { SimulationConfig } from "./engine.js";
+import { steppedSimulation } from "./engine.js";
+import { SimulatedActuator } from "./sim-actuator.js";
+import { observeScrapes, SimulatedMetrics } from "./sim-metrics.js";
+import { PRODUCTION_TELEMETRY, telemetryLadder, windowOf } from "./telemetry-model.js";
+
+const config = (overrides: Partial<SimulationConfig> = {}): SimulationConfig => ({
+  seed: 2,
+  durationMs: 200_000,
+  replicas: [
+    ...Array.from({ length: 2 }, () => ({
+      subset: "v1",
+      slots: 4,
+      serviceTime: { kind: "deterministic", ms: 20 } as const,
+    })),
+    ...Array.from({ length: 2 }, () => ({
+      subset: "v2",
+      slots: 4,
+      serviceTime: { kind: "deterministic", ms: 20 } as const,
+    })),
+  ],
+  arrivals: { kind: "uniform", rps: 200 },
+  routing: { algorithm: "ROUND_ROBIN", weights: { v1: 50, v2: 50 } },
+  controlIntervalMs: 10_000,
+  scrapeIntervalMs: 15_000,
+  scrapeOffsetMs: 5_000,
+  ...overrides,
+});
+
+describe("simulated Prometheus", () => {
+  test("rates and quantiles come from scrapes: buckets' resolution, and nothing before two scrapes", () => {
+    const sim = steppedSimulation(config());
+    sim.advanceTo(10_000);
+    // One scrape so far (at 5 s): no rate yet, so the observation is stale.
+    expect(observeScrapes(sim.scrapes, 10_000, 60_000).stale).toBe(true);
+    sim.advanceTo(100_000);
+    const o = observeScrapes(sim.scrapes, 100_000, 60_000);
+    expect(o.stale).toBe(false);
+    // The split between subsets is random; the total is the uniform 200 rps.
+    expect(o.subsets.v1.rps + o.subsets.v2.rps).toBeCloseTo(200, 0);
+    // Every request takes 20 ms, in the (10, 25] bucket: PromQL interpolates inside it.
+    expect(o.subsets.v1.p50Ms).toBeCloseTo(17.5, 5);
+    expect(o.subsets.v1.p99Ms).toBeCloseTo(24.85, 5);
+    expect(o.subsets.v1.cpuUtilization).toBeCloseTo((o.subsets.v1.rps * 0.02) / 8, 2);
+    expect(o.replicas).toEqual({});
+  });
+
+  test("the observation lags the data plane: a brownout shows only from the next scrape", async () => {
+    const sim = steppedSimulation(
+      config({ faults: [{ kind: "brownout", replica: 2, factor: 5, fromMs: 95_000, toMs: 200_000 }] }),
+    );
+    const metrics = new SimulatedMetrics(sim, "buckets");
+    const at = async (ms: number) => {
+      sim.advanceTo(ms);
+      return (await metrics.observe([{ host: "h", namespace: "n", app: "a" }], 60_000, ms)).observations.get(
+        "h",
+      );
+    };
+    // Scrapes at 5, 20, ..., 95 s: at 100 s the last scrape predates the brownout's effect.
+    expect((await at(100_000))?.subsets.v2.p99Ms).toBeLessThan(25);
+    expect((await at(120_000))?.subsets.v2.p99Ms).toBeGreaterThan(25);
+  });
+
+  test("a routing change reaches the proxies after the propagation delay, while the API holds it at once", () => {
+    const sim = steppedSimulation(config({ controlIntervalMs: 1000 }));
+    const actuator = new SimulatedActuator(sim, 3000);
+    sim.advanceTo(10_000);
+    void actuator.apply(undefined, actuator.declared, { ...actuator.declared, weights: { v1: 100, v2: 0 } });
+    expect(actuator.declared.weights).toEqual({ v1: 100, v2: 0 });
+    sim.advanceTo(12_000);
+    expect(sim.routing.weights).toEqual({ v1: 50, v2: 50 });
+    sim.advanceTo(13_000);
+    expect(sim.routing.weights).toEqual({ v1: 100, v2: 0 });
+  });
+
+  test("the controller's window: two intervals, never under four scrapes; the ladder ends at production's view", () => {
+    expect(windowOf(PRODUCTION_TELEMETRY, 10_000)).toBe(60_000);
+    expect(windowOf(PRODUCTION_TELEMETRY, 60_000)).toBe(120_000);
+    const ladder = telemetryLadder(10_000);
+    expect(ladder[0].model.percentiles).toBe("exact");
+    expect(ladder.at(-1)?.model).toBe(PRODUCTION_TELEMETRY);
+  });
+});
