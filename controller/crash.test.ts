@@ -45,7 +45,13 @@ async function startProcess() {
       const failed = () =>
         reject(new Error(`the optimizer process ended before "${text}": ${err.slice(-2000)}`));
       child.once("exit", failed);
-      waiters.push({ text, resolve: () => (child.off("exit", failed), resolve()) });
+      waiters.push({
+        text,
+        resolve: () => {
+          child.off("exit", failed);
+          resolve();
+        },
+      });
       child.stdout?.emit("data", Buffer.alloc(0));
     });
   await waitFor("ready\n");

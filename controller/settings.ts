@@ -17,7 +17,7 @@ export const OPTIMIZER_SETTINGS = {
   /** What writes routing: istio, or noop to decide and explain without writing (shadow mode). */
   ACTUATOR: setting.oneOf(["istio", "noop"] as const, "istio"),
   INTERVAL_SECONDS: setting.integer(30, 1, 3600),
-  /** The telemetry window each decision reads; twice the interval when unset. */
+  /** The telemetry window each decision reads; two intervals and at least four Envoy scrapes when unset. */
   WINDOW_SECONDS: setting.optional(setting.integer(undefined, 1, 7200)),
   QUERY_TIMEOUT_MS: setting.integer(5000, 100, 60_000),
   STATE_CONFIGMAP: setting.text("meshpilot-optimizer-state"),

@@ -74,7 +74,7 @@ const SCHEMAS: Record<string, ModelClass> = Object.fromEntries(
       ["monitoring.coreos.com/v1", "ServiceMonitor", ServiceMonitor],
       ["monitoring.coreos.com/v1", "PrometheusRule", PrometheusRule],
       ["apiextensions.k8s.io/v1", "CustomResourceDefinition", CustomResourceDefinition],
-      // Ours: validated with the same schema its CRD ships (controller/intent/schema.ts).
+      // Ours: validated with the same schema its CRD ships (api/intent/schema.ts).
       ["optimizer.meshpilot.io/v1alpha1", "TrafficIntent", TrafficIntentModel],
     ] as const
   ).map(([apiVersion, kind, cls]) => [`${apiVersion}/${kind}`, cls as unknown as ModelClass]),

@@ -4,7 +4,7 @@
  * (no series, NaN, a failed query) is undefined or marks the observation stale; it is never zero.
  */
 import type { Observation, SubsetStats } from "./observation.js";
-import { latencyQuery, QUANTILES, trafficQuery, workloadQuery } from "./promql.js";
+import { latencyQuery, QUANTILES, subsetFigures, trafficQuery, workloadQuery } from "./promql.js";
 import type { Destination, MetricsSource } from "./source.js";
 
 interface Sample {
@@ -118,16 +118,13 @@ export class PrometheusSource implements MetricsSource {
           const found = signals.get(`${name}|${d.namespace}|${d.app}|${v}`);
           return found ? value(found) : undefined;
         };
-        const [p50, p95, p99] = QUANTILES.map(quantile);
-        subsets[v] = {
+        subsets[v] = subsetFigures({
           rps,
-          errorRatio: rps > 0 ? errorsRps / rps : undefined,
-          p50Ms: p50,
-          p95Ms: p95,
-          p99Ms: p99,
+          errorsRps,
+          quantiles: QUANTILES.map(quantile),
           cpuUtilization: signal("cpu"),
           replicas: Math.round(signal("replicas") ?? 0),
-        };
+        });
       }
       observations.set(d.host, {
         atMs,

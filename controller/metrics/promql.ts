@@ -9,6 +9,8 @@
  * the pods' app and version labels.
  */
 
+import type { SubsetStats } from "./observation.js";
+
 export const BY_SUBSET = "destination_service, destination_version";
 
 function range(windowMs: number): string {
@@ -46,4 +48,27 @@ export function workloadQuery(windowMs: number): string {
     `label_replace(${usage} / ${limits}, "signal", "cpu", "", "")`,
     `label_replace(${ready}, "signal", "replicas", "", "")`,
   ].join(" or ");
+}
+
+/**
+ * A subset's figures as the controller's three queries give them: the error ratio only with
+ * traffic, the quantiles in QUANTILES' order (p50, p95, p99), undefined where PromQL had none.
+ */
+export function subsetFigures(f: {
+  readonly rps: number;
+  readonly errorsRps: number;
+  readonly quantiles: readonly (number | undefined)[];
+  readonly cpuUtilization: number | undefined;
+  readonly replicas: number;
+}): SubsetStats {
+  const [p50Ms, p95Ms, p99Ms] = f.quantiles;
+  return {
+    rps: f.rps,
+    errorRatio: f.rps > 0 ? f.errorsRps / f.rps : undefined,
+    p50Ms,
+    p95Ms,
+    p99Ms,
+    cpuUtilization: f.cpuUtilization,
+    replicas: f.replicas,
+  };
 }

@@ -1,13 +1,8 @@
-/**
- * The simulator's telemetry as production sees it: bucketed, windowed over scrapes, lagging the
- * data plane; and routing that reaches the proxies only after the propagation delay.
- */
+/** The simulator's telemetry as production sees it: bucketed, windowed over scrapes, lagging the data plane. */
 import { describe, expect, test } from "@jest/globals";
 import type { SimulationConfig } from "./engine.js";
 import { steppedSimulation } from "./engine.js";
-import { SimulatedActuator } from "./sim-actuator.js";
 import { observeScrapes, SimulatedMetrics } from "./sim-metrics.js";
-import { PRODUCTION_TELEMETRY, telemetryLadder, windowOf } from "./telemetry-model.js";
 
 const config = (overrides: Partial<SimulationConfig> = {}): SimulationConfig => ({
   seed: 2,
@@ -64,25 +59,5 @@ describe("simulated Prometheus", () => {
     // Scrapes at 5, 20, ..., 95 s: at 100 s the last scrape predates the brownout's effect.
     expect((await at(100_000))?.subsets.v2.p99Ms).toBeLessThan(25);
     expect((await at(120_000))?.subsets.v2.p99Ms).toBeGreaterThan(25);
-  });
-
-  test("a routing change reaches the proxies after the propagation delay, while the API holds it at once", () => {
-    const sim = steppedSimulation(config({ controlIntervalMs: 1000 }));
-    const actuator = new SimulatedActuator(sim, 3000);
-    sim.advanceTo(10_000);
-    void actuator.apply(undefined, actuator.declared, { ...actuator.declared, weights: { v1: 100, v2: 0 } });
-    expect(actuator.declared.weights).toEqual({ v1: 100, v2: 0 });
-    sim.advanceTo(12_000);
-    expect(sim.routing.weights).toEqual({ v1: 50, v2: 50 });
-    sim.advanceTo(13_000);
-    expect(sim.routing.weights).toEqual({ v1: 100, v2: 0 });
-  });
-
-  test("the controller's window: two intervals, never under four scrapes; the ladder ends at production's view", () => {
-    expect(windowOf(PRODUCTION_TELEMETRY, 10_000)).toBe(60_000);
-    expect(windowOf(PRODUCTION_TELEMETRY, 60_000)).toBe(120_000);
-    const ladder = telemetryLadder(10_000);
-    expect(ladder[0].model.percentiles).toBe("exact");
-    expect(ladder.at(-1)?.model).toBe(PRODUCTION_TELEMETRY);
   });
 });

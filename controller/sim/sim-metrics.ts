@@ -9,7 +9,7 @@
 
 import { ISTIO_DURATION_BUCKETS } from "../metrics/istio-buckets.js";
 import type { Observation, SubsetStats } from "../metrics/observation.js";
-import { QUANTILES } from "../metrics/promql.js";
+import { QUANTILES, subsetFigures } from "../metrics/promql.js";
 import { extrapolatedRate, histogramQuantile, type Sample } from "../metrics/promql-math.js";
 import type { Destination, MetricsSource, Observed } from "../metrics/source.js";
 import type { SteppedSimulation } from "./engine.js";
@@ -56,18 +56,15 @@ export function observeScrapes(scrapes: readonly Scrape[], atMs: number, windowM
       upperBound,
       count: rate((c) => c.buckets[i]) ?? 0,
     }));
-    const [p50, p95, p99] = QUANTILES.map((q) => (rps > 0 ? histogramQuantile(q, buckets) : undefined));
     const latest = scrapes.filter((s) => s.atMs <= atMs && s.subsets[name]).at(-1)?.subsets[name];
     const busy = rate((c) => c.busySlotSeconds);
-    subsets[name] = {
+    subsets[name] = subsetFigures({
       rps,
-      errorRatio: rps > 0 ? errorsRps / rps : undefined,
-      p50Ms: p50,
-      p95Ms: p95,
-      p99Ms: p99,
+      errorsRps,
+      quantiles: QUANTILES.map((q) => (rps > 0 ? histogramQuantile(q, buckets) : undefined)),
       cpuUtilization: busy === undefined || !latest ? undefined : busy / latest.slots,
       replicas: latest?.replicas ?? 0,
-    };
+    });
   }
   return { atMs, windowMs, subsets, replicas: {}, stale: Object.keys(subsets).length === 0 };
 }
