@@ -118,8 +118,23 @@ export const CONTENDERS: readonly Contender[] = [
   })),
   peer(
     "istio-default",
-    "LEAST_REQUEST (power of two choices) with default outlier detection",
+    "LEAST_REQUEST (two choices drawn with replacement, as Envoy's N_CHOICES does) with default outlier detection",
     () => ISTIO_DEFAULT,
+  ),
+  peer(
+    "least-request-full-scan",
+    "Envoy's LEAST_REQUEST with selection_method FULL_SCAN: the fewest active requests of all hosts, ties broken at random (join-shortest-queue; least_request_lb.cc). Istio's DestinationRule does not expose it",
+    () => ({ algorithm: "LEAST_REQUEST_FULL_SCAN", outlierDetection: undefined }),
+  ),
+  peer(
+    "orca-wrr",
+    "Envoy's client_side_weighted_round_robin: weights qps / (utilization + eps/qps) from ORCA reports on every response, recomputed every second, 10 s blackout, median weight for hosts without one (client_side_weighted_round_robin_lb.cc; Envoy Gateway's backend utilization)",
+    () => ({ algorithm: "ORCA_WRR", outlierDetection: undefined }),
+  ),
+  peer(
+    "prequal",
+    "Prequal (Wydrowski et al., NSDI 2024): asynchronous probes (3 per request, 1 ms round trip) into a pool of 16, aged out after 1 s and used at most twice; hot-cold lexicographic choice on requests in flight and the server's latency estimate at its current load",
+    () => ({ algorithm: "PREQUAL", outlierDetection: undefined }),
   ),
   peer(
     "peak-ewma",

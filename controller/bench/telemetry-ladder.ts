@@ -8,6 +8,8 @@ import { formatInterval } from "./stats.js";
 
 /** The scenario the ladder runs: the headline one. */
 export const LADDER_SCENARIO = "brownout";
+/** The policy it runs: the headline scenario's usual best, which both moves weights and hedges. */
+export const LADDER_POLICY = "thompson-k2";
 
 export interface LadderRow {
   readonly scenario: string;
@@ -24,7 +26,7 @@ export function ladderSection(rows: readonly LadderRow[]): string[] {
   return [
     "## What production's telemetry costs",
     "",
-    `The same policies on \`${scenario}\` under four views of the mesh, each adding one thing a real controller lives with: percentiles estimated by \`histogram_quantile\` over Istio's default buckets instead of exact ones; rates over the controller's window from counters Prometheus scraped every 15 s (so figures lag by up to a scrape and are smoothed over the window); and a delay before a routing change reaches the proxies. The last view is the default for every other figure in this document. Ratios are against Istio's default on the same scenario.`,
+    `The same policy on \`${scenario}\` under four views of the mesh, each adding one thing a real controller lives with: percentiles estimated by \`histogram_quantile\` over Istio's default buckets instead of exact ones; rates over the controller's window from counters Prometheus scraped every 15 s (so figures lag by up to a scrape and are smoothed over the window); and a delay before a routing change reaches the proxies. The last view is the default for every other figure in this document. Ratios are against Istio's default on the same scenario.`,
     "",
     "| policy | view | p99 ms | p99 vs Istio default | errors % | extra load % |",
     "|---|---|---|---|---|---|",

@@ -35,9 +35,26 @@ export function pickHost(
     case "RANDOM":
       return hosts[ctx.random.int(n)];
     case "LEAST_REQUEST": {
-      // Envoy's default: two distinct random hosts, the one with fewer active requests wins.
-      const [a, b] = twoDistinct(hosts, ctx.random);
+      // Envoy's N_CHOICES with its default of two: two draws with replacement (the same host can
+      // come up twice), the first kept unless the second has strictly fewer active requests
+      // (least_request_lb.cc, unweightedHostPickNChoices).
+      const a = hosts[ctx.random.int(n)];
+      const b = hosts[ctx.random.int(n)];
       return b.inflight < a.inflight ? b : a;
+    }
+    case "LEAST_REQUEST_FULL_SCAN": {
+      // Envoy's FULL_SCAN: the fewest active requests of all hosts, ties broken uniformly by
+      // reservoir sampling (unweightedHostPickFullScan): join-shortest-queue.
+      let best = hosts[0];
+      let tied = 1;
+      for (let i = 1; i < n; i++) {
+        const h = hosts[i];
+        if (h.inflight < best.inflight) {
+          best = h;
+          tied = 1;
+        } else if (h.inflight === best.inflight && ctx.random.int(++tied) === 0) best = h;
+      }
+      return best;
     }
     case "PEAK_EWMA": {
       // Linkerd: power of two choices on (decayed peak-sensitive latency) x (pending + 1).
@@ -56,6 +73,9 @@ export function pickHost(
       }
       return best;
     }
+    case "ORCA_WRR":
+    case "PREQUAL":
+      throw new Error(`${algorithm} keeps state between picks; the engine asks its own balancer`);
   }
 }
 

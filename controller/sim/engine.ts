@@ -16,7 +16,17 @@ import { EventQueue } from "./event-queue.js";
 import { FaultTimeline } from "./faults.js";
 import type { Routing, ServiceTime, SimulationConfig } from "./model.js";
 import { availableHosts, recordOutcome } from "./outlier.js";
-import { type Attempt, accrueBusy, type ReplicaState, type RequestState, replicaState } from "./replica.js";
+import { OrcaWeightedRoundRobin } from "./peers/orca-wrr.js";
+import { Prequal } from "./peers/prequal.js";
+import type { BalancerServices, StatefulBalancer } from "./peers/stateful-balancer.js";
+import {
+  type Attempt,
+  accrueBusy,
+  queued,
+  type ReplicaState,
+  type RequestState,
+  replicaState,
+} from "./replica.js";
 import { type Scrape, ScrapeRecorder } from "./scrapes.js";
 import { collectObservation } from "./telemetry.js";
 
@@ -106,6 +116,7 @@ type Event =
   | { readonly kind: "client-timeout"; readonly request: RequestState }
   | { readonly kind: "tick" }
   | { readonly kind: "scrape"; readonly atMs: number }
+  | { readonly kind: "call"; readonly fn: () => void }
   | { readonly kind: "route"; readonly routing: Routing };
 const ARRIVAL = null;
 const TICK: Event = { kind: "tick" };
@@ -134,6 +145,8 @@ class Simulation {
   /** Per-replica latency histograms cost time; keep them only when someone reads telemetry. */
   private readonly telemetry: boolean;
   private readonly recorder?: ScrapeRecorder;
+  /** Per subset, the balancer of a peer that keeps state between picks (ORCA WRR, Prequal). */
+  private stateful: (StatefulBalancer | undefined)[] = [];
   private nextScrapeMs = Number.POSITIVE_INFINITY;
   lastObservation: Observation | undefined;
   private now = 0;
@@ -174,6 +187,7 @@ class Simulation {
     this.roundRobin = this.subsetNames.map(() => ({ next: 0 }));
     this.routing = config.routing;
     this.applyWeights(config.routing.weights);
+    this.stateful = this.statefulBalancers(config.routing.algorithm);
     if (config.arrivals) this.arrivals = arrivalProcess(config.arrivals, this.arrivalRandom);
     const sim = this;
     this.balancerContext = {
@@ -205,8 +219,23 @@ class Simulation {
   }
 
   setRouting(routing: Routing): void {
+    if (routing.algorithm !== this.routing.algorithm)
+      this.stateful = this.statefulBalancers(routing.algorithm);
     this.routing = routing;
     this.applyWeights(routing.weights);
+  }
+
+  private statefulBalancers(algorithm: Routing["algorithm"]): (StatefulBalancer | undefined)[] {
+    if (algorithm !== "ORCA_WRR" && algorithm !== "PREQUAL") return [];
+    const services: BalancerServices = {
+      now: () => this.now,
+      random: this.routingRandom,
+      schedule: (atMs, fn) => this.events.push(atMs, { kind: "call", fn }),
+      requestsInFlight: (r) => queued(r),
+    };
+    return this.subsetNames.map(() =>
+      algorithm === "ORCA_WRR" ? new OrcaWeightedRoundRobin(services) : new Prequal(services),
+    );
   }
 
   busyMs(): Record<string, number> {
@@ -262,6 +291,9 @@ class Simulation {
           break;
         case "route":
           this.setRouting(event.routing);
+          break;
+        case "call":
+          event.fn();
           break;
       }
     }
@@ -350,12 +382,10 @@ class Simulation {
   private send(request: RequestState): void {
     const s = this.pickSubset();
     const hosts = this.routing.outlierDetection ? availableHosts(this.subsets[s], this.now) : this.subsets[s];
-    let replica = pickHost(this.routing.algorithm, hosts, this.balancerContext, this.roundRobin[s]);
+    let replica = this.pickIn(s, hosts);
     if (request.tries > 0) {
       const tried = (r: ReplicaState) => request.attempts.some((a) => a.replica === r);
-      for (let i = 0; i < HOST_SELECTION_RETRIES && tried(replica); i++) {
-        replica = pickHost(this.routing.algorithm, hosts, this.balancerContext, this.roundRobin[s]);
-      }
+      for (let i = 0; i < HOST_SELECTION_RETRIES && tried(replica); i++) replica = this.pickIn(s, hosts);
     }
     const attempt: Attempt = {
       request,
@@ -364,6 +394,7 @@ class Simulation {
       abandoned: false,
       started: false,
       startedMs: 0,
+      rifAtArrival: queued(replica),
     };
     request.attempts.push(attempt);
     request.tries++;
@@ -379,6 +410,13 @@ class Simulation {
     } else {
       replica.queue.push(attempt);
     }
+  }
+
+  private pickIn(subset: number, hosts: readonly ReplicaState[]): ReplicaState {
+    const own = this.stateful[subset];
+    return own
+      ? own.pick(hosts)
+      : pickHost(this.routing.algorithm, hosts, this.balancerContext, this.roundRobin[subset]);
   }
 
   private start(attempt: Attempt): void {
@@ -403,6 +441,12 @@ class Simulation {
     const failed = p > 0 && this.errorRandom.chance(p);
     this.hooks.onTry?.(replica.subset, this.now - attempt.sentMs, failed);
     this.recorder?.recordTry(replica.subsetIndex, this.now - attempt.sentMs, failed);
+    this.stateful[replica.subsetIndex]?.onServed?.(
+      replica,
+      this.now - attempt.sentMs,
+      failed,
+      attempt.rifAtArrival,
+    );
     if (this.telemetry) {
       replica.intervalTries++;
       if (failed) replica.intervalErrors++;
@@ -430,6 +474,7 @@ class Simulation {
     attempt.abandoned = true;
     replica.inflight--;
     observeLatency(replica, this.now - attempt.sentMs, this.now);
+    this.stateful[replica.subsetIndex]?.onResponse?.(replica, failed);
     recordOutcome(replica, failed, this.now, this.subsetOf(replica), this.routing.outlierDetection);
     const retries = request.retries;
     if (!failed) this.finish(request, false);

@@ -11,9 +11,19 @@ export type ServiceTime =
 
 /**
  * Per-request algorithms within a subset. The first three are Envoy's, as Istio names them
- * (LEAST_REQUEST is power of two choices); the rest are peers that exist only in the simulator.
+ * (LEAST_REQUEST is power of two choices); the rest are peers that exist only in the simulator:
+ * Envoy's LEAST_REQUEST with full scan (join-shortest-queue) and client-side weighted round robin
+ * from ORCA reports, which Istio does not expose; Linkerd's peak-EWMA; Prequal; and an oracle.
  */
-export type LoadBalancer = "ROUND_ROBIN" | "RANDOM" | "LEAST_REQUEST" | "PEAK_EWMA" | "ORACLE";
+export type LoadBalancer =
+  | "ROUND_ROBIN"
+  | "RANDOM"
+  | "LEAST_REQUEST"
+  | "LEAST_REQUEST_FULL_SCAN"
+  | "ORCA_WRR"
+  | "PEAK_EWMA"
+  | "PREQUAL"
+  | "ORACLE";
 
 export interface ReplicaSpec {
   readonly subset: string;

@@ -12,6 +12,8 @@ export interface Attempt {
   /** The replica began serving it; a reset try that has not started is dropped from the queue. */
   started: boolean;
   startedMs: number;
+  /** Requests at the replica when this try reached it, itself not counted (Prequal's servers key latency by it). */
+  readonly rifAtArrival: number;
 }
 
 /** A client request and its tries. */

@@ -252,7 +252,18 @@ export const SCENARIO_SCHEMA = {
       required: ["algorithm", "weights"],
       additionalProperties: false,
       properties: {
-        algorithm: { enum: ["ROUND_ROBIN", "RANDOM", "LEAST_REQUEST", "PEAK_EWMA", "ORACLE"] },
+        algorithm: {
+          enum: [
+            "ROUND_ROBIN",
+            "RANDOM",
+            "LEAST_REQUEST",
+            "LEAST_REQUEST_FULL_SCAN",
+            "ORCA_WRR",
+            "PEAK_EWMA",
+            "PREQUAL",
+            "ORACLE",
+          ],
+        },
         weights: { type: "object", minProperties: 1, additionalProperties: { type: "number", minimum: 0 } },
         retries: {
           type: "object",
