@@ -40,6 +40,7 @@ const optimizer = await startOptimizer({
   staleIntervals: settings.STALE_INTERVALS,
   rollback: { intervals: settings.ROLLBACK_INTERVALS, tolerance: settings.ROLLBACK_TOLERANCE },
   maxHedgeUtilization: settings.MAX_HEDGE_UTILIZATION,
+  maxHedgeExtraLoad: settings.MAX_HEDGE_EXTRA_LOAD,
   statusRefreshMs:
     settings.STATUS_REFRESH_SECONDS === undefined ? undefined : settings.STATUS_REFRESH_SECONDS * 1000,
   pretrainedTable: settings.PRETRAINED_TABLE,

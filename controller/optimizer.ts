@@ -43,6 +43,8 @@ export interface OptimizerConfig {
   readonly rollback?: RollbackOptions;
   /** See ReconcilerOptions.maxHedgeUtilization. */
   readonly maxHedgeUtilization?: number;
+  /** See ReconcilerOptions.maxHedgeExtraLoad. */
+  readonly maxHedgeExtraLoad?: number;
   readonly processMetrics?: boolean;
   /** Replaces the Prometheus source (tests that script telemetry). */
   readonly metricsSource?: MetricsSource;
@@ -107,6 +109,7 @@ export async function startOptimizer(config: OptimizerConfig): Promise<RunningOp
     staleLimit: config.staleIntervals,
     rollback: config.rollback,
     maxHedgeUtilization: config.maxHedgeUtilization,
+    maxHedgeExtraLoad: config.maxHedgeExtraLoad,
     audit: streamAudit(config.audit),
     telemetry: metrics,
     log: config.log,

@@ -30,6 +30,8 @@ export const OPTIMIZER_SETTINGS = {
   ROLLBACK_TOLERANCE: setting.number(1.5, 1, 100),
   /** No hedging at or above this mean CPU utilization (0 to 1). */
   MAX_HEDGE_UTILIZATION: setting.number(0.85, 0, 1),
+  /** Hedging that adds more than this share of extra work (tries per request, minus one) is switched off. */
+  MAX_HEDGE_EXTRA_LOAD: setting.number(0.05, 0, 1),
   /** How often a quiet intent's commentary is rewritten; ten intervals when unset. */
   STATUS_REFRESH_SECONDS: setting.optional(setting.integer(undefined, 1, 86_400)),
   /** The Q-table pre-trained in the simulator, shipped with the image. */

@@ -37,12 +37,24 @@ describe("safety checks", () => {
     expect(meanUtilization(observation({ v1: stats(undefined) }))).toBeUndefined();
   });
 
-  test("the hedging cap: removed when not allowed or at the cap, kept below it", () => {
+  test("the hedging cap: removed when not allowed, at the CPU cap, or over the extra-load cap", () => {
     const hot = observation({ v1: stats(0.9), v2: stats(0.9) });
     const cool = observation({ v1: stats(0.5), v2: stats(0.5) });
-    expect(capHedging(hedged, cool, true, 0.85)).toEqual({ routing: hedged });
-    expect(capHedging(hedged, hot, true, 0.85).routing.retries).toBeUndefined();
-    expect(capHedging(hedged, cool, false, 0.85).note).toMatch(/does not allow it/);
-    expect(capHedging(live, hot, true, 0.85)).toEqual({ routing: live });
+    const safety = { maxHedgeUtilization: 0.85, maxHedgeExtraLoad: 0.05 };
+    const cap = (o: Partial<Parameters<typeof capHedging>[0]>) =>
+      capHedging({ proposed: hedged, live, observation: cool, hedgingAllowed: true, safety, nowMs: 0, ...o });
+    expect(cap({})).toEqual({ routing: hedged });
+    expect(cap({ observation: hot }).routing.retries).toBeUndefined();
+    expect(cap({ hedgingAllowed: false }).note).toMatch(/does not allow it/);
+    expect(cap({ proposed: live, observation: hot })).toEqual({ routing: live });
+    // Extra load is judged only when hedging is what is in force.
+    const costly = { ...cool, extraLoad: 0.08 };
+    expect(cap({ observation: costly })).toEqual({ routing: hedged });
+    const tripped = cap({ observation: costly, live: hedged });
+    expect(tripped).toMatchObject({
+      tripped: true,
+      note: "Hedging removed: it adds 8.0% load, over the 5% cap.",
+    });
+    expect(cap({ heldUntilMs: 30_000, nowMs: 10_000 }).note).toMatch(/held off for 20 s more/);
   });
 });

@@ -16,12 +16,18 @@ export interface SafetySettings {
    * load raises latency, which triggers more hedges. @default 0.85
    */
   readonly maxHedgeUtilization: number;
+  /**
+   * Hedging that makes the servers do more than this much extra work (tries per request, minus
+   * one) is switched off, and stays off for the cooldown. @default 0.05
+   */
+  readonly maxHedgeExtraLoad: number;
 }
 
 export const DEFAULT_SAFETY: SafetySettings = {
   staleLimit: 3,
   rollback: DEFAULT_ROLLBACK,
   maxHedgeUtilization: 0.85,
+  maxHedgeExtraLoad: 0.05,
 };
 
 /**
@@ -50,25 +56,51 @@ export function meanUtilization(observation: Observation): number | undefined {
   return weight > 0 ? sum / weight : undefined;
 }
 
+export interface HedgeCapInput {
+  readonly proposed: RoutingKnobs;
+  /** The routing in force: whether hedging is on now, so its measured extra load is its own. */
+  readonly live: RoutingKnobs;
+  readonly observation: Observation;
+  readonly hedgingAllowed: boolean;
+  readonly safety: Pick<SafetySettings, "maxHedgeUtilization" | "maxHedgeExtraLoad">;
+  /** Hedging was switched off for its extra load and may not come back before this. */
+  readonly heldUntilMs?: number;
+  readonly nowMs: number;
+}
+
 /**
- * Takes hedging out of a proposal when the route may not be hedged or the fleet cannot pay for
- * the extra load; returns the routing and, when it acted, why.
+ * Takes hedging out of a proposal when the route may not be hedged, the fleet cannot pay for the
+ * extra load, hedging in force already costs more than the cap, or it was switched off for that
+ * within the hold; returns the routing, why, and whether the extra-load rule fired now.
  */
-export function capHedging(
-  proposed: RoutingKnobs,
-  observation: Observation,
-  hedgingAllowed: boolean,
-  maxUtilization: number,
-): { routing: RoutingKnobs; note?: string } {
+export function capHedging(input: HedgeCapInput): {
+  routing: RoutingKnobs;
+  note?: string;
+  tripped?: boolean;
+} {
+  const { proposed, observation, safety } = input;
   if (!proposed.retries?.hedge) return { routing: proposed };
   const { retries: _dropped, ...rest } = proposed;
-  if (!hedgingAllowed)
+  if (!input.hedgingAllowed)
     return { routing: rest, note: "Hedging removed: the intent does not allow it (non-idempotent route)." };
   const cpu = meanUtilization(observation);
-  if (cpu !== undefined && cpu >= maxUtilization)
+  if (cpu !== undefined && cpu >= safety.maxHedgeUtilization)
     return {
       routing: rest,
-      note: `Hedging removed: CPU at ${(cpu * 100).toFixed(0)}%, at or above the ${(maxUtilization * 100).toFixed(0)}% cap.`,
+      note: `Hedging removed: CPU at ${(cpu * 100).toFixed(0)}%, at or above the ${(safety.maxHedgeUtilization * 100).toFixed(0)}% cap.`,
+    };
+  const extra = observation.extraLoad;
+  const cap = `${(safety.maxHedgeExtraLoad * 100).toFixed(0)}%`;
+  if (input.live.retries?.hedge && extra !== undefined && extra > safety.maxHedgeExtraLoad)
+    return {
+      routing: rest,
+      tripped: true,
+      note: `Hedging removed: it adds ${(extra * 100).toFixed(1)}% load, over the ${cap} cap.`,
+    };
+  if (input.heldUntilMs !== undefined && input.nowMs < input.heldUntilMs)
+    return {
+      routing: rest,
+      note: `Hedging held off for ${Math.ceil((input.heldUntilMs - input.nowMs) / 1000)} s more: it went over the ${cap} extra-load cap.`,
     };
   return { routing: proposed };
 }

@@ -118,6 +118,29 @@ describe("the control step", () => {
     expect(hot.safety.join(" ")).toMatch(/Hedging removed: CPU at 90%/);
     expect(step(fresh(), slowV2(), { hedgingAllowed: false }).proposed?.retries).toBeUndefined();
   });
+  test("hedging over the extra-load cap is switched off, and held off through the cooldown", () => {
+    const hedging = { ...live, retries: { attempts: 1, perTryTimeoutMs: 80, hedge: true } };
+    const costly = { ...slowV2(), extraLoad: 0.09 };
+    const off = controlStep(policy, settings, fresh(), {
+      observation: costly,
+      live: hedging,
+      nowMs: 100_000,
+      random: new Random(1),
+      canWrite: true,
+    });
+    expect(off.proposed?.retries).toBeUndefined();
+    expect(off.safety.join(" ")).toMatch(/adds 9.0% load, over the 5% cap/);
+    expect(off.next.applied.hedgeHeldUntilMs).toBe(160_000);
+    const later = controlStep(policy, settings, off.next.applied, {
+      observation: { ...slowV2(), extraLoad: 0 },
+      live,
+      nowMs: 130_000,
+      random: new Random(2),
+      canWrite: true,
+    });
+    expect(later.proposed?.retries).toBeUndefined();
+    expect(later.safety.join(" ")).toMatch(/held off for 30 s more/);
+  });
 });
 
 describe("every runner calls the same step", () => {

@@ -40,6 +40,8 @@ export interface StepMemory {
   readonly probation?: Probation;
   /** Stale intervals in a row. */
   readonly stale: number;
+  /** Hedging went over its extra-load cap and may not come back before this. */
+  readonly hedgeHeldUntilMs?: number;
 }
 
 export interface StepInput {
@@ -213,13 +215,19 @@ function policyStep(
   });
   if (guarded.held) notes.push(`Weights held: ${guarded.reason}.`);
   else if (!guarded.held && guarded.clamped) notes.push("Guardrails limited the step.");
-  const capped = capHedging(
-    { ...out.decision.routing, weights: guarded.weights },
+  const capped = capHedging({
+    proposed: { ...out.decision.routing, weights: guarded.weights },
+    live,
     observation,
-    settings.hedgingAllowed,
-    settings.safety.maxHedgeUtilization,
-  );
+    hedgingAllowed: settings.hedgingAllowed,
+    safety: settings.safety,
+    heldUntilMs: memory.hedgeHeldUntilMs,
+    nowMs,
+  });
   if (capped.note) notes.push(capped.note);
+  // Over the cap, hedging stays off for a cooldown (at least a minute), so it does not flap.
+  if (capped.tripped)
+    memory = { ...memory, hedgeHeldUntilMs: nowMs + Math.max(settings.guardrails.cooldownMs, 60_000) };
   const proposed = capped.routing;
   const changed = describeChange(live, proposed).length > 0 || changedWeights(live, proposed);
   const explanation = [out.decision.explanation, `Weights ${weightsText(proposed)}.`, ...notes].join(" ");

@@ -34,4 +34,10 @@ export interface Observation {
   readonly replicas: Readonly<Record<string, ReplicaStats>>;
   /** True when the source could not produce fresh data; policies must hold. */
   readonly stale: boolean;
+  /**
+   * Tries the servers received per request the clients sent, minus one: the load retries and
+   * hedges add (Istio's destination-reported requests over its source-reported ones). Undefined
+   * when the clients' side is not reported.
+   */
+  readonly extraLoad?: number;
 }

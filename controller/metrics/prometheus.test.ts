@@ -47,7 +47,14 @@ beforeAll(async () => {
     pods: 1,
     cpuLimitCores: 0.5,
   });
-  exporter.setLoad(host("catalog"), "v1", { rps: 40, errorRatio: 0, latencyMs: 20, cpuCores: 0.25 });
+  // The clients send 40 requests a second to catalog; its servers see 50 tries: 25% extra load.
+  exporter.setLoad(host("catalog"), "v1", {
+    rps: 40,
+    errorRatio: 0,
+    latencyMs: 20,
+    cpuCores: 0.25,
+    sourceRps: 40,
+  });
   exporter.setLoad(host("catalog"), "v2", { rps: 10, errorRatio: 0.2, latencyMs: 300, cpuCores: 0.4 });
   // cart had a few requests once, then none: its series exist, its rate is zero.
   exporter.record(host("cart"), "v1", 200, 15, 5);
@@ -104,6 +111,10 @@ describe("the Prometheus source", () => {
     expect(v2?.p99Ms).toBeGreaterThan(250);
     expect(v2?.p99Ms).toBeLessThanOrEqual(500);
     expect(v2?.replicas).toBe(1);
+    // Destination-reported tries over source-reported requests: 50 over 40.
+    expect(catalog?.extraLoad).toBeGreaterThan(0.15);
+    expect(catalog?.extraLoad).toBeLessThan(0.35);
+    expect(observations.get(host("cart"))?.extraLoad).toBeUndefined();
   });
 
   it("reports a version without traffic as unknown latency and error ratio, never zero", async () => {

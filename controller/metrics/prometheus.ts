@@ -4,7 +4,14 @@
  * (no series, NaN, a failed query) is undefined or marks the observation stale; it is never zero.
  */
 import type { Observation, SubsetStats } from "./observation.js";
-import { latencyQuery, QUANTILES, subsetFigures, trafficQuery, workloadQuery } from "./promql.js";
+import {
+  extraLoadOf,
+  latencyQuery,
+  QUANTILES,
+  subsetFigures,
+  trafficQuery,
+  workloadQuery,
+} from "./promql.js";
 import type { Destination, MetricsSource } from "./source.js";
 
 interface Sample {
@@ -83,7 +90,18 @@ export class PrometheusSource implements MetricsSource {
     const value = (sample: Sample) => finite(sample.value[1]);
     const version = (m: Readonly<Record<string, string>>) => m.destination_version ?? "";
     const rates = new Map<string, Map<string, { rps: number; errorsRps: number }>>();
+    // What the clients' sidecars report: each request once, by destination host.
+    const requested = new Map<string, number>();
     for (const s of traffic) {
+      if (s.metric.reporter === "source") {
+        const rps = value(s);
+        if (rps !== undefined)
+          requested.set(
+            s.metric.destination_service,
+            (requested.get(s.metric.destination_service) ?? 0) + rps,
+          );
+        continue;
+      }
       const byVersion = rates.get(s.metric.destination_service) ?? new Map();
       rates.set(s.metric.destination_service, byVersion);
       const r = byVersion.get(version(s.metric)) ?? { rps: 0, errorsRps: 0 };
@@ -132,6 +150,10 @@ export class PrometheusSource implements MetricsSource {
         subsets,
         replicas: {},
         stale: errors.length > 0 || versions.size === 0,
+        extraLoad: extraLoadOf(
+          Object.values(subsets).reduce((n, s) => n + s.rps, 0),
+          requested.get(d.host) ?? 0,
+        ),
       });
     }
     return { observations, errors };

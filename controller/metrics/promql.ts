@@ -17,9 +17,19 @@ function range(windowMs: number): string {
   return `${Math.max(1, Math.round(windowMs / 1000))}s`;
 }
 
-/** Requests per second by host, version and status code; errors are the 5xx among them. */
+/**
+ * Requests per second by host, version, status code and reporter; errors are the 5xx among the
+ * destination-reported ones. The server sidecars report every try, the client sidecars every
+ * request once (their stats filter sits above the router that retries and hedges), so the two
+ * reporters together give the extra load retries and hedges add.
+ */
 export function trafficQuery(windowMs: number): string {
-  return `sum by (${BY_SUBSET}, response_code) (rate(istio_requests_total{reporter="destination"}[${range(windowMs)}]))`;
+  return `sum by (${BY_SUBSET}, response_code, reporter) (rate(istio_requests_total{reporter=~"destination|source"}[${range(windowMs)}]))`;
+}
+
+/** Tries over requests, minus one; undefined without the clients' side. */
+export function extraLoadOf(triesRps: number, requestsRps: number): number | undefined {
+  return requestsRps > 0 ? Math.max(0, triesRps / requestsRps - 1) : undefined;
 }
 
 export const QUANTILES = [0.5, 0.95, 0.99] as const;

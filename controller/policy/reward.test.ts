@@ -22,7 +22,10 @@ describe("multi-objective reward", () => {
   it("scores latency against the objective and charges for the error budget, bounded", () => {
     expect(latencyScore(0.5)).toBe(0.5);
     expect(latencyScore(1)).toBe(0);
-    expect(latencyScore(10)).toBe(-2);
+    expect(latencyScore(2)).toBeCloseTo(-Math.log(2), 12);
+    // No cliff at a client timeout twenty times the objective: still worse than ten times.
+    expect(latencyScore(20)).toBeLessThan(latencyScore(10));
+    expect(latencyScore(1e6)).toBe(-5);
     expect(errorPenalty(0.5)).toBe(0.5);
     expect(errorPenalty(100)).toBe(5);
   });
@@ -36,11 +39,11 @@ describe("multi-objective reward", () => {
       errorRatio: (300 * 0.001 + 100 * 0.003) / 400,
     });
     const terms = reward(o, { p99LatencyMs: 100, errorRate: 0.001, latencyWeight: 2, errorWeight: 1 });
-    // p99 110 ms over 100: f = -0.1, x2; errors 0.0015 over 0.001: g = 1.5.
-    expect(terms?.latency).toBeCloseTo(-0.2, 10);
+    // p99 110 ms over 100: f = -ln 1.1, x2; errors 0.0015 over 0.001: g = 1.5.
+    expect(terms?.latency).toBeCloseTo(-2 * Math.log(1.1), 10);
     expect(terms?.errors).toBeCloseTo(-1.5, 10);
     expect(terms?.cost).toBe(0);
-    expect(terms?.total).toBeCloseTo(-1.7, 10);
+    expect(terms?.total).toBeCloseTo(-2 * Math.log(1.1) - 1.5, 10);
   });
 
   it("charges cost above the cheapest subset when asked to", () => {

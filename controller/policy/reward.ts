@@ -15,9 +15,15 @@ export interface RewardTerms {
   readonly total: number;
 }
 
-/** f: 1 at zero latency, 0 at the objective, down to -2 at three times it. */
+/**
+ * f: 1 at zero latency, 0 at the objective, then -ln(ratio) beyond it, down to -5 (about 150 times
+ * the objective). Past the SLO the score keeps falling with the log of the latency, so a policy
+ * still learns the difference between twice the objective and a client timeout at twenty times
+ * it, where a linear score capped at -2 had gone flat. The two pieces meet at the objective with
+ * the same slope.
+ */
 export function latencyScore(ratio: number): number {
-  return Math.max(-2, 1 - ratio);
+  return ratio <= 1 ? 1 - ratio : Math.max(-5, -Math.log(ratio));
 }
 
 /** g: the share of the error budget spent, capped at 5 budgets. */

@@ -16,6 +16,8 @@ export interface Runtime extends Mutable<IntentMemory> {
   /** When lastStatus was written, for the commentary refresh. */
   lastStatusMs?: number;
   lastRecommendation?: string;
+  /** Hedging went over its extra-load cap and may not come back before this. */
+  hedgeHeldUntilMs?: number;
   random: Random;
 }
 
@@ -31,6 +33,7 @@ export function stepMemoryOf(r: Runtime): StepMemory {
     lastChangeMs: r.lastChangeMs,
     probation: r.probation,
     stale: r.stale,
+    hedgeHeldUntilMs: r.hedgeHeldUntilMs,
   };
 }
 
@@ -41,6 +44,7 @@ export function keep(r: Runtime, next: StepMemory): void {
   r.lastChangeMs = next.lastChangeMs;
   r.probation = next.probation;
   r.stale = next.stale;
+  r.hedgeHeldUntilMs = next.hedgeHeldUntilMs;
 }
 
 /** The state as it is saved: the persisted fields of every runtime, in key order. */

@@ -55,6 +55,8 @@ export interface ReconcilerOptions {
   readonly rollback?: RollbackOptions;
   /** No hedging at or above this mean CPU utilization. @default 0.85 */
   readonly maxHedgeUtilization?: number;
+  /** Hedging that adds more than this share of extra load is switched off. @default 0.05 */
+  readonly maxHedgeExtraLoad?: number;
   readonly now?: () => number;
   readonly audit?: AuditSink;
   readonly telemetry?: OptimizerMetrics;
@@ -140,6 +142,7 @@ export class Reconciler {
         staleLimit,
         rollback: options.rollback ?? DEFAULT_SAFETY.rollback,
         maxHedgeUtilization: options.maxHedgeUtilization ?? DEFAULT_SAFETY.maxHedgeUtilization,
+        maxHedgeExtraLoad: options.maxHedgeExtraLoad ?? DEFAULT_SAFETY.maxHedgeExtraLoad,
       },
       seed: options.seed,
       timeoutMs,

@@ -150,6 +150,8 @@ class Simulation {
   private nextScrapeMs = Number.POSITIVE_INFINITY;
   lastObservation: Observation | undefined;
   private now = 0;
+  /** Requests sent since the last control interval, for the exact view's extra load. */
+  private intervalRequests = 0;
   private completed = 0;
   private errors = 0;
   private timeouts = 0;
@@ -341,7 +343,8 @@ class Simulation {
     const interval = this.config.controlIntervalMs as number;
     // A scrape due now lands before the interval's query reads, whichever event was queued first.
     if (this.nextScrapeMs === this.now) this.scrape();
-    const observation = collectObservation(this.replicas, this.now, interval);
+    const observation = collectObservation(this.replicas, this.now, interval, this.intervalRequests);
+    this.intervalRequests = 0;
     this.lastObservation = observation;
     const next = this.hooks.onInterval?.(observation, this.routing);
     if (next) {
@@ -363,6 +366,8 @@ class Simulation {
       attempts: [],
     };
     if (measured) this.measuredRequests++;
+    this.recorder?.recordRequest();
+    this.intervalRequests++;
     if (this.config.clientTimeoutMs !== undefined) {
       this.events.push(this.now + this.config.clientTimeoutMs, { kind: "client-timeout", request });
     }

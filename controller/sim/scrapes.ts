@@ -21,6 +21,8 @@ export interface SubsetCounters {
 export interface Scrape {
   readonly atMs: number;
   readonly subsets: Readonly<Record<string, SubsetCounters>>;
+  /** Requests the clients sent, each once (Istio's reporter="source"). */
+  readonly clientRequests: number;
 }
 
 export class ScrapeRecorder {
@@ -29,11 +31,17 @@ export class ScrapeRecorder {
   /** Per subset, non-cumulative counts per bucket (the last is +Inf). */
   private readonly counts: number[][];
   readonly scrapes: Scrape[] = [];
+  private clientRequests = 0;
 
   constructor(private readonly subsetNames: readonly string[]) {
     this.requests = subsetNames.map(() => 0);
     this.errors = subsetNames.map(() => 0);
     this.counts = subsetNames.map(() => new Array(ISTIO_DURATION_BUCKETS.length + 1).fill(0));
+  }
+
+  /** A request a client sent, counted once however many tries it takes. */
+  recordRequest(): void {
+    this.clientRequests++;
   }
 
   /** A try the server sidecar finished: counted in the first bucket whose bound it does not exceed. */
@@ -73,6 +81,6 @@ export class ScrapeRecorder {
         replicas: count,
       };
     });
-    this.scrapes.push({ atMs, subsets });
+    this.scrapes.push({ atMs, subsets, clientRequests: this.clientRequests });
   }
 }

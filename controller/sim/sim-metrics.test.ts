@@ -60,4 +60,26 @@ describe("simulated Prometheus", () => {
     expect((await at(100_000))?.subsets.v2.p99Ms).toBeLessThan(25);
     expect((await at(120_000))?.subsets.v2.p99Ms).toBeGreaterThan(25);
   });
+
+  test("extra load: tries the servers saw over requests the clients sent, as Istio's two reporters give it", async () => {
+    const sim = steppedSimulation(
+      config({
+        routing: {
+          algorithm: "ROUND_ROBIN",
+          weights: { v1: 50, v2: 50 },
+          retries: { attempts: 1, perTryTimeoutMs: 15, hedge: true },
+        },
+        replicas: Array.from({ length: 4 }, (_, i) => ({
+          subset: i < 2 ? "v1" : "v2",
+          slots: 4,
+          serviceTime: { kind: "exponential", meanMs: 10 } as const,
+        })),
+      }),
+    );
+    sim.advanceTo(100_000);
+    const o = observeScrapes(sim.scrapes, 100_000, 60_000);
+    // Exponential 10 ms service: about e^-1.5 of tries outlast the 15 ms hedge delay.
+    expect(o.extraLoad).toBeGreaterThan(0.15);
+    expect(o.extraLoad).toBeLessThan(0.3);
+  });
 });

@@ -9,7 +9,7 @@
 
 import { ISTIO_DURATION_BUCKETS } from "../metrics/istio-buckets.js";
 import type { Observation, SubsetStats } from "../metrics/observation.js";
-import { QUANTILES, subsetFigures } from "../metrics/promql.js";
+import { extraLoadOf, QUANTILES, subsetFigures } from "../metrics/promql.js";
 import { extrapolatedRate, histogramQuantile, type Sample } from "../metrics/promql-math.js";
 import type { Destination, MetricsSource, Observed } from "../metrics/source.js";
 import type { SteppedSimulation } from "./engine.js";
@@ -66,5 +66,23 @@ export function observeScrapes(scrapes: readonly Scrape[], atMs: number, windowM
       replicas: latest?.replicas ?? 0,
     });
   }
-  return { atMs, windowMs, subsets, replicas: {}, stale: Object.keys(subsets).length === 0 };
+  const requested = extrapolatedRate(
+    scrapes.map((s) => ({ atMs: s.atMs, value: s.clientRequests })),
+    atMs,
+    windowMs,
+  );
+  return {
+    atMs,
+    windowMs,
+    subsets,
+    replicas: {},
+    stale: Object.keys(subsets).length === 0,
+    extraLoad:
+      requested === undefined
+        ? undefined
+        : extraLoadOf(
+            Object.values(subsets).reduce((n, s) => n + s.rps, 0),
+            requested,
+          ),
+  };
 }

@@ -1,6 +1,7 @@
 import type { Histogram } from "hdr-histogram-js";
 import { newLatencyHistogram } from "../../common/latency-histogram.js";
 import type { Observation, ReplicaStats, SubsetStats, WorkloadStats } from "../metrics/observation.js";
+import { extraLoadOf } from "../metrics/promql.js";
 import { ordinal } from "../ordinal.js";
 import { accrueBusy, type ReplicaState } from "./replica.js";
 
@@ -12,6 +13,7 @@ export function collectObservation(
   replicas: readonly ReplicaState[],
   now: number,
   windowMs: number,
+  requests?: number,
 ): Observation {
   const replicaStats: Record<string, ReplicaStats> = {};
   const bySubset = new Map<
@@ -48,7 +50,15 @@ export function collectObservation(
       ...stats(s.tries, s.errors, s.hist, windowMs, s.busy / (s.slots * windowMs)),
     };
   }
-  return { atMs: now, windowMs, subsets, replicas: replicaStats, stale: false };
+  const tries = Object.values(subsets).reduce((n, s) => n + (s.rps * windowMs) / 1000, 0);
+  return {
+    atMs: now,
+    windowMs,
+    subsets,
+    replicas: replicaStats,
+    stale: false,
+    ...(requests !== undefined ? { extraLoad: extraLoadOf(tries, requests) } : {}),
+  };
 }
 
 function stats(tries: number, errors: number, hist: Histogram, windowMs: number, cpu: number): WorkloadStats {

@@ -30,6 +30,8 @@ export interface SteadyLoad {
   readonly latencyMs: number;
   /** CPU busy per pod, in cores. */
   readonly cpuCores: number;
+  /** Requests per second the clients' sidecars report for this load (reporter="source"). @default none */
+  readonly sourceRps?: number;
 }
 
 export class IstioExporter {
@@ -87,7 +89,7 @@ export class IstioExporter {
   private readonly workloads = new Map<string, Workload>();
   private readonly loads = new Map<
     string,
-    { load: SteadyLoad; lastMs: number; carry: number; errorCarry: number }
+    { load: SteadyLoad; lastMs: number; carry: number; errorCarry: number; sourceCarry: number }
   >();
   private server: Server | undefined;
 
@@ -138,6 +140,24 @@ export class IstioExporter {
     for (let i = 0; i < count; i++) this.duration.observe(labels, latencyMs);
   }
 
+  /**
+   * Adds requests as the clients' sidecars report them: once each, however many tries the
+   * router made (reporter="source"). The answering version is not tracked here.
+   */
+  recordRequest(host: string, status: number, count = 1): void {
+    this.requests.inc(
+      {
+        reporter: "source",
+        destination_service: host,
+        destination_service_namespace: host.split(".")[1] ?? "",
+        destination_workload: "",
+        destination_version: "",
+        response_code: String(status),
+      },
+      count,
+    );
+  }
+
   /** Adds CPU time used by each of a workload's pods. */
   busy(host: string, version: string, cpuSeconds: number): void {
     const w = this.workload(host, version);
@@ -149,7 +169,7 @@ export class IstioExporter {
   setLoad(host: string, version: string, load: SteadyLoad | undefined): void {
     const key = this.key(host, version);
     this.accrue();
-    if (load) this.loads.set(key, { load, lastMs: this.now(), carry: 0, errorCarry: 0 });
+    if (load) this.loads.set(key, { load, lastMs: this.now(), carry: 0, errorCarry: 0, sourceCarry: 0 });
     else this.loads.delete(key);
   }
 
@@ -168,6 +188,9 @@ export class IstioExporter {
       if (n - errors > 0) this.record(host, version, 200, state.load.latencyMs, n - errors);
       if (errors > 0) this.record(host, version, 503, state.load.latencyMs, errors);
       this.busy(host, version, state.load.cpuCores * seconds);
+      const sources = state.sourceCarry + (state.load.sourceRps ?? 0) * seconds;
+      state.sourceCarry = sources - Math.floor(sources);
+      if (Math.floor(sources) > 0) this.recordRequest(host, 200, Math.floor(sources));
     }
   }
 

@@ -51,6 +51,7 @@ export class LiveMesh {
       onTry: (subset, latencyMs, failed) =>
         options.exporter.record(this.host, subset, failed ? 503 : 200, latencyMs),
       onRequest: (latencyMs, failed) => {
+        options.exporter.recordRequest(this.host, failed ? 503 : 200);
         this.requests++;
         if (failed) this.failures++;
         this.latencies.recordValue(Math.max(1, Math.round(latencyMs * 1000)));
