@@ -9,7 +9,7 @@ import { Random } from "../../common/random.js";
 import type { Observation } from "../metrics/observation.js";
 import { createPolicy } from "../policy/registry.js";
 import { simulateControl } from "../sim/control-loop.js";
-import type { SimulationConfig } from "../sim/model.js";
+import { brownoutFleet } from "../testbed/brownout-fleet.js";
 import { type Harness, optimizerHarness } from "../testbed/optimizer-harness.js";
 import { ScriptedTelemetry } from "../testbed/scripted-telemetry.js";
 import { DEFAULT_SAFETY } from "./safety.js";
@@ -144,21 +144,10 @@ describe("the control step", () => {
 });
 
 describe("every runner calls the same step", () => {
-  const brownout: SimulationConfig = {
-    seed: 3,
-    durationMs: 120_000,
-    warmupMs: 10_000,
-    controlIntervalMs: 10_000,
-    clientTimeoutMs: 2000,
-    replicas: Array.from({ length: 6 }, () => ({
-      subset: "v1",
-      slots: 4,
-      serviceTime: { kind: "lognormal", meanMs: 20, cv: 1 } as const,
-    })),
-    arrivals: { kind: "poisson", rps: 700 },
-    faults: [{ kind: "brownout", replica: 0, factor: 10, fromMs: 20_000, toMs: 120_000 }],
-    routing: { algorithm: "LEAST_REQUEST", weights: { v1: 100 } },
-  };
+  const brownout = brownoutFleet(
+    { seed: 3, replicas: 6, rps: 700, durationMs: 120_000, brownout: { fromMs: 20_000, factor: 10 } },
+    { warmupMs: 10_000, controlIntervalMs: 10_000, clientTimeoutMs: 2000 },
+  );
   let h: Harness | undefined;
   afterEach(async () => {
     await h?.close();

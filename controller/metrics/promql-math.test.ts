@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { describe, expect, test } from "@jest/globals";
 import { stringify } from "yaml";
 import { steppedSimulation } from "../sim/engine.js";
+import { brownoutFleet } from "../testbed/brownout-fleet.js";
 import { ISTIO_DURATION_BUCKETS } from "./istio-buckets.js";
 import { extrapolatedRate, histogramQuantile } from "./promql-math.js";
 
@@ -17,20 +18,20 @@ const SCRAPE_S = 15;
 
 /** Counters of a real simulated run, scraped every 15 s from t = 0. */
 function scrapedRun() {
-  const sim = steppedSimulation({
-    seed: 11,
-    durationMs: 200_000,
-    replicas: Array.from({ length: 4 }, () => ({
-      subset: "v1",
-      slots: 4,
-      serviceTime: { kind: "lognormal", meanMs: 20, cv: 1.5 } as const,
-    })),
-    arrivals: { kind: "poisson", rps: 500 },
-    faults: [{ kind: "brownout", replica: 0, factor: 10, fromMs: 60_000, toMs: 200_000 }],
-    routing: { algorithm: "ROUND_ROBIN", weights: { v1: 100 } },
-    scrapeIntervalMs: SCRAPE_S * 1000,
-    scrapeOffsetMs: 0,
-  });
+  const sim = steppedSimulation(
+    brownoutFleet(
+      {
+        seed: 11,
+        replicas: 4,
+        rps: 500,
+        durationMs: 200_000,
+        cv: 1.5,
+        algorithm: "ROUND_ROBIN",
+        brownout: { fromMs: 60_000, factor: 10 },
+      },
+      { scrapeIntervalMs: SCRAPE_S * 1000, scrapeOffsetMs: 0 },
+    ),
+  );
   sim.advanceTo(200_000);
   return sim.scrapes.map((s) => ({ atMs: s.atMs, counters: s.subsets.v1 }));
 }

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "@jest/globals";
 import { Random } from "../../../common/random.js";
+import { brownoutFleet } from "../../testbed/brownout-fleet.js";
 import { simulate } from "../engine.js";
 import type { ReplicaState } from "../replica.js";
 import { OrcaWeightedRoundRobin } from "./orca-wrr.js";
@@ -33,19 +34,19 @@ describe("Envoy's client-side weighted round robin", () => {
 
   test("moves load off a browned-out replica", () => {
     const run = (algorithm: "ORCA_WRR" | "ROUND_ROBIN") =>
-      simulate({
-        seed: 4,
-        durationMs: 60_000,
-        warmupMs: 5_000,
-        replicas: Array.from({ length: 6 }, () => ({
-          subset: "v1",
-          slots: 4,
-          serviceTime: { kind: "lognormal", meanMs: 20, cv: 1 } as const,
-        })),
-        arrivals: { kind: "poisson", rps: 800 },
-        faults: [{ kind: "brownout", replica: 0, factor: 5, fromMs: 10_000, toMs: 60_000 }],
-        routing: { algorithm, weights: { v1: 100 } },
-      });
+      simulate(
+        brownoutFleet(
+          {
+            seed: 4,
+            replicas: 6,
+            rps: 800,
+            durationMs: 60_000,
+            algorithm,
+            brownout: { fromMs: 10_000, factor: 5 },
+          },
+          { warmupMs: 5_000 },
+        ),
+      );
     expect(run("ORCA_WRR").p99Ms).toBeLessThan(run("ROUND_ROBIN").p99Ms / 2);
   });
 });

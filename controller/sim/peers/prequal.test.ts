@@ -1,25 +1,19 @@
 import { describe, expect, test } from "@jest/globals";
+import { brownoutFleet } from "../../testbed/brownout-fleet.js";
 import { simulate } from "../engine.js";
 import type { SimulationConfig } from "../model.js";
 import { hotColdLexicographic, latencyAt } from "./prequal.js";
 
 const fleet = (
   algorithm: SimulationConfig["routing"]["algorithm"],
-  faults: SimulationConfig["faults"] = [],
+  brownout?: { fromMs: number; factor: number },
 ) =>
-  simulate({
-    seed: 4,
-    durationMs: 40_000,
-    warmupMs: 5_000,
-    replicas: Array.from({ length: 6 }, () => ({
-      subset: "v1",
-      slots: 4,
-      serviceTime: { kind: "lognormal", meanMs: 20, cv: 1 } as const,
-    })),
-    arrivals: { kind: "poisson", rps: 900 },
-    faults,
-    routing: { algorithm, weights: { v1: 100 } },
-  });
+  simulate(
+    brownoutFleet(
+      { seed: 4, replicas: 6, rps: 900, durationMs: 40_000, algorithm, brownout },
+      { warmupMs: 5_000 },
+    ),
+  );
 
 describe("Prequal", () => {
   test("hot-cold lexicographic: the lowest latency among cold probes, else the lowest RIF", () => {
@@ -42,7 +36,7 @@ describe("Prequal", () => {
   });
 
   test("steers around a browned-out replica as well as join-shortest-queue, far better than random", () => {
-    const brownout = [{ kind: "brownout" as const, replica: 0, factor: 10, fromMs: 10_000, toMs: 40_000 }];
+    const brownout = { fromMs: 10_000, factor: 10 };
     const prequal = fleet("PREQUAL", brownout);
     expect(prequal.p99Ms).toBeLessThan(fleet("RANDOM", brownout).p99Ms / 3);
     expect(prequal.p99Ms).toBeLessThan(fleet("LEAST_REQUEST_FULL_SCAN", brownout).p99Ms * 1.2);
