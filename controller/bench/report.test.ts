@@ -1,6 +1,13 @@
 import { describe, expect, test } from "@jest/globals";
 import type { SimulationResult } from "../sim/engine.js";
-import { evaluateTargets, learningCurveTarget, type RunRecord, safetyTarget, summarize } from "./report.js";
+import {
+  evaluateTargets,
+  heldOutTarget,
+  learningCurveTarget,
+  type RunRecord,
+  safetyTarget,
+  summarize,
+} from "./report.js";
 
 const result = (p99Ms: number, errorRatio = 0, extraLoad = 0): SimulationResult => ({
   completed: 1000,
@@ -51,5 +58,17 @@ describe("the bench's targets", () => {
     const targets = evaluateTargets([], [], { wallS: 10, defaultMatrix: false });
     for (const t of targets) expect(t.met).toBeUndefined();
     expect(targets.map((t) => t.name)).toContain("Brownout: best Meshpilot p99 no worse than Prequal");
+  });
+
+  test("the shipped table on unseen scenarios is judged against Istio's default there", () => {
+    const rows = summarize(runs("unseen", "istio-default", "peer", result(100, 0.001)));
+    const good = summarize(runs("unseen", "q-learning (shipped table)", "meshpilot", result(90, 0.001)));
+    const bad = summarize(runs("unseen", "q-learning (shipped table)", "meshpilot", result(300, 0.02)));
+    expect(heldOutTarget(rows, good)).toMatchObject({
+      met: true,
+      figure: "unseen p99 0.90x, errors 0.10% against 0.10%",
+    });
+    expect(heldOutTarget(rows, bad).met).toBe(false);
+    expect(heldOutTarget(rows, []).met).toBeUndefined();
   });
 });
