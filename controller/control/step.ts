@@ -214,7 +214,7 @@ function policyStep(
     telemetryFresh: true,
   });
   if (guarded.held) notes.push(`Weights held: ${guarded.reason}.`);
-  else if (!guarded.held && guarded.clamped) notes.push("Guardrails limited the step.");
+  else if (guarded.clamped) notes.push("Guardrails limited the step.");
   const capped = capHedging({
     proposed: { ...out.decision.routing, weights: guarded.weights },
     live,

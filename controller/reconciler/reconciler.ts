@@ -88,7 +88,8 @@ export class Reconciler {
   private readonly now: () => number;
   private readonly log: Logger;
   private interval = 0;
-  private decisionsAtSave = 0;
+  /** Decisions since the state was last saved. */
+  private unsaved = 0;
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
 
@@ -248,9 +249,8 @@ export class Reconciler {
       const observation = observations.get(p.spec.target.host) as Observation;
       this.requeue(keyOf(p.intent), await this.pass.decide(p, observation, leader, nowMs));
     }
-    const decisions = [...this.runtimes.values()].reduce((n, r) => n + r.decisions, 0);
-    if (this.options.isLeader() && decisions - this.decisionsAtSave >= (this.options.saveEvery ?? 10))
-      await this.save();
+    this.unsaved += prepared.length;
+    if (this.options.isLeader() && this.unsaved >= (this.options.saveEvery ?? 10)) await this.save();
     this.options.telemetry?.loop.observe((performance.now() - started) / 1000);
   }
 
@@ -281,7 +281,7 @@ export class Reconciler {
     if (!this.options.store) return true;
     try {
       await this.options.store.save(this.snapshot());
-      this.decisionsAtSave = [...this.runtimes.values()].reduce((n, r) => n + r.decisions, 0);
+      this.unsaved = 0;
       return true;
     } catch (e) {
       this.log.warn({ error: describeError(e) }, "could not save the optimizer state; will retry");

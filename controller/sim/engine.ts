@@ -347,10 +347,7 @@ class Simulation {
     this.intervalRequests = 0;
     this.lastObservation = observation;
     const next = this.hooks.onInterval?.(observation, this.routing);
-    if (next) {
-      this.routing = next;
-      this.applyWeights(next.weights);
-    }
+    if (next) this.setRouting(next);
     this.events.push(this.now + interval, TICK);
   }
 

@@ -13,7 +13,7 @@ export function collectObservation(
   replicas: readonly ReplicaState[],
   now: number,
   windowMs: number,
-  requests?: number,
+  requests: number,
 ): Observation {
   const replicaStats: Record<string, ReplicaStats> = {};
   const bySubset = new Map<
@@ -57,7 +57,7 @@ export function collectObservation(
     subsets,
     replicas: replicaStats,
     stale: false,
-    ...(requests !== undefined ? { extraLoad: extraLoadOf(tries, requests) } : {}),
+    extraLoad: extraLoadOf(tries, requests),
   };
 }
 
