@@ -23,6 +23,11 @@ export type ActOutcome =
   | { readonly ok: false; readonly error: string; readonly writes: number; readonly restored: boolean };
 
 export interface Actuator {
+  /**
+   * False for an actuator that never writes (shadow mode): the runner then decides as a follower
+   * does, explaining what it would write, instead of calling apply and reporting a failure.
+   */
+  readonly writes: boolean;
   /** Writes `to` where it differs from `from`, which must be the routing the decision saw. */
   apply(
     target: Target,
@@ -36,8 +41,9 @@ export interface Actuator {
 
 export const ACTUATORS = ["istio", "simulator", "noop"] as const;
 
-/** Shadow mode: decides as if acting, writes nothing, and says so. */
+/** Shadow mode: writes nothing. Runners see `writes: false` and never call it; if one does, it says so. */
 export class NoopActuator implements Actuator {
+  readonly writes = false;
   readonly skipped: { target: Target; to?: RoutingKnobs }[] = [];
 
   async apply(target: Target, _from: RoutingKnobs, to: RoutingKnobs): Promise<ActOutcome> {

@@ -64,6 +64,7 @@ const VS = "networking.istio.io/v1";
 const EF = "networking.istio.io/v1alpha3";
 
 export class IstioActuator implements Actuator {
+  readonly writes = true;
   private readonly maxAttempts: number;
   private readonly baseBackoffMs: number;
   private readonly timeoutMs: number;

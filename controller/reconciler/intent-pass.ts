@@ -108,7 +108,7 @@ export class IntentPass {
       live,
       nowMs,
       random: r.random,
-      canWrite: leader,
+      canWrite: leader && this.o.actuator.writes,
     });
     const out = await this.act(step.action, intent, r, live, settings.guardrails);
     const failed = out !== undefined && !out.ok;

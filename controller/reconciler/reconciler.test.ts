@@ -402,3 +402,17 @@ describe("pre-trained table", () => {
     expect((memory.state as { table: { values: unknown } }).table.values).toEqual(shipped.values);
   });
 });
+
+describe("shadow mode", () => {
+  test("with the no-op actuator an acting intent decides and explains, writes nothing, and is not Degraded", async () => {
+    h = await optimizerHarness(new ScriptedTelemetry(slowV2), {}, { actuator: "noop" });
+    await h.step();
+    await h.step();
+    expect(routingWrites(h)).toEqual([]);
+    expect(h.weights()).toEqual({ v1: 50, v2: 50 });
+    expect(condition(h, "Degraded")?.status).toBe("False");
+    expect(h.intent().status?.lastDecision?.explanation).toMatch(/Weights v1=60 v2=40\./);
+    // Nothing was owned, so there is no finalizer to wait on.
+    expect((h.intent() as { metadata?: { finalizers?: string[] } }).metadata?.finalizers).toBeUndefined();
+  });
+});

@@ -92,7 +92,7 @@ export async function simulateControl(
       live,
       nowMs: atMs,
       random,
-      canWrite: true,
+      canWrite: actuator.writes,
     });
     let ok = true;
     if (step.action.kind === "apply") ok = (await actuator.apply(DESTINATION, live, step.action.to)).ok;

@@ -21,6 +21,7 @@ export function knobsOf(routing: Routing): RoutingKnobs {
 }
 
 export class SimulatedActuator implements Actuator {
+  readonly writes = true;
   /** The routing the API holds: what the controller reads back, ahead of the proxies. */
   declared: RoutingKnobs;
   private readonly original: RoutingKnobs;
