@@ -41,6 +41,11 @@ const optimizer = await startOptimizer({
   rollback: { intervals: settings.ROLLBACK_INTERVALS, tolerance: settings.ROLLBACK_TOLERANCE },
   maxHedgeUtilization: settings.MAX_HEDGE_UTILIZATION,
   maxHedgeExtraLoad: settings.MAX_HEDGE_EXTRA_LOAD,
+  lanes: {
+    maxQuarantineShare: settings.MAX_QUARANTINE_SHARE,
+    maxLaneUtilization: settings.MAX_LANE_UTILIZATION,
+    maxProbePercent: settings.MAX_PROBE_PERCENT,
+  },
   statusRefreshMs:
     settings.STATUS_REFRESH_SECONDS === undefined ? undefined : settings.STATUS_REFRESH_SECONDS * 1000,
   pretrainedTable: settings.PRETRAINED_TABLE,

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { Writable } from "node:stream";
 import { OPTIMIZER_FIELD_MANAGER } from "../api/optimizer.js";
+import type { LaneLimits } from "./control/lane-bound.js";
 import type { RollbackOptions } from "./control/rollback.js";
 import { kubeClients } from "./kube/clients.js";
 import { LeaderElector } from "./kube/leader-election.js";
@@ -45,6 +46,8 @@ export interface OptimizerConfig {
   readonly maxHedgeUtilization?: number;
   /** See ReconcilerOptions.maxHedgeExtraLoad. */
   readonly maxHedgeExtraLoad?: number;
+  /** See ReconcilerOptions.lanes. */
+  readonly lanes?: Partial<LaneLimits>;
   readonly processMetrics?: boolean;
   /** Replaces the Prometheus source (tests that script telemetry). */
   readonly metricsSource?: MetricsSource;
@@ -110,6 +113,7 @@ export async function startOptimizer(config: OptimizerConfig): Promise<RunningOp
     rollback: config.rollback,
     maxHedgeUtilization: config.maxHedgeUtilization,
     maxHedgeExtraLoad: config.maxHedgeExtraLoad,
+    lanes: config.lanes,
     audit: streamAudit(config.audit),
     telemetry: metrics,
     log: config.log,

@@ -32,6 +32,12 @@ export const OPTIMIZER_SETTINGS = {
   MAX_HEDGE_UTILIZATION: setting.number(0.85, 0, 1),
   /** Hedging that adds more than this share of extra work (tries per request, minus one) is switched off. */
   MAX_HEDGE_EXTRA_LOAD: setting.number(0.05, 0, 1),
+  /** Per subset, at most this share of its replicas in the quarantine lane (rounded down; never the last). */
+  MAX_QUARANTINE_SHARE: setting.number(1 / 3, 0, 1),
+  /** A pod is quarantined only if the rest of its subset would then run below this mean CPU utilization. */
+  MAX_LANE_UTILIZATION: setting.number(0.93, 0, 1),
+  /** Percent of requests mirrored to the quarantine lane as probes, on routes that may be replayed. */
+  MAX_PROBE_PERCENT: setting.number(2, 0, 100),
   /** How often a quiet intent's commentary is rewritten; ten intervals when unset. */
   STATUS_REFRESH_SECONDS: setting.optional(setting.integer(undefined, 1, 86_400)),
   /** The Q-table pre-trained in the simulator, shipped with the image. */

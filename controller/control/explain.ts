@@ -39,6 +39,20 @@ export function describeChange(from: RoutingKnobs, to: RoutingKnobs): string[] {
           : "hedging off",
     );
   }
+  const lane = (k: RoutingKnobs) => k.lane?.quarantined ?? [];
+  const entered = lane(to).filter((p) => !lane(from).includes(p));
+  const left = lane(from).filter((p) => !lane(to).includes(p));
+  if (entered.length > 0) parts.push(`quarantined ${entered.join(", ")}`);
+  if (left.length > 0) parts.push(`returned ${left.join(", ")} from the lane`);
+  if (lane(to).length > 0 && (from.lane?.probePercent ?? 0) !== (to.lane?.probePercent ?? 0))
+    parts.push(`lane probes ${to.lane?.probePercent ?? 0}%`);
+  const choice = (k: RoutingKnobs) =>
+    k.leastRequest
+      ? k.leastRequest.fullScan
+        ? "full scan"
+        : `${k.leastRequest.choiceCount} choices`
+      : "2 choices";
+  if (choice(from) !== choice(to)) parts.push(`least-request ${choice(from)} -> ${choice(to)}`);
   return parts;
 }
 

@@ -4,6 +4,7 @@
  */
 import type { Observation } from "../metrics/observation.js";
 import type { RoutingKnobs } from "../policy/policy.js";
+import { DEFAULT_LANE_LIMITS, type LaneLimits } from "./lane-bound.js";
 import { DEFAULT_ROLLBACK, type RollbackOptions } from "./rollback.js";
 
 export interface SafetySettings {
@@ -21,6 +22,8 @@ export interface SafetySettings {
    * one) is switched off, and stays off for the cooldown. @default 0.05
    */
   readonly maxHedgeExtraLoad: number;
+  /** How far the quarantine lane may go. */
+  readonly lanes: LaneLimits;
 }
 
 export const DEFAULT_SAFETY: SafetySettings = {
@@ -28,6 +31,7 @@ export const DEFAULT_SAFETY: SafetySettings = {
   rollback: DEFAULT_ROLLBACK,
   maxHedgeUtilization: 0.85,
   maxHedgeExtraLoad: 0.05,
+  lanes: DEFAULT_LANE_LIMITS,
 };
 
 /**

@@ -160,7 +160,12 @@ describe("every runner calls the same step", () => {
         objectives,
         guardrails: DEFAULT_GUARDRAILS,
         hedgingAllowed: true,
-        safety: { ...DEFAULT_SAFETY, maxHedgeUtilization },
+        // No lane probes either: mirrored requests are extra load too, but not hedging's.
+        safety: {
+          ...DEFAULT_SAFETY,
+          maxHedgeUtilization,
+          lanes: { ...DEFAULT_SAFETY.lanes, maxProbePercent: 0 },
+        },
       });
     const capped = await run(0);
     const open = await run(1);

@@ -16,6 +16,7 @@ import { applyGuardrails } from "../policy/guardrails.js";
 import type { Objectives, Policy, RoutingKnobs } from "../policy/policy.js";
 import type { RewardTerms } from "../policy/reward.js";
 import { describeChange } from "./explain.js";
+import { boundLane } from "./lane-bound.js";
 import { judge, type Probation, startProbation } from "./rollback.js";
 import { capHedging, type SafetySettings, telemetryProblem } from "./safety.js";
 
@@ -225,10 +226,18 @@ function policyStep(
     nowMs,
   });
   if (capped.note) notes.push(capped.note);
+  const bounded = boundLane({
+    proposed: capped.routing,
+    live,
+    observation,
+    hedgingAllowed: settings.hedgingAllowed,
+    limits: settings.safety.lanes,
+  });
+  notes.push(...bounded.notes);
   // Over the cap, hedging stays off for a cooldown (at least a minute), so it does not flap.
   if (capped.tripped)
     memory = { ...memory, hedgeHeldUntilMs: nowMs + Math.max(settings.guardrails.cooldownMs, 60_000) };
-  const proposed = capped.routing;
+  const proposed = bounded.routing;
   const changed = describeChange(live, proposed).length > 0 || changedWeights(live, proposed);
   const explanation = [out.decision.explanation, `Weights ${weightsText(proposed)}.`, ...notes].join(" ");
   const held = policy.held ? policy.held(out.state) : out.state;

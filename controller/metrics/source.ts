@@ -11,6 +11,11 @@ export interface Destination {
   readonly host: string;
   readonly namespace: string;
   readonly app: string;
+  /**
+   * Pods in the quarantine lane: reported on their own, but left out of their version's figures,
+   * since the only traffic they get is mirrored probes that no client waits on.
+   */
+  readonly lane?: readonly string[];
 }
 
 export interface Observed {

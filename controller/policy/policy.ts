@@ -11,6 +11,37 @@ import type { Random } from "../../common/random.js";
 import type { Observation } from "../metrics/observation.js";
 import type { RewardTerms } from "./reward.js";
 
+/**
+ * LEAST_REQUEST's tuning, which the DestinationRule does not expose: the actuator writes it as an
+ * EnvoyFilter cluster patch (least_request_lb_config).
+ */
+export interface LeastRequestKnob {
+  /** Hosts drawn, with replacement, per pick (Envoy's default is 2). */
+  readonly choiceCount: number;
+  /** Scan every host instead of drawing (Envoy's selection_method FULL_SCAN): join-shortest-queue. */
+  readonly fullScan?: boolean;
+  /**
+   * How strongly active requests lower a host's effective weight (Envoy's default 1). It only acts
+   * when hosts' weights differ, which they do not within a subset, so the simulator ignores it.
+   */
+  readonly activeRequestBias?: number;
+}
+
+/**
+ * The quarantine lane: pods taken out of their subset by one pod label (their subset's selector
+ * requires the serving value), and the share of requests mirrored to them, so that their
+ * telemetry shows when they have recovered without any client waiting on them.
+ */
+export interface LaneKnob {
+  /**
+   * Pod names. A policy lists them in order of preference; the control step keeps those already
+   * in the lane first when it bounds the lane, and hands the actuator the list sorted.
+   */
+  readonly quarantined: readonly string[];
+  /** Percent of requests mirrored to the lane; 0 for routes that may not be replayed. */
+  readonly probePercent: number;
+}
+
 /** Routing knobs the production actuator can set (Istio VirtualService and DestinationRule fields). */
 export interface RoutingKnobs {
   readonly algorithm: "ROUND_ROBIN" | "RANDOM" | "LEAST_REQUEST";
@@ -29,6 +60,10 @@ export interface RoutingKnobs {
     readonly hedge?: boolean;
     readonly retryOnError?: boolean;
   };
+  /** Only read with LEAST_REQUEST. */
+  readonly leastRequest?: LeastRequestKnob;
+  /** Absent or empty: every pod serves. */
+  readonly lane?: LaneKnob;
 }
 
 /** What the operator asked for: the objectives and how much each matters. */

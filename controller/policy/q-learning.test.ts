@@ -109,7 +109,9 @@ describe("Q-learning controller", () => {
       guardrails: { ...DEFAULT_GUARDRAILS, cooldownMs: 0 },
       hedgingAllowed: true,
     });
-    expect(run.decisions).toHaveLength(120);
+    // One decision every 5 s from the first full 60 s telemetry window to the end at 600 s.
+    expect(run.decisions[0].atMs).toBe(60_000);
+    expect(run.decisions).toHaveLength(109);
     for (let i = 1; i < run.decisions.length; i++) {
       const [a, b] = [run.decisions[i - 1].routing.weights, run.decisions[i].routing.weights];
       expect(a.v1 + a.v2).toBe(100);

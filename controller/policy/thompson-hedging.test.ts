@@ -2,8 +2,9 @@ import { DEFAULT_GUARDRAILS } from "../../api/guardrail-limits.js";
 import { Random } from "../../common/random.js";
 import { simulateControl } from "../sim/control-loop.js";
 import type { SimulationConfig } from "../sim/model.js";
+import { fractionFaster } from "./fraction-faster.js";
 import type { Policy } from "./policy.js";
-import { fractionFaster, thompsonHedging } from "./thompson-hedging.js";
+import { thompsonHedging } from "./thompson-hedging.js";
 
 /** Two versions: v2 runs at a third of v1's speed. */
 const twoVersions: SimulationConfig = {

@@ -1,7 +1,9 @@
 /**
  * Thompson-sampling weighted hedging (seed 001): a discounted posterior per subset over
  * "fast and successful", weights from sampled posteriors, and hedging with k copies whose delay
- * is learned from the observed p95.
+ * is learned from the observed p95. Within a subset it acts per replica: Thompson sampling over
+ * per-pod arms moves a misbehaving pod to the quarantine lane and back (replica-lanes.ts), and
+ * Envoy's least-request balancer scans every host instead of drawing two.
  */
 import type { Observation } from "../metrics/observation.js";
 import {
@@ -11,7 +13,9 @@ import {
   thompsonShares,
   updateBandit,
 } from "./beta-bandit.js";
+import { fractionFaster } from "./fraction-faster.js";
 import type { Decision, Policy, PolicyContext, RoutingKnobs } from "./policy.js";
+import { INITIAL_LANES, type LaneOptions, type LaneState, proposeLane } from "./replica-lanes.js";
 import { aggregate, reward } from "./reward.js";
 
 export interface ThompsonHedgingOptions {
@@ -21,31 +25,26 @@ export interface ThompsonHedgingOptions {
   readonly gamma?: number;
   /** Evidence per subset per interval is capped, so a busy subset cannot freeze its posterior. @default 200 */
   readonly maxTrialsPerInterval?: number;
+  /** Per-replica arms and the quarantine lane; false leaves every pod serving. @default {} */
+  readonly lanes?: LaneOptions | false;
 }
 
 export interface ThompsonHedgingState {
   readonly bandit: BanditState;
   /** Smoothed p95, the hedge delay; undefined until measured. */
   readonly hedgeDelayMs?: number;
+  /** Per-pod posteriors and quarantines; absent in state saved before lanes existed. */
+  readonly lanes?: LaneState;
 }
 
-/**
- * Share of requests faster than `thresholdMs`, read off the reported quantiles by linear
- * interpolation of the latency distribution through (p50, 0.5), (p95, 0.95) and (p99, 0.99).
- */
-export function fractionFaster(thresholdMs: number, p50: number, p95: number, p99: number): number {
-  if (thresholdMs >= p99) return Math.min(1, 0.99 + (0.01 * (thresholdMs - p99)) / Math.max(p99, 1e-9));
-  if (thresholdMs >= p95) return 0.95 + (0.04 * (thresholdMs - p95)) / Math.max(p99 - p95, 1e-9);
-  if (thresholdMs >= p50) return 0.5 + (0.45 * (thresholdMs - p50)) / Math.max(p95 - p50, 1e-9);
-  return (0.5 * thresholdMs) / Math.max(p50, 1e-9);
-}
+const FULL_SCAN = { choiceCount: 2, fullScan: true } as const;
 
 export function thompsonHedging(options: ThompsonHedgingOptions): Policy<ThompsonHedgingState> {
   const gamma = options.gamma ?? 0.8;
   const cap = options.maxTrialsPerInterval ?? 200;
   return {
     name: `thompson-hedging-k${options.k}`,
-    initialState: (subsets) => ({ bandit: initialBandit(subsets) }),
+    initialState: (subsets) => ({ bandit: initialBandit(subsets), lanes: INITIAL_LANES }),
     decide(observation: Observation, state: ThompsonHedgingState, ctx: PolicyContext) {
       const hold = (why: string): { decision: Decision; state: ThompsonHedgingState } => ({
         decision: { routing: ctx.current, explanation: why },
@@ -86,7 +85,20 @@ export function thompsonHedging(options: ThompsonHedgingOptions): Policy<Thompso
           };
         }
       }
-      const routing: RoutingKnobs = { ...ctx.current, weights: shares, retries };
+      const lanes =
+        options.lanes === false
+          ? undefined
+          : proposeLane(observation, state.lanes ?? INITIAL_LANES, ctx, options.lanes);
+      // Join-shortest-queue beats two random choices whenever hosts differ, and costs a scan of
+      // the subset's hosts per pick: cheap at the tens of pods a subset has.
+      const leastRequest = ctx.current.algorithm === "LEAST_REQUEST" ? FULL_SCAN : ctx.current.leastRequest;
+      const routing: RoutingKnobs = {
+        ...ctx.current,
+        weights: shares,
+        retries,
+        leastRequest,
+        lane: lanes ? lanes.lane : ctx.current.lane,
+      };
       const means = posteriorMeans(bandit);
       const belief = Object.keys(means)
         .sort()
@@ -98,10 +110,10 @@ export function thompsonHedging(options: ThompsonHedgingOptions): Policy<Thompso
       return {
         decision: {
           routing,
-          explanation: `Fast-and-successful belief: ${belief}.${hedging}`,
+          explanation: `Fast-and-successful belief: ${belief}.${hedging}${lanes?.note ?? ""}`,
           reward: reward(observation, ctx.objectives),
         },
-        state: { bandit, hedgeDelayMs },
+        state: { bandit, hedgeDelayMs, lanes: lanes?.state ?? state.lanes },
       };
     },
   };

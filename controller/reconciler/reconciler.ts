@@ -12,6 +12,7 @@ import { INTENT_GROUP, INTENT_PLURAL, INTENT_VERSION } from "../../api/intent/sc
 import { Random } from "../../common/random.js";
 import { createActuator } from "../actuator/actuator-factory.js";
 import type { KubeObject } from "../actuator/live-routing.js";
+import type { LaneLimits } from "../control/lane-bound.js";
 import type { RollbackOptions } from "../control/rollback.js";
 import { DEFAULT_SAFETY } from "../control/safety.js";
 import { describeError, type KubeClients } from "../kube/clients.js";
@@ -57,6 +58,8 @@ export interface ReconcilerOptions {
   readonly maxHedgeUtilization?: number;
   /** Hedging that adds more than this share of extra load is switched off. @default 0.05 */
   readonly maxHedgeExtraLoad?: number;
+  /** Bounds on the quarantine lane. @default DEFAULT_LANE_LIMITS */
+  readonly lanes?: Partial<LaneLimits>;
   readonly now?: () => number;
   readonly audit?: AuditSink;
   readonly telemetry?: OptimizerMetrics;
@@ -144,6 +147,7 @@ export class Reconciler {
         rollback: options.rollback ?? DEFAULT_SAFETY.rollback,
         maxHedgeUtilization: options.maxHedgeUtilization ?? DEFAULT_SAFETY.maxHedgeUtilization,
         maxHedgeExtraLoad: options.maxHedgeExtraLoad ?? DEFAULT_SAFETY.maxHedgeExtraLoad,
+        lanes: { ...DEFAULT_SAFETY.lanes, ...options.lanes },
       },
       seed: options.seed,
       timeoutMs,

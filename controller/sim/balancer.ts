@@ -1,4 +1,5 @@
 import type { Random } from "../../common/random.js";
+import type { LeastRequestKnob } from "../policy/policy.js";
 import type { LoadBalancer } from "./model.js";
 import { PEAK_EWMA_DECAY_MS, queued, type ReplicaState } from "./replica.js";
 
@@ -23,6 +24,7 @@ export function pickHost(
   hosts: readonly ReplicaState[],
   ctx: BalancerContext,
   roundRobin: { next: number },
+  leastRequest?: LeastRequestKnob,
 ): ReplicaState {
   const n = hosts.length;
   if (n === 1) return hosts[0];
@@ -35,27 +37,20 @@ export function pickHost(
     case "RANDOM":
       return hosts[ctx.random.int(n)];
     case "LEAST_REQUEST": {
-      // Envoy's N_CHOICES with its default of two: two draws with replacement (the same host can
-      // come up twice), the first kept unless the second has strictly fewer active requests
+      if (leastRequest?.fullScan) return fullScan(hosts, ctx.random);
+      // Envoy's N_CHOICES (default two): draws with replacement (the same host can come up
+      // twice), each replacing the pick only with strictly fewer active requests
       // (least_request_lb.cc, unweightedHostPickNChoices).
-      const a = hosts[ctx.random.int(n)];
-      const b = hosts[ctx.random.int(n)];
-      return b.inflight < a.inflight ? b : a;
-    }
-    case "LEAST_REQUEST_FULL_SCAN": {
-      // Envoy's FULL_SCAN: the fewest active requests of all hosts, ties broken uniformly by
-      // reservoir sampling (unweightedHostPickFullScan): join-shortest-queue.
-      let best = hosts[0];
-      let tied = 1;
-      for (let i = 1; i < n; i++) {
-        const h = hosts[i];
-        if (h.inflight < best.inflight) {
-          best = h;
-          tied = 1;
-        } else if (h.inflight === best.inflight && ctx.random.int(++tied) === 0) best = h;
+      const choices = leastRequest?.choiceCount ?? 2;
+      let best = hosts[ctx.random.int(n)];
+      for (let i = 1; i < choices; i++) {
+        const h = hosts[ctx.random.int(n)];
+        if (h.inflight < best.inflight) best = h;
       }
       return best;
     }
+    case "LEAST_REQUEST_FULL_SCAN":
+      return fullScan(hosts, ctx.random);
     case "PEAK_EWMA": {
       // Linkerd: power of two choices on (decayed peak-sensitive latency) x (pending + 1).
       const [a, b] = twoDistinct(hosts, ctx.random);
@@ -77,6 +72,23 @@ export function pickHost(
     case "PREQUAL":
       throw new Error(`${algorithm} keeps state between picks; the engine asks its own balancer`);
   }
+}
+
+/**
+ * Envoy's FULL_SCAN: the fewest active requests of all hosts, ties broken uniformly by reservoir
+ * sampling (unweightedHostPickFullScan): join-shortest-queue.
+ */
+function fullScan(hosts: readonly ReplicaState[], random: Random): ReplicaState {
+  let best = hosts[0];
+  let tied = 1;
+  for (let i = 1; i < hosts.length; i++) {
+    const h = hosts[i];
+    if (h.inflight < best.inflight) {
+      best = h;
+      tied = 1;
+    } else if (h.inflight === best.inflight && random.int(++tied) === 0) best = h;
+  }
+  return best;
 }
 
 function twoDistinct(hosts: readonly ReplicaState[], random: Random): [ReplicaState, ReplicaState] {

@@ -82,9 +82,15 @@ export async function simulateControl(
     stale: 0,
   };
   const decisions: DecisionRecord[] = [];
-  for (let atMs = intervalMs; atMs <= config.durationMs; atMs += intervalMs) {
+  // The first decision waits for a full telemetry window. In a cluster the controller joins a mesh
+  // whose counters have history; the simulated mesh starts empty at t=0, and a rate over a window
+  // reaching back before a series' first scrape reads low (Prometheus extrapolates a young series
+  // only so far), which would make every figure, CPU included, look lighter than it is.
+  const firstMs = Math.ceil(windowMs / intervalMs) * intervalMs;
+  for (let atMs = firstMs; atMs <= config.durationMs; atMs += intervalMs) {
     sim.advanceTo(atMs);
-    const { observations } = await metrics.observe([DESTINATION], windowMs, atMs);
+    const destination = { ...DESTINATION, lane: actuator.declared.lane?.quarantined };
+    const { observations } = await metrics.observe([destination], windowMs, atMs);
     const observation = observations.get(DESTINATION.host) as Observation;
     const live = actuator.declared;
     const step = controlStep(policy, settings, memory, {

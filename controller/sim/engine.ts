@@ -129,6 +129,10 @@ class Simulation {
   private readonly replicas: ReplicaState[];
   private readonly subsetNames: string[];
   private readonly subsets: ReplicaState[][];
+  /** Per subset, the replicas not in the quarantine lane: the hosts its Envoy cluster has. */
+  private serving: ReplicaState[][];
+  /** The quarantine lane's replicas, which only mirrored probes reach. */
+  private lane: ReplicaState[] = [];
   private readonly roundRobin: { next: number }[];
   private cumulativeWeights: number[] = [];
   private routing: Routing;
@@ -179,16 +183,18 @@ class Simulation {
     });
     this.subsetNames = [...perSubset.keys()].sort();
     this.subsets = this.subsetNames.map((name) => this.replicas.filter((r) => r.subset === name));
+    this.serving = this.subsets;
     for (const r of this.replicas) r.subsetIndex = this.subsetNames.indexOf(r.subset);
     this.telemetry = config.controlIntervalMs !== undefined;
     if (config.scrapeIntervalMs !== undefined) {
-      this.recorder = new ScrapeRecorder(this.subsetNames);
+      this.recorder = new ScrapeRecorder(this.replicas.length);
       this.nextScrapeMs =
         config.scrapeOffsetMs ?? root.fork("scrape-phase").uniform() * config.scrapeIntervalMs;
     }
     this.roundRobin = this.subsetNames.map(() => ({ next: 0 }));
     this.routing = config.routing;
     this.applyWeights(config.routing.weights);
+    this.applyLane(config.routing);
     this.stateful = this.statefulBalancers(config.routing.algorithm);
     if (config.arrivals) this.arrivals = arrivalProcess(config.arrivals, this.arrivalRandom);
     const sim = this;
@@ -225,6 +231,25 @@ class Simulation {
       this.stateful = this.statefulBalancers(routing.algorithm);
     this.routing = routing;
     this.applyWeights(routing.weights);
+    this.applyLane(routing);
+  }
+
+  /**
+   * Moves the lane's replicas out of their subsets' host sets. A subset is never left empty here
+   * (the control step never quarantines a subset's last replica, but a hand-written routing might).
+   */
+  private applyLane(routing: Routing): void {
+    const ids = new Set(routing.lane?.quarantined ?? []);
+    if (ids.size === 0) {
+      this.serving = this.subsets;
+      this.lane = [];
+      return;
+    }
+    this.serving = this.subsets.map((hosts) => {
+      const kept = hosts.filter((r) => !ids.has(r.id));
+      return kept.length > 0 ? kept : hosts;
+    });
+    this.lane = this.replicas.filter((r) => ids.has(r.id) && !this.serving[r.subsetIndex].includes(r));
   }
 
   private statefulBalancers(algorithm: Routing["algorithm"]): (StatefulBalancer | undefined)[] {
@@ -343,7 +368,13 @@ class Simulation {
     const interval = this.config.controlIntervalMs as number;
     // A scrape due now lands before the interval's query reads, whichever event was queued first.
     if (this.nextScrapeMs === this.now) this.scrape();
-    const observation = collectObservation(this.replicas, this.now, interval, this.intervalRequests);
+    const observation = collectObservation(
+      this.replicas,
+      this.now,
+      interval,
+      this.intervalRequests,
+      this.lane,
+    );
     this.intervalRequests = 0;
     this.lastObservation = observation;
     const next = this.hooks.onInterval?.(observation, this.routing);
@@ -369,6 +400,38 @@ class Simulation {
       this.events.push(this.now + this.config.clientTimeoutMs, { kind: "client-timeout", request });
     }
     this.send(request);
+    const probe = this.routing.lane?.probePercent ?? 0;
+    if (probe > 0 && this.lane.length > 0 && this.routingRandom.chance(probe / 100)) this.mirror(measured);
+  }
+
+  /**
+   * Envoy's request mirroring to the lane: a copy the replica serves and its sidecar reports, whose
+   * response nobody waits for. It costs the servers a try like any other.
+   */
+  private mirror(measured: boolean): void {
+    const replica = this.lane[this.lane.length === 1 ? 0 : this.routingRandom.int(this.lane.length)];
+    const shadow: RequestState = {
+      arrivalMs: this.now,
+      retries: undefined,
+      measured,
+      user: -1,
+      done: true,
+      tries: 1,
+      attempts: [],
+    };
+    const attempt: Attempt = {
+      request: shadow,
+      replica,
+      sentMs: this.now,
+      abandoned: false,
+      started: false,
+      startedMs: 0,
+      rifAtArrival: queued(replica),
+    };
+    if (measured) this.measuredTries++;
+    if (this.faults.crashed(replica.index, this.now)) return;
+    if (replica.busy < replica.slots) this.start(attempt);
+    else replica.queue.push(attempt);
   }
 
   private pickSubset(): number {
@@ -383,7 +446,7 @@ class Simulation {
   /** Starts one try of the request, on a host it has not tried yet when one can be found. */
   private send(request: RequestState): void {
     const s = this.pickSubset();
-    const hosts = this.routing.outlierDetection ? availableHosts(this.subsets[s], this.now) : this.subsets[s];
+    const hosts = this.routing.outlierDetection ? availableHosts(this.serving[s], this.now) : this.serving[s];
     let replica = this.pickIn(s, hosts);
     if (request.tries > 0) {
       const tried = (r: ReplicaState) => request.attempts.some((a) => a.replica === r);
@@ -418,7 +481,13 @@ class Simulation {
     const own = this.stateful[subset];
     return own
       ? own.pick(hosts)
-      : pickHost(this.routing.algorithm, hosts, this.balancerContext, this.roundRobin[subset]);
+      : pickHost(
+          this.routing.algorithm,
+          hosts,
+          this.balancerContext,
+          this.roundRobin[subset],
+          this.routing.leastRequest,
+        );
   }
 
   private start(attempt: Attempt): void {
@@ -442,7 +511,7 @@ class Simulation {
     const p = this.faults.errorProbability(replica.index, this.now, replica.baseErrorProbability);
     const failed = p > 0 && this.errorRandom.chance(p);
     this.hooks.onTry?.(replica.subset, this.now - attempt.sentMs, failed);
-    this.recorder?.recordTry(replica.subsetIndex, this.now - attempt.sentMs, failed);
+    this.recorder?.recordTry(replica.index, this.now - attempt.sentMs, failed);
     this.stateful[replica.subsetIndex]?.onServed?.(
       replica,
       this.now - attempt.sentMs,

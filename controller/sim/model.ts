@@ -1,6 +1,7 @@
 /**
  * The simulator's input: replicas, load, faults and the routing knobs a policy can turn.
  */
+import type { LaneKnob, LeastRequestKnob } from "../policy/policy.js";
 
 /** How long one request holds a worker slot on a replica running at speed 1. */
 export type ServiceTime =
@@ -127,6 +128,10 @@ export interface Routing {
   readonly weights: Readonly<Record<string, number>>;
   readonly outlierDetection?: OutlierDetection;
   readonly retries?: RetryPolicy;
+  /** Choice count or full scan, with LEAST_REQUEST. */
+  readonly leastRequest?: LeastRequestKnob;
+  /** Replicas (by id, as `v1-0`) taken out of their subset, and the share of requests mirrored to them. */
+  readonly lane?: LaneKnob;
 }
 
 export interface SimulationConfig {

@@ -42,7 +42,10 @@ describe("simulated Prometheus", () => {
     expect(o.subsets.v1.p50Ms).toBeCloseTo(17.5, 5);
     expect(o.subsets.v1.p99Ms).toBeCloseTo(24.85, 5);
     expect(o.subsets.v1.cpuUtilization).toBeCloseTo((o.subsets.v1.rps * 0.02) / 8, 2);
-    expect(o.replicas).toEqual({});
+    // Per pod, as the per-pod query groups them: the pods of a version add up to it.
+    expect(Object.keys(o.replicas)).toEqual(["v1-0", "v1-1", "v2-0", "v2-1"]);
+    expect(o.replicas["v1-0"].rps + o.replicas["v1-1"].rps).toBeCloseTo(o.subsets.v1.rps, 6);
+    expect(o.replicas["v2-1"]).toMatchObject({ subset: "v2", p50Ms: 17.5 });
   });
 
   test("the observation lags the data plane: a brownout shows only from the next scrape", async () => {
@@ -81,5 +84,27 @@ describe("simulated Prometheus", () => {
     // Exponential 10 ms service: about e^-1.5 of tries outlast the 15 ms hedge delay.
     expect(o.extraLoad).toBeGreaterThan(0.15);
     expect(o.extraLoad).toBeLessThan(0.3);
+  });
+
+  test("a pod in the quarantine lane is reported alone and left out of its version's figures", () => {
+    const sim = steppedSimulation(
+      config({
+        routing: {
+          algorithm: "ROUND_ROBIN",
+          weights: { v1: 50, v2: 50 },
+          lane: { quarantined: ["v1-1"], probePercent: 5 },
+        },
+      }),
+    );
+    sim.advanceTo(100_000);
+    const all = observeScrapes(sim.scrapes, 100_000, 60_000);
+    const laned = observeScrapes(sim.scrapes, 100_000, 60_000, ["v1-1"]);
+    // About 5% of 200 rps mirrored to v1-1; v1-0 takes v1's whole half of the clients' requests.
+    expect(laned.replicas["v1-1"].rps).toBeCloseTo(10, -1);
+    expect(laned.subsets.v1.rps).toBeCloseTo(laned.replicas["v1-0"].rps, 9);
+    expect(all.subsets.v1.rps).toBeCloseTo(laned.subsets.v1.rps + laned.replicas["v1-1"].rps, 9);
+    expect(laned.subsets.v1.replicas).toBe(2);
+    // Extra load counts the probes either way.
+    expect(laned.extraLoad).toBeCloseTo(0.05, 1);
   });
 });

@@ -14,8 +14,10 @@ export function collectObservation(
   now: number,
   windowMs: number,
   requests: number,
+  lane: readonly ReplicaState[] = [],
 ): Observation {
   const replicaStats: Record<string, ReplicaStats> = {};
+  let extraTries = 0;
   const bySubset = new Map<
     string,
     { tries: number; errors: number; busy: number; slots: number; hist: Histogram; count: number }
@@ -32,16 +34,19 @@ export function collectObservation(
       s = { tries: 0, errors: 0, busy: 0, slots: 0, hist: newLatencyHistogram(), count: 0 };
       bySubset.set(r.subset, s);
     }
+    s.count++;
+    // A pod in the quarantine lane serves only mirrored probes: reported alone, not in its version.
+    if (lane.includes(r)) {
+      extraTries += r.intervalTries;
+      resetInterval(r);
+      continue;
+    }
     s.tries += r.intervalTries;
     s.errors += r.intervalErrors;
     s.busy += busy;
     s.slots += r.slots;
-    s.count++;
     if (r.intervalTries > 0) s.hist.add(r.intervalLatencyUs);
-    r.intervalTries = 0;
-    r.intervalErrors = 0;
-    r.intervalBusyStart = r.busyIntegral;
-    r.intervalLatencyUs.reset();
+    resetInterval(r);
   }
   const subsets: Record<string, SubsetStats> = {};
   for (const [name, s] of [...bySubset.entries()].sort(([a], [b]) => ordinal(a, b))) {
@@ -50,7 +55,7 @@ export function collectObservation(
       ...stats(s.tries, s.errors, s.hist, windowMs, s.busy / (s.slots * windowMs)),
     };
   }
-  const tries = Object.values(subsets).reduce((n, s) => n + (s.rps * windowMs) / 1000, 0);
+  const tries = Object.values(subsets).reduce((n, s) => n + (s.rps * windowMs) / 1000, extraTries);
   return {
     atMs: now,
     windowMs,
@@ -59,6 +64,13 @@ export function collectObservation(
     stale: false,
     extraLoad: extraLoadOf(tries, requests),
   };
+}
+
+function resetInterval(r: ReplicaState): void {
+  r.intervalTries = 0;
+  r.intervalErrors = 0;
+  r.intervalBusyStart = r.busyIntegral;
+  r.intervalLatencyUs.reset();
 }
 
 function stats(tries: number, errors: number, hist: Histogram, windowMs: number, cpu: number): WorkloadStats {
