@@ -26,3 +26,16 @@ export const PRETRAINED_PATH = "controller/pretrained/q-table.json";
  * chart). The optimizer's telemetry window and the simulator's scrape model both read it.
  */
 export const ENVOY_SCRAPE_INTERVAL_SECONDS = 15;
+
+/**
+ * The quarantine lane's pod label. Every pod of a managed Deployment carries it as `serving` from
+ * its template, and each DestinationRule subset selects that value, so the optimizer takes a pod
+ * out of its subset by setting the label on the pod alone (`quarantine`). Neither the
+ * Deployment's selector nor the Service's includes it: the ReplicaSet keeps the pod and the
+ * Service keeps its endpoint. Pods are not in Git, so Argo CD sees no drift.
+ */
+export const LANE_LABEL = "optimizer.meshpilot.io/lane";
+export const LANE_SERVING = "serving";
+export const LANE_QUARANTINE = "quarantine";
+/** The DestinationRule subset that selects quarantined pods, which mirrored probes reach. */
+export const LANE_SUBSET = "meshpilot-lane";

@@ -98,8 +98,14 @@ describe("OptimizerChart", () => {
     h.optimizer = await h.start({ podNamespace: NAMESPACES.optimizer });
     await h.step();
     expect(h.api.requests.filter((r) => r.status === 403)).toEqual([]);
-    // What it did under those Roles: apply, the hedging filter created and deleted, events, the state.
-    expect(h.api.writes("envoyfilters").map((w) => w.method)).toEqual(["PATCH", "DELETE"]);
+    // What it did under those Roles: apply, the hedging and least-request filters created and
+    // deleted, events, the state.
+    expect(h.api.writes("envoyfilters").map((w) => `${w.method} ${w.path.split("/").at(-1)}`)).toEqual([
+      "PATCH meshpilot-hedge-catalog",
+      "PATCH meshpilot-lb-catalog",
+      "DELETE meshpilot-hedge-catalog",
+      "DELETE meshpilot-lb-catalog",
+    ]);
     expect(h.events("RoutingChanged").length).toBeGreaterThan(0);
     expect(h.api.get("v1", "ConfigMap", NAMESPACES.optimizer, "meshpilot-optimizer-state")).toBeDefined();
     expect(h.weights()).toEqual({ v1: 50, v2: 50 });

@@ -6,6 +6,7 @@ import * as kplus from "cdk8s-plus-27";
 import { Construct } from "constructs";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
+import { LANE_LABEL, LANE_QUARANTINE, LANE_SERVING, LANE_SUBSET } from "../../api/optimizer.js";
 import type { Resources, ServiceLevelObjective, ServiceVersion } from "../../config/shop.js";
 import { imageReference } from "./image.js";
 import {
@@ -112,7 +113,15 @@ export class MeshService extends Construct {
           version: version.name,
           "app.kubernetes.io/version": props.imageTag,
         }),
-        podMetadata: { labels: { ...labels, ...common, "app.kubernetes.io/version": props.imageTag } },
+        // The lane label is the optimizer's to change on a pod; it is in no selector but the subsets'.
+        podMetadata: {
+          labels: {
+            ...labels,
+            ...common,
+            "app.kubernetes.io/version": props.imageTag,
+            [LANE_LABEL]: LANE_SERVING,
+          },
+        },
         select: false,
         spread: false,
         serviceAccount,
@@ -178,7 +187,15 @@ export class MeshService extends Construct {
               maxEjectionPercent: 50,
             },
           },
-          subsets: props.versions.map((v) => ({ name: v.name, labels: { version: v.name } })),
+          // A version's subset is its serving pods; the lane subset is the pods the optimizer
+          // quarantined, which only mirrored probes reach.
+          subsets: [
+            ...props.versions.map((v) => ({
+              name: v.name,
+              labels: { version: v.name, [LANE_LABEL]: LANE_SERVING },
+            })),
+            { name: LANE_SUBSET, labels: { [LANE_LABEL]: LANE_QUARANTINE } },
+          ],
         },
       }),
     );

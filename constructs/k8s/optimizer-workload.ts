@@ -180,12 +180,15 @@ export class OptimizerWorkload extends Construct {
           resources: ["virtualservices", "destinationrules"],
           verbs: ["get", "list", "watch", "patch"],
         },
-        // The hedging filter is created by apply and deleted when hedging stops.
+        // The hedging and least-request filters are created by apply and deleted when they stop.
         {
           apiGroups: ["networking.istio.io"],
           resources: ["envoyfilters"],
           verbs: ["get", "list", "watch", "patch", "create", "delete"],
         },
+        // The quarantine lane: read a pod, then merge-patch its lane label. No list, watch, create
+        // or delete: the optimizer names the pods its telemetry reports and touches nothing else.
+        { apiGroups: [""], resources: ["pods"], verbs: ["get", "patch"] },
         // patch: only to add and remove the finalizer that makes deleting an intent wait for the restore.
         {
           apiGroups: ["optimizer.meshpilot.io"],

@@ -35,8 +35,11 @@ export interface Actuator {
     to: RoutingKnobs,
     limits: Pick<GuardrailLimits, "minWeight" | "maxStep" | "total">,
   ): Promise<ActOutcome>;
-  /** Puts back the routing found before Meshpilot first wrote. */
-  restore(target: Target, original: OriginalRouting): Promise<ActOutcome>;
+  /**
+   * Puts back the routing found before Meshpilot first wrote; `written`, what it wrote last, names
+   * the pods of its quarantine lane, which go back to their subsets.
+   */
+  restore(target: Target, original: OriginalRouting, written?: RoutingKnobs): Promise<ActOutcome>;
 }
 
 export const ACTUATORS = ["istio", "simulator", "noop"] as const;

@@ -10,9 +10,10 @@
  */
 import { type KubernetesObject, type KubernetesObjectApi, PatchStrategy } from "@kubernetes/client-node";
 import type { GuardrailLimits } from "../../api/guardrail-limits.js";
+import { LANE_LABEL, LANE_QUARANTINE, LANE_SERVING } from "../../api/optimizer.js";
 import { describeError, statusOf } from "../kube/clients.js";
 import { deadline } from "../kube/deadline.js";
-import type { RoutingKnobs } from "../policy/policy.js";
+import type { LeastRequestKnob, RoutingKnobs } from "../policy/policy.js";
 import type { ActOutcome, Actuator, Target } from "./actuator.js";
 import {
   currentKnobs,
@@ -25,6 +26,9 @@ import {
   assertWritableWeights,
   destinationRuleApply,
   hedgingEnvoyFilter,
+  InvalidRoutingError,
+  laneLabelPatch,
+  leastRequestEnvoyFilter,
   virtualServiceApply,
 } from "./routing.js";
 
@@ -58,6 +62,11 @@ interface Write {
   readonly ref: { apiVersion: string; kind: string; name: string };
   /** Skip the write when the live object already holds every field of the body. */
   readonly skipUnchanged?: boolean;
+  /**
+   * A merge patch of an object the optimizer never creates (a pod's label): a missing object is
+   * an error when `mustExist`, else there is nothing to do.
+   */
+  readonly merge?: { readonly mustExist: boolean };
 }
 
 const VS = "networking.istio.io/v1";
@@ -91,8 +100,11 @@ export class IstioActuator implements Actuator {
     return this.run(writes, undo, target);
   }
 
-  /** Puts back the routing found before Meshpilot first wrote, and removes the hedging filter. */
-  async restore(target: Target, original: OriginalRouting): Promise<ActOutcome> {
+  /**
+   * Puts back the routing found before Meshpilot first wrote, removes its filters, and returns
+   * the pods of the lane it last wrote to their subsets.
+   */
+  async restore(target: Target, original: OriginalRouting, written?: RoutingKnobs): Promise<ActOutcome> {
     const writes: Write[] = [
       {
         what: "DestinationRule",
@@ -105,6 +117,8 @@ export class IstioActuator implements Actuator {
         build: (live) => (live ? virtualServiceRestore(live, target.host, original) : null),
       },
       this.hedgeWrite(target, false),
+      this.leastRequestWrite(target, undefined),
+      ...(written?.lane?.quarantined ?? []).map((pod) => this.laneWrite(target, pod, false)),
     ];
     return this.run(writes, [], target);
   }
@@ -122,7 +136,9 @@ export class IstioActuator implements Actuator {
     }
     const retries = (k: RoutingKnobs) =>
       k.retries ? { a: k.retries.attempts, t: Math.round(k.retries.perTryTimeoutMs) } : null;
-    if (!same(from.weights, to.weights) || !same(retries(from), retries(to))) {
+    const probes = (k: RoutingKnobs) =>
+      (k.lane?.quarantined.length ?? 0) > 0 ? (k.lane?.probePercent ?? 0) : 0;
+    if (!same(from.weights, to.weights) || !same(retries(from), retries(to)) || probes(from) !== probes(to)) {
       writes.push({
         what: "VirtualService",
         ref: { apiVersion: VS, kind: "VirtualService", name: target.virtualService },
@@ -145,7 +161,45 @@ export class IstioActuator implements Actuator {
     }
     if (Boolean(from.retries?.hedge) !== Boolean(to.retries?.hedge))
       writes.push(this.hedgeWrite(target, Boolean(to.retries?.hedge)));
+    if (!same(tuningOf(from), tuningOf(to))) writes.push(this.leastRequestWrite(target, tuningOf(to)));
+    const lane = (k: RoutingKnobs) => k.lane?.quarantined ?? [];
+    for (const pod of lane(to).filter((p) => !lane(from).includes(p)))
+      writes.push(this.laneWrite(target, pod, true));
+    for (const pod of lane(from).filter((p) => !lane(to).includes(p)))
+      writes.push(this.laneWrite(target, pod, false));
     return writes;
+  }
+
+  private leastRequestWrite(target: Target, knob: LeastRequestKnob | undefined): Write {
+    const name = `meshpilot-lb-${target.name}`;
+    return {
+      what: "EnvoyFilter",
+      ref: { apiVersion: EF, kind: "EnvoyFilter", name },
+      build: () =>
+        knob ? leastRequestEnvoyFilter(target.name, target.namespace, target.host, target.port, knob) : null,
+    };
+  }
+
+  /**
+   * Moves a pod into the lane or back by its label. Only a pod already under the lane scheme
+   * (labelled serving by its template) is quarantined; one gone is an error going in and nothing
+   * to do coming back.
+   */
+  private laneWrite(target: Target, pod: string, quarantined: boolean): Write {
+    return {
+      what: "Pod",
+      ref: { apiVersion: "v1", kind: "Pod", name: pod },
+      merge: { mustExist: quarantined },
+      build: (live) => {
+        const labels = (live?.metadata as { labels?: Record<string, string> } | undefined)?.labels ?? {};
+        if (quarantined && ![LANE_SERVING, LANE_QUARANTINE].includes(labels[LANE_LABEL] ?? ""))
+          throw new InvalidRoutingError(
+            `pod ${pod} has no ${LANE_LABEL}=${LANE_SERVING} label, so its subset cannot leave it out; see docs/optimizer.md, "The quarantine lane"`,
+          );
+        return laneLabelPatch(pod, target.namespace, quarantined);
+      },
+      skipUnchanged: true,
+    };
   }
 
   private hedgeWrite(target: Target, on: boolean): Write {
@@ -184,6 +238,10 @@ export class IstioActuator implements Actuator {
   private async write(w: Write, namespace: string): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       const live = await this.read(w, namespace);
+      if (w.merge && !live) {
+        if (w.merge.mustExist) throw new RoutingMovedError(`${w.what} ${w.ref.name} is gone`);
+        return;
+      }
       const body = w.build(live);
       if (body === null ? live === undefined : w.skipUnchanged && live && holds(live, body)) return;
       if (!this.options.isLeader()) throw new NotLeaderError();
@@ -206,8 +264,8 @@ export class IstioActuator implements Actuator {
             undefined,
             undefined,
             this.options.fieldManager,
-            true,
-            PatchStrategy.ServerSideApply,
+            w.merge ? undefined : true,
+            w.merge ? PatchStrategy.MergePatch : PatchStrategy.ServerSideApply,
           ),
           this.timeoutMs,
           `writing ${w.what}`,
@@ -249,5 +307,12 @@ function holds(live: KubeObject, body: object): boolean {
       ([k, v]) => v === undefined || leaves(v, (have as Record<string, unknown>)[k]),
     );
   };
-  return leaves((body as { spec?: unknown }).spec, live.spec);
+  const b = body as { spec?: unknown; metadata?: { labels?: unknown } };
+  if (b.spec === undefined) return leaves(b.metadata?.labels, (live.metadata as { labels?: unknown }).labels);
+  return leaves(b.spec, live.spec);
+}
+
+/** The LEAST_REQUEST tuning in force: none unless the algorithm is LEAST_REQUEST. */
+function tuningOf(k: RoutingKnobs): LeastRequestKnob | undefined {
+  return k.algorithm === "LEAST_REQUEST" ? k.leastRequest : undefined;
 }

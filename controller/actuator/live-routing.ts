@@ -2,6 +2,7 @@
  * Reads the routing in force from the live Istio objects, and keeps the pre-Meshpilot routing
  * exactly as found (raw fields), so that restoring it writes back what Git or a human had set.
  */
+import { LANE_LABEL, LANE_QUARANTINE, LANE_SERVING, LANE_SUBSET } from "../../api/optimizer.js";
 import type { RoutingKnobs } from "../policy/policy.js";
 import { liveWeights } from "./routing.js";
 
@@ -19,6 +20,8 @@ export interface KubeObject {
 interface HttpRoute {
   route?: { destination: { host: string; subset?: string }; weight?: number }[];
   retries?: Record<string, unknown>;
+  mirror?: Record<string, unknown>;
+  mirrorPercentage?: Record<string, unknown>;
 }
 
 /** The routing before Meshpilot first wrote, field by field as it was. */
@@ -27,6 +30,9 @@ export interface OriginalRouting {
   readonly retries?: Readonly<Record<string, unknown>>;
   readonly loadBalancer?: Readonly<Record<string, unknown>>;
   readonly outlierDetection?: Readonly<Record<string, unknown>>;
+  /** A mirror Git or a human had set on the route (the lane's probes replace it while pods are quarantined). */
+  readonly mirror?: Readonly<Record<string, unknown>>;
+  readonly mirrorPercentage?: Readonly<Record<string, unknown>>;
 }
 
 /** Istio's default when a DestinationRule sets no load balancer. */
@@ -56,9 +62,33 @@ function trafficPolicy(dr: KubeObject): Record<string, unknown> {
   return (dr.spec?.trafficPolicy as Record<string, unknown> | undefined) ?? {};
 }
 
-/** The DestinationRule's subset names, sorted. */
+/** The DestinationRule's subset names, sorted, without the quarantine lane's (no route sends to it). */
 export function subsetsOf(dr: KubeObject): string[] {
-  return ((dr.spec?.subsets as { name: string }[] | undefined) ?? []).map((s) => s.name).sort();
+  return laneSubsets(dr)
+    .map((s) => s.name)
+    .filter((n) => n !== LANE_SUBSET)
+    .sort();
+}
+
+function laneSubsets(dr: KubeObject): { name: string; labels?: Record<string, string> }[] {
+  return (dr.spec?.subsets as { name: string; labels?: Record<string, string> }[] | undefined) ?? [];
+}
+
+/**
+ * Why the DestinationRule cannot host the quarantine lane, or undefined when it can: every
+ * version's subset must select the serving value of the lane label (or a quarantined pod would
+ * stay in it), and the lane's subset must select the quarantined value.
+ */
+export function laneProblem(dr: KubeObject): string | undefined {
+  const subsets = laneSubsets(dr);
+  const lane = subsets.find((s) => s.name === LANE_SUBSET);
+  const open = subsets.filter((s) => s.name !== LANE_SUBSET && s.labels?.[LANE_LABEL] !== LANE_SERVING);
+  const fix = `see docs/optimizer.md, "The quarantine lane"`;
+  if (open.length > 0)
+    return `DestinationRule ${dr.metadata.name} subsets ${open.map((s) => s.name).join(", ")} do not select ${LANE_LABEL}=${LANE_SERVING}, so a quarantined pod would stay in them; ${fix}`;
+  if (lane?.labels?.[LANE_LABEL] !== LANE_QUARANTINE)
+    return `DestinationRule ${dr.metadata.name} has no subset ${LANE_SUBSET} selecting ${LANE_LABEL}=${LANE_QUARANTINE}; ${fix}`;
+  return undefined;
 }
 
 /** The knobs in force; throws when the VirtualService has no route to the host. */
@@ -102,10 +132,14 @@ export function originalRouting(vs: KubeObject, dr: KubeObject, host: string): O
   const weights = liveWeights(routesOf(vs) as never, host);
   if (!weights) throw new Error(`VirtualService ${vs.metadata.name} has no route that sends only to ${host}`);
   const tp = trafficPolicy(dr);
-  const retries = targetRoute(vs, host)?.retries;
+  const route = targetRoute(vs, host);
+  const retries = route?.retries;
   return {
     weights,
     ...(retries ? { retries: structuredClone(retries) } : {}),
+    ...(route?.mirror
+      ? { mirror: structuredClone(route.mirror), mirrorPercentage: structuredClone(route.mirrorPercentage) }
+      : {}),
     ...(tp.loadBalancer ? { loadBalancer: structuredClone(tp.loadBalancer as Record<string, unknown>) } : {}),
     ...(tp.outlierDetection
       ? { outlierDetection: structuredClone(tp.outlierDetection as Record<string, unknown>) }
@@ -125,6 +159,13 @@ export function virtualServiceRestore(vs: KubeObject, host: string, original: Or
     }
     if (original.retries) r.retries = structuredClone(original.retries) as Record<string, unknown>;
     else delete r.retries;
+    if (original.mirror) {
+      r.mirror = structuredClone(original.mirror);
+      r.mirrorPercentage = structuredClone(original.mirrorPercentage);
+    } else {
+      delete r.mirror;
+      delete r.mirrorPercentage;
+    }
   }
   return {
     apiVersion: vs.apiVersion,

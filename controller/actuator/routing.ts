@@ -8,7 +8,8 @@
  * so only they are sent. Hedging is an EnvoyFilter (Istio has no field for it).
  */
 import type { GuardrailLimits } from "../../api/guardrail-limits.js";
-import type { RoutingKnobs } from "../policy/policy.js";
+import { LANE_LABEL, LANE_QUARANTINE, LANE_SERVING, LANE_SUBSET } from "../../api/optimizer.js";
+import type { LeastRequestKnob, RoutingKnobs } from "../policy/policy.js";
 
 export class InvalidRoutingError extends Error {
   constructor(message: string) {
@@ -97,6 +98,15 @@ export function virtualServiceApply(
         throw new InvalidRoutingError(`no weight for subset ${d.destination.subset} of ${host}`);
       d.weight = w;
     }
+    // The lane's probes: a share of requests mirrored to its subset. A mirror of someone else's is
+    // left alone while there is no lane, and the original put back on restore.
+    if (routing.lane && routing.lane.quarantined.length > 0 && routing.lane.probePercent > 0) {
+      r.mirror = { host, subset: LANE_SUBSET };
+      r.mirrorPercentage = { value: routing.lane.probePercent };
+    } else if ((r.mirror as { subset?: string } | undefined)?.subset === LANE_SUBSET) {
+      delete r.mirror;
+      delete r.mirrorPercentage;
+    }
     if (routing.retries) {
       r.retries = {
         ...r.retries,
@@ -167,6 +177,85 @@ export function hedgingEnvoyFilter(name: string, namespace: string, host: string
           },
         },
       ],
+    },
+  };
+}
+
+/** Envoy's highest choice count the optimizer writes; a full scan covers more hosts than this. */
+export const MAX_CHOICE_COUNT = 16;
+
+/**
+ * The EnvoyFilter that tunes LEAST_REQUEST on one host's outbound clusters (every subset's):
+ * the choice count, the active-request bias, and a full scan (join-shortest-queue), which the
+ * DestinationRule API does not expose. It sets the cluster's load_balancing_policy, which Envoy
+ * reads instead of the legacy lb_policy.
+ */
+export function leastRequestEnvoyFilter(
+  name: string,
+  namespace: string,
+  host: string,
+  port: number,
+  knob: LeastRequestKnob,
+) {
+  if (!Number.isInteger(knob.choiceCount) || knob.choiceCount < 2 || knob.choiceCount > MAX_CHOICE_COUNT)
+    throw new InvalidRoutingError(
+      `choice count ${knob.choiceCount} is not a whole number from 2 to ${MAX_CHOICE_COUNT}`,
+    );
+  const bias = knob.activeRequestBias ?? 1;
+  if (!(bias >= 0 && bias <= 10))
+    throw new InvalidRoutingError(`active request bias ${bias} is not from 0 to 10`);
+  return {
+    apiVersion: "networking.istio.io/v1alpha3",
+    kind: "EnvoyFilter",
+    metadata: {
+      name: `meshpilot-lb-${name}`,
+      namespace,
+      labels: { "app.kubernetes.io/managed-by": "meshpilot-optimizer" },
+    },
+    spec: {
+      configPatches: [
+        {
+          applyTo: "CLUSTER",
+          match: { context: "SIDECAR_OUTBOUND", cluster: { service: host, portNumber: port } },
+          patch: {
+            operation: "MERGE",
+            value: {
+              load_balancing_policy: {
+                policies: [
+                  {
+                    typed_extension_config: {
+                      name: "envoy.load_balancing_policies.least_request",
+                      typed_config: {
+                        "@type":
+                          "type.googleapis.com/envoy.extensions.load_balancing_policies.least_request.v3.LeastRequest",
+                        choice_count: knob.choiceCount,
+                        active_request_bias: {
+                          default_value: bias,
+                          runtime_key: "meshpilot.lb.active_request_bias",
+                        },
+                        selection_method: knob.fullScan ? "FULL_SCAN" : "N_CHOICES",
+                      },
+                    },
+                  },
+                ],
+              },
+            },
+          },
+        },
+      ],
+    },
+  };
+}
+
+/** The merge patch that moves one pod into the quarantine lane or back. */
+export function laneLabelPatch(pod: string, namespace: string, quarantined: boolean) {
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: {
+      name: pod,
+      namespace,
+      labels: { [LANE_LABEL]: quarantined ? LANE_QUARANTINE : LANE_SERVING },
     },
   };
 }

@@ -35,6 +35,8 @@ export interface LaneBoundInput {
   readonly observation: Observation;
   readonly hedgingAllowed: boolean;
   readonly limits: LaneLimits;
+  /** Why the target cannot host a lane at all; every pod then serves. */
+  readonly unavailable?: string;
 }
 
 /** The proposal with its lane bounded, and what the bound removed, in words. */
@@ -43,6 +45,7 @@ export function boundLane(input: LaneBoundInput): { routing: RoutingKnobs; notes
   const { lane: _proposedLane, ...rest } = proposed;
   const wanted = proposed.lane?.quarantined ?? [];
   if (wanted.length === 0) return { routing: rest, notes: [] };
+  if (input.unavailable) return { routing: rest, notes: [`No quarantine lane: ${input.unavailable}.`] };
   const inLane = new Set(live.lane?.quarantined ?? []);
   const notes: string[] = [];
   // Which subset each pod belongs to: from the telemetry, or, for a silent pod in the lane, unknown.

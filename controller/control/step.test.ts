@@ -182,7 +182,9 @@ describe("every runner calls the same step", () => {
         { maxHedgeUtilization },
       );
       for (let i = 0; i < 3; i++) await h.step();
-      const filters = h.api.list("networking.istio.io/v1alpha3", "EnvoyFilter").length;
+      const filters = h.api
+        .list("networking.istio.io/v1alpha3", "EnvoyFilter")
+        .filter((f) => f.metadata.name.startsWith("meshpilot-hedge-")).length;
       await h.close();
       h = undefined;
       return filters;

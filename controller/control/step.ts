@@ -30,6 +30,8 @@ export interface StepSettings {
   readonly guardrails: GuardrailLimits;
   readonly hedgingAllowed: boolean;
   readonly safety: SafetySettings;
+  /** Why the target cannot host a quarantine lane (its subsets do not select the lane label); undefined when it can. */
+  readonly laneUnavailable?: string;
 }
 
 /** What a runner keeps for one intent between intervals. */
@@ -232,6 +234,7 @@ function policyStep(
     observation,
     hedgingAllowed: settings.hedgingAllowed,
     limits: settings.safety.lanes,
+    unavailable: settings.laneUnavailable,
   });
   notes.push(...bounded.notes);
   // Over the cap, hedging stays off for a cooldown (at least a minute), so it does not flap.

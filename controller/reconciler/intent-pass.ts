@@ -8,7 +8,13 @@ import type { ResolvedIntentSpec } from "../../api/intent/schema.js";
 import { describeProblems, validateIntent } from "../../api/intent/validate.js";
 import type { ActOutcome, Actuator, Target } from "../actuator/actuator.js";
 import { NotLeaderError } from "../actuator/istio-actuator.js";
-import { currentKnobs, type KubeObject, originalRouting, subsetsOf } from "../actuator/live-routing.js";
+import {
+  currentKnobs,
+  type KubeObject,
+  laneProblem,
+  originalRouting,
+  subsetsOf,
+} from "../actuator/live-routing.js";
 import { describeChange, eventMessage } from "../control/explain.js";
 import type { SafetySettings } from "../control/safety.js";
 import { controlStep, type StepAction } from "../control/step.js";
@@ -92,7 +98,13 @@ export class IntentPass {
     const r = this.runtime(keyOf(intent), policyName, () => policy.initialState(subsetsOf(dr)));
     let live: RoutingKnobs;
     try {
-      live = currentKnobs(vs, dr, spec.target.host, Boolean(r.written?.retries?.hedge));
+      // Hedging, the least-request tuning and the lane live in objects only the optimizer writes
+      // (its filters, pods' labels): what it wrote last is what is in force.
+      live = {
+        ...currentKnobs(vs, dr, spec.target.host, Boolean(r.written?.retries?.hedge)),
+        ...(r.written?.leastRequest ? { leastRequest: r.written.leastRequest } : {}),
+        ...(r.written?.lane ? { lane: r.written.lane } : {}),
+      };
     } catch (e) {
       await this.o.recorder.settle(intent, r, nowMs, "error", (e as Error).message, {
         Degraded: { status: true, reason: "NoRoute", message: (e as Error).message },
@@ -101,7 +113,7 @@ export class IntentPass {
     }
     if (!r.original && !r.written) r.original = originalRouting(vs, dr, spec.target.host);
     r.target = targetOf(intent, spec, vs);
-    const settings = stepSettings(spec, this.o.safety);
+    const settings = stepSettings(spec, this.o.safety, laneProblem(dr));
     this.observeWeights(ns, intent.metadata.name, live);
     const step = controlStep(policy, settings, stepMemoryOf(r), {
       observation,
@@ -149,7 +161,7 @@ export class IntentPass {
     if (!leader) return "done"; // the leader restores; keep the record until then
     const r = this.o.runtimes.get(key);
     if (r?.written && r.original && r.target) {
-      const out = await this.o.actuator.restore(r.target, r.original);
+      const out = await this.o.actuator.restore(r.target, r.original, r.written);
       if (!out.ok) {
         this.o.log.warn(
           { intent: key, error: out.error },
@@ -210,7 +222,7 @@ export class IntentPass {
     if (!this.o.isLeader()) return refused(new NotLeaderError().message);
     const target = r.target as Target;
     if (action.kind === "restore")
-      return this.o.actuator.restore(target, r.original ?? { weights: live.weights });
+      return this.o.actuator.restore(target, r.original ?? { weights: live.weights }, r.written);
     // Before Meshpilot owns the routing, the intent carries the finalizer (deleting it then waits
     // for the restore), and the state records the original and the write about to happen: a crash
     // right after the write must leave a restart able to give Git's routing back.

@@ -303,7 +303,11 @@ describe("intents", () => {
     h = await optimizerHarness(new ScriptedTelemetry(slowV2));
     await h.step();
     await h.step();
-    expect(h.api.list("networking.istio.io/v1alpha3", "EnvoyFilter")).toHaveLength(1);
+    // Hedging, and least-request's full scan: both filters the optimizer owns.
+    expect(h.api.list("networking.istio.io/v1alpha3", "EnvoyFilter").map((f) => f.metadata.name)).toEqual([
+      `meshpilot-hedge-${APP}`,
+      `meshpilot-lb-${APP}`,
+    ]);
     const intent = h.intent() as { spec: object } & Record<string, unknown>;
     h.api.put({ ...intent, spec: { ...intent.spec, mode: "observe" } });
     await h.settled();

@@ -18,7 +18,11 @@ export interface EventSpec {
   readonly message?: string;
 }
 
-export function stepSettings(spec: ResolvedIntentSpec, safety: SafetySettings): StepSettings {
+export function stepSettings(
+  spec: ResolvedIntentSpec,
+  safety: SafetySettings,
+  laneUnavailable?: string,
+): StepSettings {
   const guardrails: GuardrailLimits = {
     minWeight: spec.guardrails.minWeight,
     maxStep: spec.guardrails.maxStep,
@@ -37,6 +41,7 @@ export function stepSettings(spec: ResolvedIntentSpec, safety: SafetySettings): 
     guardrails,
     hedgingAllowed: spec.guardrails.allowHedging,
     safety,
+    laneUnavailable,
   };
 }
 

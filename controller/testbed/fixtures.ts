@@ -1,5 +1,6 @@
 /** Objects the controller's tests seed the API double with: routing as Git would set it, and intents. */
 import { INTENT_API_VERSION, INTENT_KIND, type TrafficIntentSpec } from "../../api/intent/schema.js";
+import { LANE_LABEL, LANE_QUARANTINE, LANE_SERVING, LANE_SUBSET } from "../../api/optimizer.js";
 
 export function hostOf(namespace: string, app: string): string {
   return `${app}.${namespace}.svc.cluster.local`;
@@ -11,6 +12,8 @@ export function routingObjects(
   app: string,
   weights: Readonly<Record<string, number>>,
   port = 8080,
+  /** Subsets that select the lane label, and the lane's own subset, as the shop's charts set them. */
+  lanes = false,
 ) {
   const host = hostOf(namespace, app);
   const virtualService = {
@@ -42,7 +45,13 @@ export function routingObjects(
     spec: {
       host,
       trafficPolicy: { tls: { mode: "ISTIO_MUTUAL" } },
-      subsets: Object.keys(weights).map((name) => ({ name, labels: { version: name } })),
+      subsets: [
+        ...Object.keys(weights).map((name) => ({
+          name,
+          labels: { version: name, ...(lanes ? { [LANE_LABEL]: LANE_SERVING } : {}) },
+        })),
+        ...(lanes ? [{ name: LANE_SUBSET, labels: { [LANE_LABEL]: LANE_QUARANTINE } }] : []),
+      ],
     },
   };
   return { virtualService, destinationRule };
@@ -61,5 +70,19 @@ export function intentObject(namespace: string, app: string, spec: Partial<Traff
       guardrails: { minWeight: 5, maxStep: 10, cooldownSeconds: 0, allowHedging: true },
       ...spec,
     },
+  };
+}
+
+/** A running pod of the app's version, labelled as the shop's Deployments label theirs. */
+export function podObject(namespace: string, app: string, name: string, version: string, lane = true) {
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: {
+      name,
+      namespace,
+      labels: { app, version, ...(lane ? { [LANE_LABEL]: LANE_SERVING } : {}) },
+    },
+    spec: { containers: [{ name: "app", image: `${app}:1` }] },
   };
 }

@@ -40,6 +40,7 @@ export interface KubeKind {
 export const OPTIMIZER_KINDS: readonly KubeKind[] = [
   { group: "", version: "v1", kind: "ConfigMap", plural: "configmaps", namespaced: true },
   { group: "", version: "v1", kind: "Event", plural: "events", namespaced: true },
+  { group: "", version: "v1", kind: "Pod", plural: "pods", namespaced: true },
   { group: "coordination.k8s.io", version: "v1", kind: "Lease", plural: "leases", namespaced: true },
   {
     group: "networking.istio.io",
@@ -397,6 +398,7 @@ export class KubeApiDouble {
       const items = [...this.objects.values()]
         .filter((o) => o.apiVersion === apiVersionOf(kind) && o.kind === kind.kind)
         .filter((o) => namespace === undefined || o.metadata.namespace === namespace)
+        .filter((o) => matchesLabels(o, query.labelSelector))
         .sort((a, b) =>
           this.keyOf(kind, a.metadata.namespace, a.metadata.name).localeCompare(
             this.keyOf(kind, b.metadata.namespace, b.metadata.name),
@@ -802,4 +804,15 @@ function deletePath(o: Record<string, unknown>, path: string): void {
     if (Object.keys(chain[i]).length > 0) break;
     delete chain[i - 1][parts[i - 1]];
   }
+}
+
+/** Equality-based label selectors (`a=b,c=d`), the kind the optimizer uses. */
+function matchesLabels(o: Obj, selector: string | undefined): boolean {
+  if (!selector) return true;
+  const labels = (o.metadata as { labels?: Record<string, string> }).labels ?? {};
+  return selector.split(",").every((term) => {
+    const [key, value] = term.split("=");
+    if (value === undefined) throw new HttpError(400, "BadRequest", `unsupported label selector '${term}'`);
+    return labels[key.trim()] === value.trim();
+  });
 }
