@@ -117,6 +117,33 @@ describe("the Prometheus source", () => {
     expect(observations.get(host("cart"))?.extraLoad).toBeUndefined();
   });
 
+  it("reads every pod on its own, and leaves the quarantine lane's pods out of their version", async () => {
+    const source = new PrometheusSource({ url: prometheus.url });
+    const at = Date.now();
+    const whole = (await source.observe([dest("catalog")], WINDOW, at)).observations.get(host("catalog"));
+    const laned = (
+      await source.observe([{ ...dest("catalog"), lane: ["catalog-v1-1", "a.pod-elsewhere"] }], WINDOW, at)
+    ).observations.get(host("catalog"));
+    expect(Object.keys(whole?.replicas ?? {})).toEqual(["catalog-v1-0", "catalog-v1-1", "catalog-v2-0"]);
+    const pod = whole?.replicas["catalog-v1-0"];
+    // The exporter spreads v1's 40 requests a second over its two pods, each at half a core of 0.5.
+    expect(pod?.subset).toBe("v1");
+    expect(pod?.rps).toBeGreaterThan(15);
+    expect(pod?.rps).toBeLessThan(25);
+    expect(pod?.p99Ms).toBeLessThanOrEqual(25);
+    expect(pod?.cpuUtilization).toBeGreaterThan(0.35);
+    expect(pod?.cpuUtilization).toBeLessThan(0.65);
+    // Summing pods is what `sum by (version)` does; with one in the lane, v1 is the other alone.
+    expect(whole?.subsets.v1.rps).toBeCloseTo(
+      (whole?.replicas["catalog-v1-0"].rps ?? 0) + (whole?.replicas["catalog-v1-1"].rps ?? 0),
+      9,
+    );
+    expect(laned?.subsets.v1.rps).toBeCloseTo(laned?.replicas["catalog-v1-0"].rps ?? -1, 9);
+    expect(laned?.subsets.v1.replicas).toBe(2);
+    // The servers' tries, the lane's included, over the clients' requests: extra load is unchanged.
+    expect(laned?.extraLoad).toBeCloseTo(whole?.extraLoad ?? -1, 9);
+  });
+
   it("reports a version without traffic as unknown latency and error ratio, never zero", async () => {
     const { observations } = await new PrometheusSource({ url: prometheus.url }).observe(
       [dest("cart")],

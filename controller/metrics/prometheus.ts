@@ -3,15 +3,9 @@
  * turns the answers into Observations, one per destination. A figure Prometheus could not give
  * (no series, NaN, a failed query) is undefined or marks the observation stale; it is never zero.
  */
-import type { Observation, SubsetStats } from "./observation.js";
-import {
-  extraLoadOf,
-  latencyQuery,
-  QUANTILES,
-  subsetFigures,
-  trafficQuery,
-  workloadQuery,
-} from "./promql.js";
+import type { Observation } from "./observation.js";
+import { observationFromPods, type PodRates } from "./pod-figures.js";
+import { latencyQuery, QUANTILES, trafficQuery, workloadQuery } from "./promql.js";
 import type { Destination, MetricsSource } from "./source.js";
 
 interface Sample {
@@ -70,9 +64,10 @@ export class PrometheusSource implements MetricsSource {
   }
 
   /**
-   * Observes every destination over the window ending at `atMs`: three queries in all. A
-   * destination with no traffic series is stale; if any query fails, every observation is stale
-   * and carries what the other queries returned.
+   * Observes every destination over the window ending at `atMs`: three queries in all, answered
+   * per pod and summed per version here (pod-figures.ts), leaving each destination's lane out of
+   * its versions. A destination with no traffic series is stale; if any query fails, every
+   * observation is stale and carries what the other queries returned.
    */
   async observe(
     destinations: readonly Destination[],
@@ -81,20 +76,33 @@ export class PrometheusSource implements MetricsSource {
   ): Promise<{ observations: Map<string, Observation>; errors: string[] }> {
     const settled = await Promise.allSettled([
       this.query("traffic", trafficQuery(windowMs), atMs),
-      this.query("latency", latencyQuery(windowMs), atMs),
+      this.query(
+        "latency",
+        latencyQuery(
+          windowMs,
+          destinations.flatMap((d) => d.lane ?? []),
+        ),
+        atMs,
+      ),
       this.query("workload", workloadQuery(windowMs), atMs),
     ]);
     const errors = settled.flatMap((s) => (s.status === "rejected" ? [(s.reason as Error).message] : []));
     const [traffic, latency, workload] = settled.map((s) => (s.status === "fulfilled" ? s.value : []));
     // Index each answer once, so an interval costs one pass over the samples, not one per destination.
     const value = (sample: Sample) => finite(sample.value[1]);
-    const version = (m: Readonly<Record<string, string>>) => m.destination_version ?? "";
-    const rates = new Map<string, Map<string, { rps: number; errorsRps: number }>>();
+    const pods = new Map<string, Map<string, MutablePod>>();
+    const podOf = (m: Readonly<Record<string, string>>) => {
+      let byPod = pods.get(m.destination_service);
+      if (!byPod) pods.set(m.destination_service, (byPod = new Map()));
+      let p = byPod.get(m.pod ?? "");
+      if (!p) byPod.set(m.pod ?? "", (p = { subset: m.destination_version ?? "", rps: 0, errorsRps: 0 }));
+      return p;
+    };
     // What the clients' sidecars report: each request once, by destination host.
     const requested = new Map<string, number>();
     for (const s of traffic) {
+      const rps = value(s);
       if (s.metric.reporter === "source") {
-        const rps = value(s);
         if (rps !== undefined)
           requested.set(
             s.metric.destination_service,
@@ -102,62 +110,70 @@ export class PrometheusSource implements MetricsSource {
           );
         continue;
       }
-      const byVersion = rates.get(s.metric.destination_service) ?? new Map();
-      rates.set(s.metric.destination_service, byVersion);
-      const r = byVersion.get(version(s.metric)) ?? { rps: 0, errorsRps: 0 };
-      byVersion.set(version(s.metric), r);
-      const rps = value(s);
+      const p = podOf(s.metric);
       if (rps === undefined) continue;
-      r.rps += rps;
-      if ((s.metric.response_code ?? "").startsWith("5")) r.errorsRps += rps;
+      p.rps += rps;
+      if ((s.metric.response_code ?? "").startsWith("5")) p.errorsRps += rps;
     }
-    const firstBy = (samples: readonly Sample[], key: (m: Readonly<Record<string, string>>) => string) => {
-      const index = new Map<string, Sample>();
-      for (const s of samples) if (!index.has(key(s.metric))) index.set(key(s.metric), s);
-      return index;
-    };
-    const quantiles = firstBy(latency, (m) => `${m.destination_service}|${version(m)}|${m.quantile}`);
-    const signals = firstBy(
-      workload,
-      (m) => `${m.signal}|${m.namespace}|${m.label_app}|${m.label_version ?? ""}`,
-    );
+    // Quantiles per version (no pod label) and per pod.
+    const quantile = new Map<string, number | undefined>();
+    for (const s of latency) {
+      const m = s.metric;
+      quantile.set(
+        `${m.destination_service}|${m.destination_version ?? ""}|${m.pod ?? ""}|${m.quantile}`,
+        value(s),
+      );
+    }
+    const quantilesOf = (host: string, version: string, pod: string) =>
+      QUANTILES.map((q) => quantile.get(`${host}|${version}|${pod}|${q}`));
+    // CPU and readiness by (namespace, pod), and each version's ready pods by (namespace, app, version).
+    const cpu = new Map<string, { usage?: number; limits?: number }>();
+    const ready = new Map<string, number>();
+    for (const s of workload) {
+      const m = s.metric;
+      if (m.signal === "ready") {
+        const k = `${m.namespace}|${m.label_app}|${m.label_version ?? ""}`;
+        ready.set(k, (ready.get(k) ?? 0) + (value(s) ?? 0));
+        continue;
+      }
+      const k = `${m.namespace}|${m.pod}`;
+      const c = cpu.get(k) ?? {};
+      if (m.signal === "usage") c.usage = value(s);
+      if (m.signal === "limits") c.limits = value(s);
+      cpu.set(k, c);
+    }
 
     const observations = new Map<string, Observation>();
     for (const d of destinations) {
-      const subsets: Record<string, SubsetStats> = {};
-      const versions = rates.get(d.host) ?? new Map<string, { rps: number; errorsRps: number }>();
-      for (const v of [...versions.keys()].sort()) {
-        const { rps, errorsRps } = versions.get(v) as { rps: number; errorsRps: number };
-        const quantile = (q: number) => {
-          const found = quantiles.get(`${d.host}|${v}|${q}`);
-          return found && rps > 0 ? value(found) : undefined;
-        };
-        const signal = (name: string) => {
-          const found = signals.get(`${name}|${d.namespace}|${d.app}|${v}`);
-          return found ? value(found) : undefined;
-        };
-        subsets[v] = subsetFigures({
-          rps,
-          errorsRps,
-          quantiles: QUANTILES.map(quantile),
-          cpuUtilization: signal("cpu"),
-          replicas: Math.round(signal("replicas") ?? 0),
+      const byPod = pods.get(d.host) ?? new Map<string, MutablePod>();
+      const rates = new Map<string, PodRates>();
+      for (const [name, p] of byPod) {
+        const c = cpu.get(`${d.namespace}|${name}`);
+        rates.set(name, {
+          ...p,
+          quantiles: quantilesOf(d.host, p.subset, name),
+          cpuUsed: c?.usage,
+          cpuLimit: c?.usage === undefined ? undefined : c?.limits,
         });
       }
-      observations.set(d.host, {
+      const observation = observationFromPods(rates, {
         atMs,
         windowMs,
-        subsets,
-        replicas: {},
-        stale: errors.length > 0 || versions.size === 0,
-        extraLoad: extraLoadOf(
-          Object.values(subsets).reduce((n, s) => n + s.rps, 0),
-          requested.get(d.host) ?? 0,
-        ),
+        lane: d.lane,
+        requestedRps: requested.get(d.host) ?? 0,
+        replicas: (subset) => Math.round(ready.get(`${d.namespace}|${d.app}|${subset}`) ?? 0),
+        quantiles: (subset) => quantilesOf(d.host, subset, ""),
       });
+      observations.set(d.host, { ...observation, stale: errors.length > 0 || observation.stale });
     }
     return { observations, errors };
   }
+}
+
+interface MutablePod {
+  subset: string;
+  rps: number;
+  errorsRps: number;
 }
 
 /** A sample's value, or undefined for NaN and infinities (histogram_quantile's "no data"). */

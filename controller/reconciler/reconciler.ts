@@ -270,6 +270,7 @@ export class Reconciler {
       host: spec.target.host,
       namespace: intent.metadata.namespace as string,
       app: spec.target.host.split(".")[0],
+      lane: this.runtimes.get(keyOf(intent))?.written?.lane?.quarantined,
     }));
     const observed =
       destinations.length > 0

@@ -57,7 +57,7 @@ export interface SimulationResult {
 export interface SimulationHooks {
   onInterval?(observation: Observation, routing: Routing): Routing | undefined;
   /** Every try a replica finishes, as its sidecar reports it (the live mesh feeds an exporter). */
-  onTry?(subset: string, latencyMs: number, failed: boolean): void;
+  onTry?(subset: string, latencyMs: number, failed: boolean, replica: string): void;
   /** Every request's outcome as its client saw it. */
   onRequest?(latencyMs: number, failed: boolean): void;
 }
@@ -73,6 +73,8 @@ export interface SteppedSimulation {
   route(routing: Routing, delayMs: number): void;
   /** Busy slot-milliseconds per subset since the start, divided by the subset's slots per replica. */
   busyMs(): Record<string, number>;
+  /** Busy slot-milliseconds per replica since the start, divided by its slots. */
+  replicaBusyMs(): Record<string, number>;
   /** The counters Prometheus scraped so far, oldest first (with `scrapeIntervalMs`). */
   readonly scrapes: readonly Scrape[];
   /** The exact figures of the last control interval (with `controlIntervalMs`). */
@@ -92,6 +94,7 @@ export function steppedSimulation(config: SimulationConfig, hooks: SimulationHoo
     setRouting: (r) => sim.setRouting(r),
     route: (r, delayMs) => sim.route(r, delayMs),
     busyMs: () => sim.busyMs(),
+    replicaBusyMs: () => sim.replicaBusyMs(),
     get scrapes() {
       return sim.scrapes;
     },
@@ -263,6 +266,15 @@ class Simulation {
     return this.subsetNames.map(() =>
       algorithm === "ORCA_WRR" ? new OrcaWeightedRoundRobin(services) : new Prequal(services),
     );
+  }
+
+  replicaBusyMs(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const r of this.replicas) {
+      accrueBusy(r, this.now);
+      out[r.id] = r.busyIntegral / r.slots;
+    }
+    return out;
   }
 
   busyMs(): Record<string, number> {
@@ -510,7 +522,7 @@ class Simulation {
     replica.busy--;
     const p = this.faults.errorProbability(replica.index, this.now, replica.baseErrorProbability);
     const failed = p > 0 && this.errorRandom.chance(p);
-    this.hooks.onTry?.(replica.subset, this.now - attempt.sentMs, failed);
+    this.hooks.onTry?.(replica.subset, this.now - attempt.sentMs, failed, replica.id);
     this.recorder?.recordTry(replica.index, this.now - attempt.sentMs, failed);
     this.stateful[replica.subsetIndex]?.onServed?.(
       replica,

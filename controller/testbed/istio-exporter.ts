@@ -46,6 +46,7 @@ export class IstioExporter {
       "destination_workload",
       "destination_version",
       "response_code",
+      "pod",
     ],
     registers: [this.registry],
   });
@@ -58,6 +59,7 @@ export class IstioExporter {
       "destination_service_namespace",
       "destination_workload",
       "destination_version",
+      "pod",
     ],
     buckets: [...ISTIO_DURATION_BUCKETS],
     registers: [this.registry],
@@ -132,13 +134,22 @@ export class IstioExporter {
     };
   }
 
-  /** Adds requests that happened: `count` of them with this status, each taking `latencyMs`. */
-  record(host: string, version: string, status: number, latencyMs: number, count = 1): void {
+  /**
+   * Adds requests that happened: `count` of them with this status, each taking `latencyMs`, on
+   * `pod`, or spread over the workload's pods in turn. Prometheus adds `pod` to what it scrapes
+   * from a sidecar; one exporter serving every pod puts it in the series itself.
+   */
+  record(host: string, version: string, status: number, latencyMs: number, count = 1, pod?: string): void {
     const w = this.workload(host, version);
-    const labels = this.labels(w);
-    this.requests.inc({ ...labels, response_code: String(status) }, count);
-    for (let i = 0; i < count; i++) this.duration.observe(labels, latencyMs);
+    const pods = this.pods(w);
+    for (let i = 0; i < count; i++) {
+      const labels = { ...this.labels(w), pod: pod ?? pods[this.turn++ % pods.length] };
+      this.requests.inc({ ...labels, response_code: String(status) });
+      this.duration.observe(labels, latencyMs);
+    }
   }
+
+  private turn = 0;
 
   /**
    * Adds requests as the clients' sidecars report them: once each, however many tries the
@@ -153,16 +164,17 @@ export class IstioExporter {
         destination_workload: "",
         destination_version: "",
         response_code: String(status),
+        pod: "",
       },
       count,
     );
   }
 
-  /** Adds CPU time used by each of a workload's pods. */
-  busy(host: string, version: string, cpuSeconds: number): void {
+  /** Adds CPU time used by each of a workload's pods, or by one of them. */
+  busy(host: string, version: string, cpuSeconds: number, pod?: string): void {
     const w = this.workload(host, version);
-    for (const pod of this.pods(w))
-      this.cpu.inc({ namespace: w.namespace, pod, container: "app" }, cpuSeconds);
+    for (const p of pod ? [pod] : this.pods(w))
+      this.cpu.inc({ namespace: w.namespace, pod: p, container: "app" }, cpuSeconds);
   }
 
   /** Steady traffic from now on, added up at each scrape; undefined stops it. */

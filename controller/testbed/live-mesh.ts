@@ -48,8 +48,15 @@ export class LiveMesh {
       });
     }
     this.sim = steppedSimulation(options.config, {
-      onTry: (subset, latencyMs, failed) =>
-        options.exporter.record(this.host, subset, failed ? 503 : 200, latencyMs),
+      onTry: (subset, latencyMs, failed, replica) =>
+        options.exporter.record(
+          this.host,
+          subset,
+          failed ? 503 : 200,
+          latencyMs,
+          1,
+          `${options.app}-${replica}`,
+        ),
       onRequest: (latencyMs, failed) => {
         options.exporter.recordRequest(this.host, failed ? 503 : 200);
         this.requests++;
@@ -68,10 +75,12 @@ export class LiveMesh {
     this.started = performance.now();
     const step = () => {
       this.sim.advanceTo(this.nowMs);
-      const busy = this.sim.busyMs();
-      for (const [subset, ms] of Object.entries(busy)) {
-        const delta = ms - (this.lastBusy[subset] ?? 0);
-        if (delta > 0) this.options.exporter.busy(this.host, subset, delta / 1000 / this.pods[subset]);
+      const busy = this.sim.replicaBusyMs();
+      for (const [replica, ms] of Object.entries(busy)) {
+        const delta = ms - (this.lastBusy[replica] ?? 0);
+        const subset = replica.slice(0, replica.lastIndexOf("-"));
+        if (delta > 0)
+          this.options.exporter.busy(this.host, subset, delta / 1000, `${this.options.app}-${replica}`);
       }
       this.lastBusy = busy;
     };
