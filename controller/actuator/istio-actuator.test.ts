@@ -52,9 +52,8 @@ afterEach(async () => {
 });
 
 const lane = (pod: string) =>
-  (api.get("v1", "Pod", NS, pod)?.metadata as unknown as { labels: Record<string, string> }).labels[
-    LANE_LABEL
-  ];
+  (api.get("v1", "Pod", NS, pod)?.metadata as unknown as { labels?: Record<string, string> } | undefined)
+    ?.labels?.[LANE_LABEL];
 const route = () =>
   (
     api.get("networking.istio.io/v1", "VirtualService", NS, APP) as unknown as {

@@ -93,9 +93,15 @@ export class PrometheusSource implements MetricsSource {
     const pods = new Map<string, Map<string, MutablePod>>();
     const podOf = (m: Readonly<Record<string, string>>) => {
       let byPod = pods.get(m.destination_service);
-      if (!byPod) pods.set(m.destination_service, (byPod = new Map()));
+      if (!byPod) {
+        byPod = new Map();
+        pods.set(m.destination_service, byPod);
+      }
       let p = byPod.get(m.pod ?? "");
-      if (!p) byPod.set(m.pod ?? "", (p = { subset: m.destination_version ?? "", rps: 0, errorsRps: 0 }));
+      if (!p) {
+        p = { subset: m.destination_version ?? "", rps: 0, errorsRps: 0 };
+        byPod.set(m.pod ?? "", p);
+      }
       return p;
     };
     // What the clients' sidecars report: each request once, by destination host.
