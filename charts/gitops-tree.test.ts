@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { LANE_LABEL, LANE_QUARANTINE, LANE_SERVING, LANE_SUBSET } from "../api/optimizer.js";
 import { ENVIRONMENTS, type EnvironmentConfig } from "../config/environments.js";
 import { callEdges, SHOP_SERVICES, type ShopService } from "../config/shop.js";
 import { NAMESPACES, OPTIMIZER_FIELD_MANAGER } from "../constructs/k8s/namespaces.js";
@@ -116,6 +117,47 @@ describe("GitOps tree", () => {
         namespace: NAMESPACES.shop,
         managedFieldsManagers: [OPTIMIZER_FIELD_MANAGER],
       });
+    }
+  });
+
+  it("leaves the quarantine lane to the optimizer: its label is in no selector Argo CD or a controller acts on, and nothing it writes for the lane is in Git", () => {
+    const all = [...devTree.shop, ...devTree.optimizer, ...devTree.apps];
+    // Pods, and the optimizer's own EnvoyFilters, are not in Git: self-heal has nothing to put back.
+    expect(all.filter((m) => m.kind === "Pod")).toEqual([]);
+    expect(all.filter((m) => m.kind === "EnvoyFilter" && m.metadata.name.startsWith("meshpilot-"))).toEqual(
+      [],
+    );
+    const deployments = devTree.shop.filter((m) => m.kind === "Deployment") as unknown as {
+      metadata: { name: string };
+      spec: {
+        selector: { matchLabels: Record<string, string> };
+        template: { metadata: { labels: Record<string, string> } };
+      };
+    }[];
+    const routed = deployments.filter((d) => d.spec.template.metadata.labels[LANE_LABEL] !== undefined);
+    // Every version of every shop service (some run two).
+    expect(routed.length).toBeGreaterThanOrEqual(SHOP_SERVICES.length);
+    for (const d of routed) {
+      // The template starts every pod serving; the ReplicaSet's selector ignores the label, so a
+      // quarantined pod stays its pod.
+      expect(d.spec.template.metadata.labels[LANE_LABEL]).toBe(LANE_SERVING);
+      expect(Object.keys(d.spec.selector.matchLabels)).not.toContain(LANE_LABEL);
+    }
+    // The Services keep a quarantined pod's endpoint (the lane's subset needs it).
+    for (const svc of devTree.shop.filter((m) => m.kind === "Service") as unknown as {
+      spec: { selector?: object };
+    }[])
+      expect(Object.keys(svc.spec.selector ?? {})).not.toContain(LANE_LABEL);
+    // Every routed version's subset selects serving pods, and each rule has the lane's subset.
+    const rules = devTree.shop.filter(
+      (m) => m.kind === "DestinationRule" && !m.metadata.name.endsWith("-ingress"),
+    ) as unknown as {
+      spec: { subsets: { name: string; labels: Record<string, string> }[] };
+    }[];
+    for (const dr of rules) {
+      for (const subset of dr.spec.subsets)
+        expect(subset.labels[LANE_LABEL]).toBe(subset.name === LANE_SUBSET ? LANE_QUARANTINE : LANE_SERVING);
+      expect(dr.spec.subsets.map((x) => x.name)).toContain(LANE_SUBSET);
     }
   });
 

@@ -66,10 +66,12 @@ export function validateIntent(spec: unknown, subsets?: readonly string[]): Inte
           path: `spec.objectives.subsetCost.${name}`,
           reason: `names no subset of the DestinationRule (it has ${subsets.join(", ") || "none"})`,
         });
-    if (subsets.length < 2 && resolved.algorithm !== "hold" && resolved.mode === "act")
+    // One subset still has per-replica levers (the quarantine lane, least-request's choices,
+    // hedging); none has nothing to route to.
+    if (subsets.length === 0 && resolved.algorithm !== "hold" && resolved.mode === "act")
       problems.push({
         path: "spec.algorithm",
-        reason: `a destination with ${subsets.length} subset has no weights to learn; use hold, or add a subset`,
+        reason: "the DestinationRule has no subsets to route to; use hold, or add a subset",
       });
   }
   if (resolved.algorithm === "thompson-hedging" && !g.allowHedging)

@@ -5,6 +5,7 @@
  * Kubernetes API double, as Envoy follows what istiod pushes. Only the replicas are simulated.
  */
 import type { Histogram } from "hdr-histogram-js";
+import { LANE_LABEL, LANE_QUARANTINE } from "../../api/optimizer.js";
 import { newLatencyHistogram } from "../../common/latency-histogram.js";
 import { currentKnobs, type KubeObject } from "../actuator/live-routing.js";
 import { type SimulationConfig, type SteppedSimulation, steppedSimulation } from "../sim/engine.js";
@@ -32,7 +33,7 @@ export class LiveMesh {
   private failures = 0;
   private requests = 0;
   /** Each routing the mesh switched to, with the simulated time. */
-  readonly routings: { atMs: number; weights: Record<string, number> }[] = [];
+  readonly routings: { atMs: number; weights: Record<string, number>; lane: readonly string[] }[] = [];
 
   constructor(private readonly options: LiveMeshOptions) {
     this.host = `${options.app}.${options.namespace}.svc.cluster.local`;
@@ -107,14 +108,40 @@ export class LiveMesh {
         destinationRule,
       ) as KubeObject | undefined;
       if (!vs || !dr) return;
-      const hedge = api
+      const filters = api
         .list("networking.istio.io/v1alpha3", "EnvoyFilter")
-        .some((f) => f.metadata.namespace === this.options.namespace);
-      const knobs = currentKnobs(vs, dr, this.host, hedge);
+        .filter((f) => f.metadata.namespace === this.options.namespace);
+      const hedge = filters.some((f) => f.metadata.name.startsWith("meshpilot-hedge-"));
+      // What Envoy and istiod would make of the rest: the least-request filter's scan, and the
+      // pods whose lane label takes them out of their subset, with the route's mirror as probes.
+      const fullScan = filters.some(
+        (f) => f.metadata.name.startsWith("meshpilot-lb-") && JSON.stringify(f).includes('"FULL_SCAN"'),
+      );
+      const prefix = `${this.options.app}-`;
+      const quarantined = api
+        .list("v1", "Pod")
+        .filter(
+          (p) =>
+            p.metadata.namespace === this.options.namespace &&
+            (p.metadata as { labels?: Record<string, string> }).labels?.[LANE_LABEL] === LANE_QUARANTINE,
+        )
+        .map((p) => p.metadata.name.slice(prefix.length))
+        .sort();
+      const mirror = (vs.spec?.http as { mirrorPercentage?: { value?: number } }[] | undefined)?.[0]
+        ?.mirrorPercentage?.value;
+      const knobs = {
+        ...currentKnobs(vs, dr, this.host, hedge),
+        ...(fullScan ? { leastRequest: { choiceCount: 2, fullScan: true } } : {}),
+        ...(quarantined.length > 0 ? { lane: { quarantined, probePercent: mirror ?? 0 } } : {}),
+      };
       if (JSON.stringify(knobs) === JSON.stringify(this.sim.routing)) return;
       this.sim.advanceTo(this.nowMs);
       this.sim.setRouting(knobs);
-      this.routings.push({ atMs: Math.round(this.nowMs), weights: { ...knobs.weights } });
+      this.routings.push({
+        atMs: Math.round(this.nowMs),
+        weights: { ...knobs.weights },
+        lane: knobs.lane?.quarantined ?? [],
+      });
     };
     api.onChange((_type, object) => {
       if (object.metadata.namespace === this.options.namespace) apply();
