@@ -98,11 +98,15 @@ describe("TrafficIntent validation", () => {
     if (!result.valid) expect(describeProblems(result.problems)).toBe(message);
   });
 
-  it("refuses to act on weights for a destination with one subset", () => {
-    const result = validateIntent({ ...valid(), mode: "act" }, ["v1"]);
-    expect(result.valid).toBe(false);
-    if (!result.valid) expect(result.problems[0].path).toBe("spec.algorithm");
-    expect(validateIntent({ ...valid(), mode: "act", algorithm: "hold" }, ["v1"]).valid).toBe(true);
+  it("acts on a one-subset destination (its levers are per replica), but not on one with no subset", () => {
+    expect(validateIntent({ ...valid(), mode: "act" }, ["v1"]).valid).toBe(true);
+    const none = validateIntent({ ...valid(), mode: "act" }, []);
+    expect(none.valid).toBe(false);
+    if (!none.valid)
+      expect(none.problems.find((p) => p.path === "spec.algorithm")?.reason).toBe(
+        "the DestinationRule has no subsets to route to; use hold, or add a subset",
+      );
+    expect(validateIntent({ ...valid(), mode: "act", algorithm: "hold" }, []).valid).toBe(true);
   });
 });
 
