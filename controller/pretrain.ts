@@ -1,39 +1,48 @@
 /**
- * Pre-trains the Q-learning table the optimizer image ships with: episodes of the four core
- * scenarios in turn, in the simulator, with training seeds that never overlap the benchmark's
- * evaluation seeds. New q-learning intents start from this table instead of from zeros. The other
- * bundled scenarios stay out of training, so the bench can judge the shipped table on scenarios
- * it has never seen.
+ * Pre-trains the Q-learning table the optimizer image ships with, over a curriculum of randomized
+ * scenarios (controller/sim/curriculum.ts): replica count, load, heterogeneity, service-time
+ * distribution, and the kind, size and timing of the fault all vary, one episode each. None of the
+ * bundled scenarios is in it, so the bench judges the shipped table on every one of them as on
+ * meshes it has never seen. New q-learning intents start from this table instead of from zeros.
  *
  *   npm run pretrain                       # writes controller/pretrained/q-table.json
- *   npm run pretrain -- --episodes 10
+ *   npm run pretrain -- --episodes 40 --seed 7
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { PRETRAINED_PATH } from "../api/optimizer.js";
 import { trainQLearning } from "./bench/contenders.js";
-import { CORE_SCENARIOS } from "./bench/report.js";
 import { exportQTable, type QTable } from "./policy/q-table.js";
-import { parseScenario } from "./sim/scenario.js";
+import { curriculumScenario } from "./sim/curriculum.js";
 
 const { values } = parseArgs({
-  options: { episodes: { type: "string", default: "20" }, out: { type: "string", default: PRETRAINED_PATH } },
+  options: {
+    episodes: { type: "string", default: "120" },
+    seed: { type: "string", default: "1" },
+    out: { type: "string", default: PRETRAINED_PATH },
+  },
 });
 const episodes = Number(values.episodes);
-if (!Number.isInteger(episodes) || episodes < 1) {
-  console.error(`pretrain: --episodes must be a whole number from 1, got '${values.episodes}'`);
+const seed = Number(values.seed);
+if (!Number.isInteger(episodes) || episodes < 1 || !Number.isInteger(seed) || seed < 0) {
+  console.error(
+    `pretrain: --episodes must be a whole number from 1 and --seed one from 0, got '${values.episodes}' and '${values.seed}'`,
+  );
   process.exit(2);
 }
 let table: QTable | undefined;
-for (const name of CORE_SCENARIOS) {
-  const file = `controller/scenarios/${name}.json`;
-  const scenario = parseScenario(readFileSync(file, "utf8"), file);
-  const started = performance.now();
-  const trained = await trainQLearning(scenario, episodes, table);
+const started = performance.now();
+const rewards: number[] = [];
+for (let i = 0; i < episodes; i++) {
+  const trained = await trainQLearning(curriculumScenario(seed, i), 1, table);
   table = trained.table;
-  console.log(
-    `${scenario.name}: ${episodes} episodes, mean reward last ${trained.curve.at(-1)?.toFixed(3)} (${((performance.now() - started) / 1000).toFixed(1)} s)`,
-  );
+  rewards.push(trained.curve[0]);
+  if ((i + 1) % 20 === 0) {
+    const last = rewards.slice(-20);
+    console.log(
+      `${i + 1} episodes: mean reward of the last 20 ${(last.reduce((a, b) => a + b, 0) / last.length).toFixed(3)} (${((performance.now() - started) / 1000).toFixed(1)} s)`,
+    );
+  }
 }
 mkdirSync(values.out.split("/").slice(0, -1).join("/") || ".", { recursive: true });
 writeFileSync(values.out, exportQTable(table as QTable));

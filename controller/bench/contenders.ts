@@ -159,15 +159,15 @@ export const CONTENDERS: readonly Contender[] = [
   ),
   meshpilot(
     "q-learning",
-    "Meshpilot Q-learning controller (seed 000), pre-trained on other seeds, evaluated nearly greedy",
+    "Meshpilot Q-learning controller (seed 000): state sees the worst pod against the median, actions are the levers (quarantine lane, full scan, hedging, weights, outlier detection); pre-trained on 20 episodes of the scenario with other seeds, evaluated nearly greedy",
     true,
   ),
-  meshpilot("thompson-k1", "Meshpilot Thompson-sampling weights, no hedging (seed 001, k=1)"),
   meshpilot(
-    "thompson-k2",
-    "Meshpilot Thompson-sampling weights with one hedge at the learned p95 (seed 001, k=2)",
+    "thompson-k1",
+    "Meshpilot Thompson sampling (seed 001): per-subset weights and per-pod arms driving the quarantine lane, least-request's full scan, no hedging (k=1)",
   ),
-  meshpilot("thompson-k3", "Meshpilot Thompson-sampling weights with up to two hedges (seed 001, k=3)"),
+  meshpilot("thompson-k2", "Meshpilot Thompson sampling as k=1, with one hedge at the learned p95 (k=2)"),
+  meshpilot("thompson-k3", "Meshpilot Thompson sampling as k=1, with up to two hedges (k=3)"),
 ];
 
 export function contender(name: string): Contender {

@@ -4,7 +4,14 @@ import type { Observation, ReplicaStats, SubsetStats } from "../metrics/observat
 import { simulateControl } from "../sim/control-loop.js";
 import type { SimulationConfig } from "../sim/model.js";
 import type { Policy, PolicyContext } from "./policy.js";
-import { applyAction, discretize, Q_ACTIONS, type QLearningState, qLearning } from "./q-learning.js";
+import {
+  applyAction,
+  discretize,
+  Q_ACTIONS,
+  type QLearningState,
+  qLearning,
+  worstPod,
+} from "./q-learning.js";
 import { exportQTable, importQTable } from "./q-table.js";
 
 const stats = (rps: number, p99Ms: number, errorRatio: number, cpu = 0.5): SubsetStats => ({
@@ -37,11 +44,29 @@ const ctx: PolicyContext = {
 };
 
 describe("Q-learning controller", () => {
-  it("discretizes p99 against the SLO, errors against the budget, the rps trend and CPU imbalance", () => {
-    const o = obs({ v1: stats(400, 120, 0.0015) }, { a: replica("v1", 0.2), b: replica("v1", 0.8) });
-    // p99 1.2x -> bin 3; errors 1.5 budgets -> bin 2; rps 400 vs 300 -> up (2); CPU cv 0.6 -> bin 2.
-    expect(discretize(o, ctx, 300)).toBe("l3|e2|t2|c2");
-    expect(discretize(obs({ v1: stats(100, 40, 0) }), ctx, undefined)).toBe("l0|e0|t1|c0");
+  it("discretizes p99 against the SLO, errors against the budget, the worst pod against the median, CPU, and the levers in force", () => {
+    const pods = {
+      a: { ...replica("v1", 0.9), p50Ms: 10 },
+      b: { ...replica("v1", 0.9), p50Ms: 12 },
+      c: { ...replica("v1", 0.9), p50Ms: 11 },
+      d: { ...replica("v1", 0.9), p50Ms: 70 },
+    };
+    const o = obs({ v1: stats(400, 120, 0.0015, 0.9) }, pods);
+    // p99 1.2x -> bin 3; errors 1.5 budgets -> bin 2; worst pod 70 over the median 12 -> over 5x (2); CPU 0.9 -> short (1).
+    expect(discretize(o, ctx)).toBe("l3|e2|w2|c1|---");
+    expect(worstPod(o, [])).toEqual({ pod: "d", ratio: 70 / 12 });
+    // With d in the lane, hedging and a full scan in force: the worst of the rest is near the median.
+    const levers: PolicyContext = {
+      ...ctx,
+      current: {
+        ...ctx.current,
+        lane: { quarantined: ["d"], probePercent: 1 },
+        retries: { attempts: 1, perTryTimeoutMs: 50, hedge: true },
+        leastRequest: { choiceCount: 2, fullScan: true },
+      },
+    };
+    expect(discretize(o, levers)).toBe("l3|e2|w0|c1|qhs");
+    expect(discretize(obs({ v1: stats(100, 40, 0) }), ctx)).toBe("l0|e0|w?|c0|---");
   });
 
   it("turns each action into routing the actuator can set", () => {
@@ -58,18 +83,36 @@ describe("Q-learning controller", () => {
     });
     expect(applyAction("hedge-at-p95", o, { ...ctx, hedgingAllowed: false })).toBe(ctx.current);
     expect(Q_ACTIONS[0]).toBe("hold");
+    // The per-replica levers: the worst pod to the lane (probes only where requests may be
+    // replayed), all back, and least-request's full scan only with LEAST_REQUEST.
+    const fleet = obs(
+      { v1: stats(300, 200, 0) },
+      {
+        p0: { ...replica("v1", 0.5), p50Ms: 10 },
+        p1: { ...replica("v1", 0.5), p50Ms: 12 },
+        p2: { ...replica("v1", 0.9), p50Ms: 150 },
+      },
+    );
+    expect(applyAction("lane-worst", fleet, ctx).lane).toEqual({ quarantined: ["p2"], probePercent: 1 });
+    expect(applyAction("lane-worst", fleet, { ...ctx, hedgingAllowed: false }).lane?.probePercent).toBe(0);
+    const laned = { ...ctx, current: { ...ctx.current, lane: { quarantined: ["p2"], probePercent: 1 } } };
+    expect(applyAction("lane-release", fleet, laned).lane).toBeUndefined();
+    expect(applyAction("full-scan", fleet, ctx)).toBe(ctx.current);
+    const lr = { ...ctx, current: { ...ctx.current, algorithm: "LEAST_REQUEST" as const } };
+    expect(applyAction("full-scan", fleet, lr).leastRequest).toEqual({ choiceCount: 2, fullScan: true });
+    expect(applyAction("two-choices", fleet, lr).leastRequest).toBeUndefined();
   });
 
   it("learns from the reward of the interval after each decision", () => {
     const policy = qLearning({ alpha: 0.5, gamma: 0, epsilonStart: 0, epsilonMin: 0, epsilonDecay: 1 });
     const first = policy.decide(obs({ v1: stats(100, 50, 0) }), policy.initialState(["v1"]), ctx);
-    expect(first.state.previous).toEqual({ state: "l1|e0|t1|c0", action: 0 });
+    expect(first.state.previous).toEqual({ state: "l1|e0|w?|c0|---", action: 0 });
     expect(first.decision.explanation).toBe(
-      'State l1|e0|t1|c0: chose "hold", greedy: Q 0.00 against hold 0.00.',
+      'State l1|e0|w?|c0|---: chose "hold", greedy: Q 0.00 against hold 0.00.',
     );
     const second = policy.decide(obs({ v1: stats(100, 50, 0) }), first.state, ctx);
     // Reward of p99 at half the SLO, no errors: 0.5; alpha 0.5, gamma 0 -> Q = 0.25.
-    expect(second.state.table.values["l1|e0|t1|c0"][0]).toBeCloseTo(0.25, 10);
+    expect(second.state.table.values["l1|e0|w?|c0|---"][0]).toBeCloseTo(0.25, 10);
     expect(second.decision.explanation).toContain(
       'Learned from "hold": reward 0.50 (latency 0.50, errors 0.00, cost 0.00).',
     );

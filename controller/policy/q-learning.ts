@@ -1,8 +1,12 @@
 /**
- * The Q-learning controller (seed 000): a tabular agent over a discretized view of the mesh that
- * turns routing knobs (load-balancing algorithm, subset weights, outlier detection, hedging) and
- * learns from the multi-objective reward of the interval that follows.
+ * The Q-learning controller (seed 000): a tabular agent over a discretized view of the mesh, the
+ * worst pod against the median one included, that turns the routing levers (the quarantine lane,
+ * least-request's full scan, hedging, subset weights, outlier detection) and learns from the
+ * multi-objective reward of the interval that follows. It explores only inside the control step's
+ * guardrails and bounds, which apply to whatever it proposes.
  */
+
+import { meanUtilization } from "../control/safety.js";
 import type { Observation } from "../metrics/observation.js";
 import type { Decision, Policy, PolicyContext, RoutingKnobs } from "./policy.js";
 import {
@@ -20,13 +24,16 @@ import { aggregate, reward } from "./reward.js";
 /** Actions, "hold" first so that it wins ties in an untrained table. */
 export const Q_ACTIONS = [
   "hold",
-  "lb-least-request",
-  "lb-round-robin",
+  "lane-worst",
+  "lane-release",
+  "full-scan",
+  "two-choices",
+  "hedge-at-p95",
+  "hedge-off",
   "shift-to-fastest",
   "outlier-detection-on",
   "outlier-detection-off",
-  "hedge-at-p95",
-  "hedge-off",
+  "lb-least-request",
 ] as const;
 export type QAction = (typeof Q_ACTIONS)[number];
 
@@ -34,7 +41,6 @@ export interface QLearningState {
   readonly table: QTable;
   /** The state and action of the last decision, awaiting its reward. */
   readonly previous?: { readonly state: string; readonly action: number };
-  readonly lastRps?: number;
 }
 
 /** Envoy's outlier-detection defaults, the setting "outlier-detection-on" writes. */
@@ -45,45 +51,80 @@ const OUTLIER_ON = {
   maxEjectionPercent: 10,
 };
 
+const FULL_SCAN = { choiceCount: 2, fullScan: true } as const;
+
+/** A pod this many times the median pod (p50, errors weighed in) is an outlier: the state's w1 and up. */
+const OUTLIER_RATIO = 2;
+
 function bin(value: number, edges: readonly number[]): number {
   let i = 0;
   while (i < edges.length && value >= edges[i]) i++;
   return i;
 }
 
-/**
- * The discretized state: p99 against the objective, errors against the budget, the rps trend,
- * and CPU imbalance across replicas (coefficient of variation).
- */
-export function discretize(
+/** The serving pod whose p50 stands furthest above the serving pods' median, and by how much. */
+export function worstPod(
   observation: Observation,
-  ctx: PolicyContext,
-  lastRps: number | undefined,
-): string {
-  const { p99Ms, errorRatio, rps } = aggregate(observation);
+  lane: readonly string[],
+): { pod: string; ratio: number } | undefined {
+  const serving = Object.entries(observation.replicas)
+    .filter(([pod, r]) => !lane.includes(pod) && r.rps > 0 && r.p50Ms !== undefined)
+    .map(([pod, r]) => ({ pod, p50: r.p50Ms as number, errors: r.errorRatio ?? 0 }));
+  if (serving.length < 3) return undefined;
+  const sorted = serving.map((s) => s.p50).sort((a, b) => a - b);
+  const median = Math.max(sorted[Math.floor(sorted.length / 2)], 1e-6);
+  // An erroring pod is as bad as a slow one: count each point of errors as a doubling of latency.
+  const score = (s: (typeof serving)[number]) => (s.p50 / median) * 2 ** (s.errors * 100);
+  const worst = serving.reduce((a, b) =>
+    score(b) > score(a) || (score(b) === score(a) && b.pod < a.pod) ? b : a,
+  );
+  return { pod: worst.pod, ratio: score(worst) };
+}
+
+/**
+ * The discretized state: p99 against the objective, errors against the budget, the worst serving
+ * pod against the median pod, whether CPU is short, and the levers in force (a lane, hedging,
+ * least-request's full scan), so that the table can tell an action's effect from its setting.
+ */
+export function discretize(observation: Observation, ctx: PolicyContext): string {
+  const { p99Ms, errorRatio } = aggregate(observation);
   const latency =
     p99Ms === undefined ? "l?" : `l${bin(p99Ms / ctx.objectives.p99LatencyMs, [0.5, 0.8, 1, 1.5])}`;
   const errors =
     errorRatio === undefined ? "e?" : `e${bin(errorRatio / ctx.objectives.errorRate, [0.5, 1, 2])}`;
-  const trend = lastRps === undefined || lastRps === 0 ? "t1" : `t${bin(rps / lastRps, [0.9, 1.1])}`;
-  const cpus = Object.values(observation.replicas)
-    .map((r) => r.cpuUtilization)
-    .filter((c): c is number => c !== undefined);
-  const mean = cpus.reduce((a, b) => a + b, 0) / Math.max(cpus.length, 1);
-  const cv = mean > 0 ? Math.sqrt(cpus.reduce((a, c) => a + (c - mean) ** 2, 0) / cpus.length) / mean : 0;
-  return `${latency}|${errors}|${trend}|c${bin(cv, [0.15, 0.4])}`;
+  const lane = ctx.current.lane?.quarantined ?? [];
+  const worst = worstPod(observation, lane);
+  const w = worst === undefined ? "w?" : `w${bin(worst.ratio, [OUTLIER_RATIO, 5])}`;
+  const cpu = meanUtilization(observation);
+  const c = cpu === undefined ? "c?" : `c${bin(cpu, [0.85])}`;
+  const levers = `${lane.length > 0 ? "q" : "-"}${ctx.current.retries?.hedge ? "h" : "-"}${ctx.current.leastRequest?.fullScan ? "s" : "-"}`;
+  return `${latency}|${errors}|${w}|${c}|${levers}`;
 }
 
-/** The routing an action leads to, before guardrails. */
+/** The routing an action leads to, before the control step's guardrails and bounds. */
 export function applyAction(action: QAction, observation: Observation, ctx: PolicyContext): RoutingKnobs {
   const current = ctx.current;
   switch (action) {
     case "hold":
       return current;
+    case "lane-worst": {
+      const lane = current.lane?.quarantined ?? [];
+      const worst = worstPod(observation, lane);
+      // Only a pod that stands out: the lane is for an outlier, not for the slowest of equals.
+      if (!worst || worst.ratio < OUTLIER_RATIO) return current;
+      return {
+        ...current,
+        lane: { quarantined: [...lane, worst.pod], probePercent: ctx.hedgingAllowed ? 1 : 0 },
+      };
+    }
+    case "lane-release":
+      return { ...current, lane: undefined };
+    case "full-scan":
+      return current.algorithm === "LEAST_REQUEST" ? { ...current, leastRequest: FULL_SCAN } : current;
+    case "two-choices":
+      return { ...current, leastRequest: undefined };
     case "lb-least-request":
       return { ...current, algorithm: "LEAST_REQUEST" };
-    case "lb-round-robin":
-      return { ...current, algorithm: "ROUND_ROBIN" };
     case "outlier-detection-on":
       return { ...current, outlierDetection: OUTLIER_ON };
     case "outlier-detection-off":
@@ -126,7 +167,7 @@ export function qLearning(
           state,
         };
       }
-      const s = discretize(observation, ctx, state.lastRps);
+      const s = discretize(observation, ctx);
       const r = reward(observation, ctx.objectives);
       let table = state.table;
       let learned = "";
@@ -149,7 +190,7 @@ export function qLearning(
       };
       return {
         decision,
-        state: { table, previous: { state: s, action }, lastRps: aggregate(observation).rps },
+        state: { table, previous: { state: s, action } },
       };
     },
     // What was in force was "hold": credit the reward that follows to it.
