@@ -12,8 +12,9 @@
 import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, jest, test } from "@jest/globals";
 import { LANE_LABEL } from "../api/optimizer.js";
-import { type RunningOptimizer, startOptimizer } from "./optimizer.js";
+import type { RunningOptimizer } from "./optimizer.js";
 import type { SimulationConfig } from "./sim/engine.js";
+import { closedLoopOptimizer } from "./testbed/closed-loop-optimizer.js";
 import { intentObject, podObject, routingObjects } from "./testbed/fixtures.js";
 import { IstioExporter } from "./testbed/istio-exporter.js";
 import { KubeApiDouble } from "./testbed/kube-api-double.js";
@@ -87,20 +88,12 @@ beforeAll(async () => {
   prometheus = await startPrometheus([await exporter.listen()], 1);
   meshes.observe.start();
   meshes.act.start();
-  optimizer = await startOptimizer({
-    prometheusUrl: prometheus.url,
-    kubeServer: server,
-    namespaces: ["observe", "act"],
-    podNamespace: "meshpilot-optimizer",
-    podName: "optimizer-0",
-    intervalMs: 2000,
-    windowMs: 4000,
-    stateConfigMap: "meshpilot-optimizer-state",
-    leaseName: "meshpilot-optimizer",
-    audit: new PassThrough().resume(),
-    seed: 1,
-    log: { info: () => undefined, warn: () => undefined },
-  });
+  optimizer = await closedLoopOptimizer(
+    server,
+    prometheus.url,
+    ["observe", "act"],
+    new PassThrough().resume(),
+  );
   await at(MEASURE.fromMs);
   meshes.observe.mark();
   meshes.act.mark();

@@ -431,8 +431,17 @@ class Simulation {
       tries: 1,
       attempts: [],
     };
-    const attempt: Attempt = {
-      request: shadow,
+    const attempt = this.attempt(shadow, replica);
+    if (measured) this.measuredTries++;
+    if (this.faults.crashed(replica.index, this.now)) return;
+    if (replica.busy < replica.slots) this.start(attempt);
+    else replica.queue.push(attempt);
+  }
+
+  /** A try of the request on the replica, sent now. */
+  private attempt(request: RequestState, replica: ReplicaState): Attempt {
+    return {
+      request,
       replica,
       sentMs: this.now,
       abandoned: false,
@@ -440,10 +449,6 @@ class Simulation {
       startedMs: 0,
       rifAtArrival: queued(replica),
     };
-    if (measured) this.measuredTries++;
-    if (this.faults.crashed(replica.index, this.now)) return;
-    if (replica.busy < replica.slots) this.start(attempt);
-    else replica.queue.push(attempt);
   }
 
   private pickSubset(): number {
@@ -464,15 +469,7 @@ class Simulation {
       const tried = (r: ReplicaState) => request.attempts.some((a) => a.replica === r);
       for (let i = 0; i < HOST_SELECTION_RETRIES && tried(replica); i++) replica = this.pickIn(s, hosts);
     }
-    const attempt: Attempt = {
-      request,
-      replica,
-      sentMs: this.now,
-      abandoned: false,
-      started: false,
-      startedMs: 0,
-      rifAtArrival: queued(replica),
-    };
+    const attempt = this.attempt(request, replica);
     request.attempts.push(attempt);
     request.tries++;
     if (request.measured) this.measuredTries++;
