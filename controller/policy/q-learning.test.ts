@@ -118,6 +118,29 @@ describe("Q-learning controller", () => {
     );
   });
 
+  it("returns a pod from the lane by the shared rules, whatever the table chose", () => {
+    const policy = qLearning({ alpha: 0.5, gamma: 0, epsilonStart: 0, epsilonMin: 0, epsilonDecay: 1 });
+    const fleet = obs(
+      { v1: stats(300, 50, 0) },
+      Object.fromEntries(["p0", "p1", "p3"].map((p) => [p, { ...replica("v1", 0.5), p50Ms: 10 }])),
+    );
+    const inLane: PolicyContext = {
+      ...ctx,
+      current: { ...ctx.current, lane: { quarantined: ["p2"], probePercent: 0 } },
+    };
+    // First seen in the lane at 10 s (no probes: the route may not be replayed), held at 30 s...
+    const first = policy.decide(fleet, policy.initialState(["v1"]), { ...inLane, nowMs: 10_000 });
+    expect(first.decision.routing.lane?.quarantined).toEqual(["p2"]);
+    const held = policy.decide(fleet, first.state, { ...inLane, nowMs: 30_000 });
+    expect(held.decision.routing.lane?.quarantined).toEqual(["p2"]);
+    // ...and back on probation once its 30 s are up, though the table chose "hold".
+    const back = policy.decide(fleet, held.state, { ...inLane, nowMs: 40_000 });
+    expect(back.decision.routing.lane).toBeUndefined();
+    expect(back.decision.explanation).toMatch(
+      /chose "hold".*Lane: p2 back from the lane \(on probation after 30 s\)/,
+    );
+  });
+
   it("holds and does not learn on stale telemetry", () => {
     const policy = qLearning();
     const state = policy.initialState(["v1"]);

@@ -1,8 +1,9 @@
 /**
  * The Q-learning controller (seed 000): a tabular agent over a discretized view of the mesh, the
  * worst pod against the median one included, that turns the routing levers (the quarantine lane,
- * least-request's full scan, hedging, subset weights, outlier detection) and learns from the
- * multi-objective reward of the interval that follows. It explores only inside the control step's
+ * least-request's full scan, hedging, subset weights, outlier detection on) and learns from the
+ * multi-objective reward of the interval that follows. Turning outlier detection off is not among
+ * them: it never helps a scenario of the bench and exploring it costs errors. It explores only inside the control step's
  * guardrails and bounds, which apply to whatever it proposes.
  */
 
@@ -19,6 +20,7 @@ import {
   qUpdate,
   qValues,
 } from "./q-table.js";
+import { INITIAL_LANES, type LaneState, proposeLane } from "./replica-lanes.js";
 import { aggregate, reward } from "./reward.js";
 
 /** Actions, "hold" first so that it wins ties in an untrained table. */
@@ -32,7 +34,6 @@ export const Q_ACTIONS = [
   "hedge-off",
   "shift-to-fastest",
   "outlier-detection-on",
-  "outlier-detection-off",
   "lb-least-request",
 ] as const;
 export type QAction = (typeof Q_ACTIONS)[number];
@@ -41,6 +42,8 @@ export interface QLearningState {
   readonly table: QTable;
   /** The state and action of the last decision, awaiting its reward. */
   readonly previous?: { readonly state: string; readonly action: number };
+  /** Per-pod posteriors and lane times, for the shared way back from the lane. */
+  readonly lanes?: LaneState;
 }
 
 /** Envoy's outlier-detection defaults, the setting "outlier-detection-on" writes. */
@@ -127,8 +130,6 @@ export function applyAction(action: QAction, observation: Observation, ctx: Poli
       return { ...current, algorithm: "LEAST_REQUEST" };
     case "outlier-detection-on":
       return { ...current, outlierDetection: OUTLIER_ON };
-    case "outlier-detection-off":
-      return { ...current, outlierDetection: undefined };
     case "hedge-at-p95": {
       const { p95Ms } = aggregate(observation);
       if (!ctx.hedgingAllowed || p95Ms === undefined) return current;
@@ -178,19 +179,32 @@ export function qLearning(
       }
       const { action, explored } = chooseAction(table, s, parameters, ctx.random);
       const name = Q_ACTIONS[action];
-      const proposed = applyAction(name, observation, ctx);
+      const chosen = applyAction(name, observation, ctx);
+      // The way back from the lane follows the shared rules (probes like the fleet's, time up, the
+      // serving pods far outside the SLO a window on), whatever the table says: a pod left in the
+      // lane after its fault has moved on costs capacity the table may not have learned to see.
+      const back = proposeLane(observation, state.lanes ?? INITIAL_LANES, ctx, { admit: false });
+      const now = ctx.current.lane?.quarantined ?? [];
+      const kept = (chosen.lane?.quarantined ?? []).filter(
+        (p) => !now.includes(p) || (back.lane?.quarantined ?? []).includes(p),
+      );
+      const proposed: RoutingKnobs = {
+        ...chosen,
+        lane:
+          kept.length > 0 ? { quarantined: kept, probePercent: chosen.lane?.probePercent ?? 0 } : undefined,
+      };
       const q = qValues(table, s);
       const why = explored
         ? `explored (epsilon ${epsilon(table, parameters).toFixed(3)})`
         : `greedy: Q ${q[action].toFixed(2)} against hold ${q[0].toFixed(2)}`;
       const decision: Decision = {
         routing: proposed,
-        explanation: `State ${s}: chose "${name}", ${why}.${learned}`,
+        explanation: `State ${s}: chose "${name}", ${why}.${learned}${back.note}`,
         reward: r,
       };
       return {
         decision,
-        state: { table, previous: { state: s, action } },
+        state: { table, previous: { state: s, action }, lanes: back.state },
       };
     },
     // What was in force was "hold": credit the reward that follows to it.

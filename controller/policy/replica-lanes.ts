@@ -39,6 +39,11 @@ export interface LaneOptions {
   readonly probationMs?: number;
   /** Percent of requests mirrored to the lane where requests may be replayed. @default 1 */
   readonly probePercent?: number;
+  /**
+   * Whether this module puts pods in the lane; false only returns them, for a policy that decides
+   * entries itself but shares these rules for the way back. @default true
+   */
+  readonly admit?: boolean;
 }
 
 export interface LaneState {
@@ -106,6 +111,12 @@ export function proposeLane(
   const serving = [...badness.entries()].filter(([pod]) => !quarantined.has(pod));
   const entered = { ...state.entered };
   const strikes = { ...state.strikes };
+  // A pod another decision put in the lane is timed from when this module first sees it there.
+  for (const pod of quarantined) {
+    if (entered[pod] !== undefined) continue;
+    entered[pod] = ctx.nowMs;
+    strikes[pod] = (strikes[pod] ?? 0) + 1;
+  }
   const next = new Set(quarantined);
   const notes: string[] = [];
   if (serving.length >= MIN_PODS) {
@@ -136,7 +147,7 @@ export function proposeLane(
       .sort(([a, x], [b, y]) => y - x || ordinal(a, b));
     // Giving capacity back and taking it away in one interval would contradict itself.
     const gaveBack = overloaded && next.size < quarantined.size;
-    for (const [pod, b] of gaveBack ? [] : worst) {
+    for (const [pod, b] of gaveBack || options.admit === false ? [] : worst) {
       if (next.has(pod)) continue;
       next.add(pod);
       entered[pod] = ctx.nowMs;
