@@ -139,6 +139,17 @@ describe("apply bodies", () => {
       retries: { attempts: 3, perTryTimeout: "150ms", retryOn: "connect-failure,refused-stream,unavailable" },
     });
     expect(live.spec.http[0].route[0].weight).toBe(90);
+    // The ejection lever's per-try timeout must retry, which Envoy does for a read timeout under `reset`.
+    const eject = virtualServiceApply(live, HOST, {
+      algorithm: "LEAST_REQUEST",
+      weights: { v1: 80, v2: 20 },
+      retries: { attempts: 1, perTryTimeoutMs: 120, onTimeout: true },
+    });
+    expect(eject.spec.http[0].retries).toEqual({
+      attempts: 1,
+      perTryTimeout: "120ms",
+      retryOn: "connect-failure,refused-stream,unavailable,reset",
+    });
   });
 
   it("refuses a VirtualService without a route to the host, or a weight for an unknown subset", () => {

@@ -81,6 +81,13 @@ export function liveWeights(http: readonly HttpRoute[], host: string): Record<st
   );
 }
 
+/** Istio's retryOn, with `reset` added when a per-try timeout must retry (Envoy counts a read timeout as one). */
+function retryOn(live: string | undefined, onTimeout: boolean | undefined): string {
+  const conditions = (live ?? "connect-failure,refused-stream,unavailable").split(",").filter(Boolean);
+  if (onTimeout && !conditions.includes("reset")) conditions.push("reset");
+  return conditions.join(",");
+}
+
 /** The VirtualService apply body: the live http list with the target's weights and retries set. */
 export function virtualServiceApply(
   live: { metadata: { name: string; namespace: string }; spec: { http?: HttpRoute[] } },
@@ -112,7 +119,7 @@ export function virtualServiceApply(
         ...r.retries,
         attempts: routing.retries.attempts,
         perTryTimeout: `${Math.round(routing.retries.perTryTimeoutMs)}ms`,
-        retryOn: r.retries?.retryOn ?? "connect-failure,refused-stream,unavailable",
+        retryOn: retryOn(r.retries?.retryOn, routing.retries.onTimeout),
       };
     }
   }

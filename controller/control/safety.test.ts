@@ -56,5 +56,12 @@ describe("safety checks", () => {
       note: "Hedging removed: it adds 8.0% load, over the 5% cap.",
     });
     expect(cap({ heldUntilMs: 30_000, nowMs: 10_000 }).note).toMatch(/held off for 20 s more/);
+    // The ejection lever's retries replay requests too.
+    const eject = { ...live, retries: { attempts: 1, perTryTimeoutMs: 100, onTimeout: true } };
+    expect(cap({ proposed: eject })).toEqual({ routing: eject });
+    expect(cap({ proposed: eject, hedgingAllowed: false })).toEqual({
+      routing: live,
+      note: "Per-try timeout retries removed: the intent does not allow replaying requests.",
+    });
   });
 });

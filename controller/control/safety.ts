@@ -83,28 +83,36 @@ export function capHedging(input: HedgeCapInput): {
   tripped?: boolean;
 } {
   const { proposed, observation, safety } = input;
-  if (!proposed.retries?.hedge) return { routing: proposed };
+  // Hedges and retried per-try timeouts are both duplicate work the servers pay for: one set of rules.
+  const duplicating = (k: RoutingKnobs) => Boolean(k.retries?.hedge || k.retries?.onTimeout);
+  if (!duplicating(proposed)) return { routing: proposed };
   const { retries: _dropped, ...rest } = proposed;
+  const what = proposed.retries?.hedge ? "Hedging" : "Per-try timeout retries";
   if (!input.hedgingAllowed)
-    return { routing: rest, note: "Hedging removed: the intent does not allow it (non-idempotent route)." };
+    return {
+      routing: rest,
+      note: proposed.retries?.hedge
+        ? "Hedging removed: the intent does not allow it (non-idempotent route)."
+        : "Per-try timeout retries removed: the intent does not allow replaying requests.",
+    };
   const cpu = meanUtilization(observation);
   if (cpu !== undefined && cpu >= safety.maxHedgeUtilization)
     return {
       routing: rest,
-      note: `Hedging removed: CPU at ${(cpu * 100).toFixed(0)}%, at or above the ${(safety.maxHedgeUtilization * 100).toFixed(0)}% cap.`,
+      note: `${what} removed: CPU at ${(cpu * 100).toFixed(0)}%, at or above the ${(safety.maxHedgeUtilization * 100).toFixed(0)}% cap.`,
     };
   const extra = observation.extraLoad;
   const cap = `${(safety.maxHedgeExtraLoad * 100).toFixed(0)}%`;
-  if (input.live.retries?.hedge && extra !== undefined && extra > safety.maxHedgeExtraLoad)
+  if (duplicating(input.live) && extra !== undefined && extra > safety.maxHedgeExtraLoad)
     return {
       routing: rest,
       tripped: true,
-      note: `Hedging removed: it adds ${(extra * 100).toFixed(1)}% load, over the ${cap} cap.`,
+      note: `${what} removed: it adds ${(extra * 100).toFixed(1)}% load, over the ${cap} cap.`,
     };
   if (input.heldUntilMs !== undefined && input.nowMs < input.heldUntilMs)
     return {
       routing: rest,
-      note: `Hedging held off for ${Math.ceil((input.heldUntilMs - input.nowMs) / 1000)} s more: it went over the ${cap} extra-load cap.`,
+      note: `${what} held off for ${Math.ceil((input.heldUntilMs - input.nowMs) / 1000)} s more: it went over the ${cap} extra-load cap.`,
     };
   return { routing: proposed };
 }

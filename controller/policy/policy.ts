@@ -59,6 +59,12 @@ export interface RoutingKnobs {
     readonly perTryTimeoutMs: number;
     readonly hedge?: boolean;
     readonly retryOnError?: boolean;
+    /**
+     * A try that reaches its timeout is abandoned and retried on another host (Envoy's retry_on
+     * `reset`, which covers a read timeout): the per-try timeout as an ejection lever, with
+     * outlier detection counting the timeouts. Replays requests, like hedging.
+     */
+    readonly onTimeout?: boolean;
   };
   /** Only read with LEAST_REQUEST. */
   readonly leastRequest?: LeastRequestKnob;

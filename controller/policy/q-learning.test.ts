@@ -101,6 +101,12 @@ describe("Q-learning controller", () => {
     const lr = { ...ctx, current: { ...ctx.current, algorithm: "LEAST_REQUEST" as const } };
     expect(applyAction("full-scan", fleet, lr).leastRequest).toEqual({ choiceCount: 2, fullScan: true });
     expect(applyAction("two-choices", fleet, lr).leastRequest).toBeUndefined();
+    // Ejection by the proxy: a per-try timeout well above the fleet's p99 that retries elsewhere, and
+    // outlier detection that counts those timeouts; never where requests may not be replayed.
+    const eject = applyAction("eject-slow", fleet, ctx);
+    expect(eject.retries).toEqual({ attempts: 2, perTryTimeoutMs: 800, onTimeout: true });
+    expect(eject.outlierDetection).toMatchObject({ consecutive5xxErrors: 3, maxEjectionPercent: 34 });
+    expect(applyAction("eject-slow", fleet, { ...ctx, hedgingAllowed: false })).toBe(ctx.current);
   });
 
   it("learns from the reward of the interval after each decision", () => {

@@ -32,6 +32,7 @@ export const Q_ACTIONS = [
   "two-choices",
   "hedge-at-p95",
   "hedge-off",
+  "eject-slow",
   "shift-to-fastest",
   "outlier-detection-on",
   "lb-least-request",
@@ -55,6 +56,14 @@ const OUTLIER_ON = {
 };
 
 const FULL_SCAN = { choiceCount: 2, fullScan: true } as const;
+
+/** Outlier detection for the ejection lever: quicker to eject than the default, a third at most. */
+const EJECT_SLOW = {
+  consecutive5xxErrors: 3,
+  intervalMs: 5_000,
+  baseEjectionTimeMs: 30_000,
+  maxEjectionPercent: 34,
+};
 
 /** A pod this many times the median pod (p50, errors weighed in) is an outlier: the state's w1 and up. */
 const OUTLIER_RATIO = 2;
@@ -100,7 +109,8 @@ export function discretize(observation: Observation, ctx: PolicyContext): string
   const w = worst === undefined ? "w?" : `w${bin(worst.ratio, [OUTLIER_RATIO, 5])}`;
   const cpu = meanUtilization(observation);
   const c = cpu === undefined ? "c?" : `c${bin(cpu, [0.85])}`;
-  const levers = `${lane.length > 0 ? "q" : "-"}${ctx.current.retries?.hedge ? "h" : "-"}${ctx.current.leastRequest?.fullScan ? "s" : "-"}`;
+  const retries = ctx.current.retries?.hedge ? "h" : ctx.current.retries?.onTimeout ? "r" : "-";
+  const levers = `${lane.length > 0 ? "q" : "-"}${retries}${ctx.current.leastRequest?.fullScan ? "s" : "-"}`;
   return `${latency}|${errors}|${w}|${c}|${levers}`;
 }
 
@@ -140,6 +150,21 @@ export function applyAction(action: QAction, observation: Observation, ctx: Poli
     }
     case "hedge-off":
       return { ...current, retries: undefined };
+    case "eject-slow": {
+      // A try slower than the fleet's p99 is abandoned and retried elsewhere, and the timeouts,
+      // counted as gateway errors, eject the slow pod for a while: the proxy's own quarantine.
+      // The timeout sits well above the tail (four times the p99, at least twice the objective),
+      // so that only a pod that has really slowed trips it; two retries keep an unlucky request
+      // from failing on the tail alone.
+      const { p99Ms } = aggregate(observation);
+      if (!ctx.hedgingAllowed || p99Ms === undefined) return current;
+      const timeoutMs = Math.round(Math.max(4 * p99Ms, 2 * ctx.objectives.p99LatencyMs));
+      return {
+        ...current,
+        retries: { attempts: 2, perTryTimeoutMs: timeoutMs, onTimeout: true },
+        outlierDetection: EJECT_SLOW,
+      };
+    }
     case "shift-to-fastest": {
       const measured = Object.entries(observation.subsets).filter(([, s]) => s.p99Ms !== undefined);
       if (measured.length < 2) return current;

@@ -100,8 +100,12 @@ export class IntentPass {
     try {
       // Hedging, the least-request tuning and the lane live in objects only the optimizer writes
       // (its filters, pods' labels): what it wrote last is what is in force.
+      const read = currentKnobs(vs, dr, spec.target.host, Boolean(r.written?.retries?.hedge));
       live = {
-        ...currentKnobs(vs, dr, spec.target.host, Boolean(r.written?.retries?.hedge)),
+        ...read,
+        ...(read.retries && r.written?.retries?.onTimeout
+          ? { retries: { ...read.retries, onTimeout: true } }
+          : {}),
         ...(r.written?.leastRequest ? { leastRequest: r.written.leastRequest } : {}),
         ...(r.written?.lane ? { lane: r.written.lane } : {}),
       };

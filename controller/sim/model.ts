@@ -119,6 +119,8 @@ export interface RetryPolicy {
   readonly hedge?: boolean;
   /** Retry a try that answered with an error (5xx), as `retryOn: 5xx` does. @default false */
   readonly retryOnError?: boolean;
+  /** Set by the ejection lever (retry_on `reset`); the simulator retries a timed-out try in any case. */
+  readonly onTimeout?: boolean;
 }
 
 /** The knobs the production actuator can set, and therefore the only ones a policy may turn. */
