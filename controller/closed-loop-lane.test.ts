@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, jest, test } from "@jest/globals
 import { LANE_LABEL } from "../api/optimizer.js";
 import type { RunningOptimizer } from "./optimizer.js";
 import type { SimulationConfig } from "./sim/engine.js";
-import { closedLoopOptimizer } from "./testbed/closed-loop-optimizer.js";
+import { closedLoopOptimizer, stopClosedLoop } from "./testbed/closed-loop-optimizer.js";
 import { intentObject, podObject, routingObjects } from "./testbed/fixtures.js";
 import { IstioExporter } from "./testbed/istio-exporter.js";
 import { KubeApiDouble } from "./testbed/kube-api-double.js";
@@ -102,14 +102,9 @@ beforeAll(async () => {
   measured.act = meshes.act.measured();
 });
 
-afterAll(async () => {
-  await optimizer?.stop();
-  meshes.observe.stop();
-  meshes.act.stop();
-  await prometheus?.stop();
-  await exporter.close();
-  await api.close();
-});
+afterAll(() =>
+  stopClosedLoop({ optimizer, meshes: [meshes.observe, meshes.act], prometheus, exporter, api }),
+);
 
 describe("closed loop: the quarantine lane", () => {
   test("the browned-out pod, and only it, went to the lane, and the clients' p99 fell", () => {

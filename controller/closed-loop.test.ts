@@ -13,7 +13,7 @@ import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, jest, test } from "@jest/globals";
 import type { RunningOptimizer } from "./optimizer.js";
 import type { SimulationConfig } from "./sim/engine.js";
-import { closedLoopOptimizer } from "./testbed/closed-loop-optimizer.js";
+import { closedLoopOptimizer, stopClosedLoop } from "./testbed/closed-loop-optimizer.js";
 import { intentObject, routingObjects } from "./testbed/fixtures.js";
 import { IstioExporter } from "./testbed/istio-exporter.js";
 import { KubeApiDouble } from "./testbed/kube-api-double.js";
@@ -83,14 +83,9 @@ beforeAll(async () => {
   await new Promise((r) => setTimeout(r, RUN_MS - meshes.act.nowMs));
 });
 
-afterAll(async () => {
-  await optimizer?.stop();
-  meshes.observe.stop();
-  meshes.act.stop();
-  await prometheus?.stop();
-  await exporter.close();
-  await api.close();
-});
+afterAll(() =>
+  stopClosedLoop({ optimizer, meshes: [meshes.observe, meshes.act], prometheus, exporter, api }),
+);
 
 describe("closed loop: simulator → exporter → Prometheus → optimizer → API double → simulator", () => {
   test("in a brownout, acting beats observing on the clients' p99", () => {

@@ -23,3 +23,18 @@ export function closedLoopOptimizer(
     log: { info: () => undefined, warn: () => undefined },
   });
 }
+
+/** Everything a closed-loop test started, stopped in the order that leaves nothing running. */
+export async function stopClosedLoop(parts: {
+  readonly optimizer?: RunningOptimizer;
+  readonly meshes: readonly { stop(): void }[];
+  readonly prometheus?: { stop(): Promise<void> };
+  readonly exporter: { close(): Promise<void> };
+  readonly api: { close(): Promise<void> };
+}): Promise<void> {
+  await parts.optimizer?.stop();
+  for (const mesh of parts.meshes) mesh.stop();
+  await parts.prometheus?.stop();
+  await parts.exporter.close();
+  await parts.api.close();
+}
