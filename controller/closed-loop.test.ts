@@ -106,10 +106,17 @@ describe("closed loop: simulator → exporter → Prometheus → optimizer → A
     const last = weights[weights.length - 1];
     expect(last.v2).toBeLessThan(50);
     expect(last.v2).toBeGreaterThanOrEqual(5);
+    // Each step within the guardrails' 10 points; only a rollback, a safety action, may go back
+    // further at once (on a loaded machine the loop can judge a step worse and undo a run of them).
+    const rollbacks = auditLines
+      .map((l) => JSON.parse(l) as { kind: string; intent: string })
+      .filter((r) => r.kind === "rollback" && r.intent === "act/catalog").length;
+    let jumps = 0;
     for (let i = 1; i < weights.length; i++) {
       expect(weights[i].v1 + weights[i].v2).toBe(100);
-      expect(Math.abs(weights[i].v2 - weights[i - 1].v2)).toBeLessThanOrEqual(10);
+      if (Math.abs(weights[i].v2 - weights[i - 1].v2) > 10) jumps++;
     }
+    expect(jumps).toBeLessThanOrEqual(rollbacks);
   });
 
   test("the observing intent never wrote routing; its status explains what it saw", () => {

@@ -159,7 +159,7 @@ export const CONTENDERS: readonly Contender[] = [
   ),
   meshpilot(
     "q-learning",
-    "Meshpilot Q-learning controller (seed 000): state sees the worst pod against the median, actions are the levers (quarantine lane, full scan, hedging, ejection by per-try timeout, weights, outlier detection); pre-trained on 20 episodes of the scenario with other seeds, evaluated nearly greedy",
+    "Meshpilot Q-learning controller (seed 000): state sees the worst pod against the median, actions are the levers (quarantine lane, hedging, ejection by per-try timeout, weights, outlier detection), with least-request's full scan by default; pre-trained on 20 episodes of the scenario with other seeds, evaluated nearly greedy",
     true,
   ),
   meshpilot(

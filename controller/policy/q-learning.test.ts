@@ -53,9 +53,9 @@ describe("Q-learning controller", () => {
     };
     const o = obs({ v1: stats(400, 120, 0.0015, 0.9) }, pods);
     // p99 1.2x -> bin 3; errors 1.5 budgets -> bin 2; worst pod 70 over the median 12 -> over 5x (2); CPU 0.9 -> short (1).
-    expect(discretize(o, ctx)).toBe("l3|e2|w2|c1|---");
+    expect(discretize(o, ctx)).toBe("l3|e2|w2|c1|--");
     expect(worstPod(o, [])).toEqual({ pod: "d", ratio: 70 / 12 });
-    // With d in the lane, hedging and a full scan in force: the worst of the rest is near the median.
+    // With d in the lane and hedging in force: the worst of the rest is near the median.
     const levers: PolicyContext = {
       ...ctx,
       current: {
@@ -65,8 +65,8 @@ describe("Q-learning controller", () => {
         leastRequest: { choiceCount: 2, fullScan: true },
       },
     };
-    expect(discretize(o, levers)).toBe("l3|e2|w0|c1|qhs");
-    expect(discretize(obs({ v1: stats(100, 40, 0) }), ctx)).toBe("l0|e0|w?|c0|---");
+    expect(discretize(o, levers)).toBe("l3|e2|w0|c1|qh");
+    expect(discretize(obs({ v1: stats(100, 40, 0) }), ctx)).toBe("l0|e0|w?|c0|--");
   });
 
   it("turns each action into routing the actuator can set", () => {
@@ -97,10 +97,6 @@ describe("Q-learning controller", () => {
     expect(applyAction("lane-worst", fleet, { ...ctx, hedgingAllowed: false }).lane?.probePercent).toBe(0);
     const laned = { ...ctx, current: { ...ctx.current, lane: { quarantined: ["p2"], probePercent: 1 } } };
     expect(applyAction("lane-release", fleet, laned).lane).toBeUndefined();
-    expect(applyAction("full-scan", fleet, ctx)).toBe(ctx.current);
-    const lr = { ...ctx, current: { ...ctx.current, algorithm: "LEAST_REQUEST" as const } };
-    expect(applyAction("full-scan", fleet, lr).leastRequest).toEqual({ choiceCount: 2, fullScan: true });
-    expect(applyAction("two-choices", fleet, lr).leastRequest).toBeUndefined();
     // Ejection by the proxy: a per-try timeout well above the fleet's p99 that retries elsewhere, and
     // outlier detection that counts those timeouts; never where requests may not be replayed.
     const eject = applyAction("eject-slow", fleet, ctx);
@@ -112,13 +108,13 @@ describe("Q-learning controller", () => {
   it("learns from the reward of the interval after each decision", () => {
     const policy = qLearning({ alpha: 0.5, gamma: 0, epsilonStart: 0, epsilonMin: 0, epsilonDecay: 1 });
     const first = policy.decide(obs({ v1: stats(100, 50, 0) }), policy.initialState(["v1"]), ctx);
-    expect(first.state.previous).toEqual({ state: "l1|e0|w?|c0|---", action: 0 });
+    expect(first.state.previous).toEqual({ state: "l1|e0|w?|c0|--", action: 0 });
     expect(first.decision.explanation).toBe(
-      'State l1|e0|w?|c0|---: chose "hold", greedy: Q 0.00 against hold 0.00.',
+      'State l1|e0|w?|c0|--: chose "hold", greedy: Q 0.00 against hold 0.00.',
     );
     const second = policy.decide(obs({ v1: stats(100, 50, 0) }), first.state, ctx);
     // Reward of p99 at half the SLO, no errors: 0.5; alpha 0.5, gamma 0 -> Q = 0.25.
-    expect(second.state.table.values["l1|e0|w?|c0|---"][0]).toBeCloseTo(0.25, 10);
+    expect(second.state.table.values["l1|e0|w?|c0|--"][0]).toBeCloseTo(0.25, 10);
     expect(second.decision.explanation).toContain(
       'Learned from "hold": reward 0.50 (latency 0.50, errors 0.00, cost 0.00).',
     );

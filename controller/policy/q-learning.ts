@@ -1,10 +1,11 @@
 /**
  * The Q-learning controller (seed 000): a tabular agent over a discretized view of the mesh, the
  * worst pod against the median one included, that turns the routing levers (the quarantine lane,
- * least-request's full scan, hedging, subset weights, outlier detection on) and learns from the
- * multi-objective reward of the interval that follows. Turning outlier detection off is not among
- * them: it never helps a scenario of the bench and exploring it costs errors. It explores only inside the control step's
- * guardrails and bounds, which apply to whatever it proposes.
+ * hedging, ejection by per-try timeout, subset weights, outlier detection on; least-request scans
+ * every host by default) and learns from the multi-objective reward of the interval that follows.
+ * Turning outlier detection off is not among them: it never helps a scenario of the bench and
+ * exploring it costs errors. It explores only inside the control step's guardrails and bounds,
+ * which apply to whatever it proposes.
  */
 
 import { meanUtilization } from "../control/safety.js";
@@ -28,8 +29,6 @@ export const Q_ACTIONS = [
   "hold",
   "lane-worst",
   "lane-release",
-  "full-scan",
-  "two-choices",
   "hedge-at-p95",
   "hedge-off",
   "eject-slow",
@@ -110,7 +109,7 @@ export function discretize(observation: Observation, ctx: PolicyContext): string
   const cpu = meanUtilization(observation);
   const c = cpu === undefined ? "c?" : `c${bin(cpu, [0.85])}`;
   const retries = ctx.current.retries?.hedge ? "h" : ctx.current.retries?.onTimeout ? "r" : "-";
-  const levers = `${lane.length > 0 ? "q" : "-"}${retries}${ctx.current.leastRequest?.fullScan ? "s" : "-"}`;
+  const levers = `${lane.length > 0 ? "q" : "-"}${retries}`;
   return `${latency}|${errors}|${w}|${c}|${levers}`;
 }
 
@@ -132,10 +131,6 @@ export function applyAction(action: QAction, observation: Observation, ctx: Poli
     }
     case "lane-release":
       return { ...current, lane: undefined };
-    case "full-scan":
-      return current.algorithm === "LEAST_REQUEST" ? { ...current, leastRequest: FULL_SCAN } : current;
-    case "two-choices":
-      return { ...current, leastRequest: undefined };
     case "lb-least-request":
       return { ...current, algorithm: "LEAST_REQUEST" };
     case "outlier-detection-on":
@@ -215,6 +210,10 @@ export function qLearning(
       );
       const proposed: RoutingKnobs = {
         ...chosen,
+        // Least-request scans every host, as the Thompson policy has it: join-shortest-queue is at
+        // least as good as two choices in every scenario of the bench, so it is a default, not a
+        // choice the table must learn from scratch.
+        ...(chosen.algorithm === "LEAST_REQUEST" ? { leastRequest: FULL_SCAN } : {}),
         lane:
           kept.length > 0 ? { quarantined: kept, probePercent: chosen.lane?.probePercent ?? 0 } : undefined,
       };
