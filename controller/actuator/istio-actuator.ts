@@ -25,6 +25,7 @@ import {
 import {
   assertWritableWeights,
   destinationRuleApply,
+  envoyFilterName,
   hedgingEnvoyFilter,
   InvalidRoutingError,
   laneLabelPatch,
@@ -171,10 +172,9 @@ export class IstioActuator implements Actuator {
   }
 
   private leastRequestWrite(target: Target, knob: LeastRequestKnob | undefined): Write {
-    const name = `meshpilot-lb-${target.name}`;
     return {
       what: "EnvoyFilter",
-      ref: { apiVersion: EF, kind: "EnvoyFilter", name },
+      ref: { apiVersion: EF, kind: "EnvoyFilter", name: envoyFilterName("lb", target.name) },
       build: () =>
         knob ? leastRequestEnvoyFilter(target.name, target.namespace, target.host, target.port, knob) : null,
     };

@@ -160,32 +160,34 @@ export function destinationRuleApply(name: string, namespace: string, host: stri
   };
 }
 
+/** The optimizer's EnvoyFilters, named after their lever and the intent: `meshpilot-<lever>-<intent>`. */
+export function envoyFilterName(lever: "hedge" | "lb", intent: string): string {
+  return `meshpilot-${lever}-${intent}`;
+}
+
+/** An EnvoyFilter the optimizer owns, labelled as its own, with one config patch. */
+function optimizerEnvoyFilter(name: string, namespace: string, configPatch: object) {
+  return {
+    apiVersion: "networking.istio.io/v1alpha3",
+    kind: "EnvoyFilter",
+    metadata: { name, namespace, labels: { "app.kubernetes.io/managed-by": "meshpilot-optimizer" } },
+    spec: { configPatches: [configPatch] },
+  };
+}
+
 /**
  * The EnvoyFilter that turns a per-try timeout into a hedge for one host's routes: Envoy's
  * HedgePolicy implements only hedge_on_per_try_timeout, and Istio exposes no field for it.
  */
 export function hedgingEnvoyFilter(name: string, namespace: string, host: string, port: number) {
-  return {
-    apiVersion: "networking.istio.io/v1alpha3",
-    kind: "EnvoyFilter",
-    metadata: {
-      name: `meshpilot-hedge-${name}`,
-      namespace,
-      labels: { "app.kubernetes.io/managed-by": "meshpilot-optimizer" },
+  return optimizerEnvoyFilter(envoyFilterName("hedge", name), namespace, {
+    applyTo: "HTTP_ROUTE",
+    match: { context: "SIDECAR_OUTBOUND", routeConfiguration: { vhost: { name: `${host}:${port}` } } },
+    patch: {
+      operation: "MERGE",
+      value: { route: { hedge_policy: { hedge_on_per_try_timeout: true } } },
     },
-    spec: {
-      configPatches: [
-        {
-          applyTo: "HTTP_ROUTE",
-          match: { context: "SIDECAR_OUTBOUND", routeConfiguration: { vhost: { name: `${host}:${port}` } } },
-          patch: {
-            operation: "MERGE",
-            value: { route: { hedge_policy: { hedge_on_per_try_timeout: true } } },
-          },
-        },
-      ],
-    },
-  };
+  });
 }
 
 /** Envoy's highest choice count the optimizer writes; a full scan covers more hosts than this. */
@@ -211,47 +213,31 @@ export function leastRequestEnvoyFilter(
   const bias = knob.activeRequestBias ?? 1;
   if (!(bias >= 0 && bias <= 10))
     throw new InvalidRoutingError(`active request bias ${bias} is not from 0 to 10`);
-  return {
-    apiVersion: "networking.istio.io/v1alpha3",
-    kind: "EnvoyFilter",
-    metadata: {
-      name: `meshpilot-lb-${name}`,
-      namespace,
-      labels: { "app.kubernetes.io/managed-by": "meshpilot-optimizer" },
-    },
-    spec: {
-      configPatches: [
-        {
-          applyTo: "CLUSTER",
-          match: { context: "SIDECAR_OUTBOUND", cluster: { service: host, portNumber: port } },
-          patch: {
-            operation: "MERGE",
-            value: {
-              load_balancing_policy: {
-                policies: [
-                  {
-                    typed_extension_config: {
-                      name: "envoy.load_balancing_policies.least_request",
-                      typed_config: {
-                        "@type":
-                          "type.googleapis.com/envoy.extensions.load_balancing_policies.least_request.v3.LeastRequest",
-                        choice_count: knob.choiceCount,
-                        active_request_bias: {
-                          default_value: bias,
-                          runtime_key: "meshpilot.lb.active_request_bias",
-                        },
-                        selection_method: knob.fullScan ? "FULL_SCAN" : "N_CHOICES",
-                      },
-                    },
-                  },
-                ],
+  const leastRequest = {
+    "@type": "type.googleapis.com/envoy.extensions.load_balancing_policies.least_request.v3.LeastRequest",
+    choice_count: knob.choiceCount,
+    active_request_bias: { default_value: bias, runtime_key: "meshpilot.lb.active_request_bias" },
+    selection_method: knob.fullScan ? "FULL_SCAN" : "N_CHOICES",
+  };
+  return optimizerEnvoyFilter(envoyFilterName("lb", name), namespace, {
+    applyTo: "CLUSTER",
+    match: { context: "SIDECAR_OUTBOUND", cluster: { service: host, portNumber: port } },
+    patch: {
+      operation: "MERGE",
+      value: {
+        load_balancing_policy: {
+          policies: [
+            {
+              typed_extension_config: {
+                name: "envoy.load_balancing_policies.least_request",
+                typed_config: leastRequest,
               },
             },
-          },
+          ],
         },
-      ],
+      },
     },
-  };
+  });
 }
 
 /** The merge patch that moves one pod into the quarantine lane or back. */

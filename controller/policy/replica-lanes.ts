@@ -16,8 +16,8 @@
 
 import type { Observation } from "../metrics/observation.js";
 import { ordinal } from "../ordinal.js";
-import { type BetaPosterior, sampleBeta } from "./beta-bandit.js";
-import { fractionFaster } from "./fraction-faster.js";
+import { type BetaPosterior, initialBandit, sampleBeta, updateBandit } from "./beta-bandit.js";
+import { fastOutcome } from "./fraction-faster.js";
 import type { LaneKnob, PolicyContext } from "./policy.js";
 import { aggregate } from "./reward.js";
 
@@ -82,23 +82,22 @@ export function proposeLane(
   const probationMs = options.probationMs ?? 30_000;
   const quarantined = new Set(ctx.current.lane?.quarantined ?? []);
 
-  // Evidence: this interval's tries per pod, judged against the objective's latency.
-  const fresh = new Set<string>();
+  // Evidence: this interval's tries per pod, judged against the objective's latency; a pod seen
+  // for the first time starts from the uniform prior.
+  const outcomes: Record<string, { successes: number; trials: number }> = {};
+  for (const [pod, r] of Object.entries(observation.replicas)) {
+    const outcome = fastOutcome(r, observation.windowMs, cap, ctx.objectives.p99LatencyMs);
+    if (outcome) outcomes[pod] = outcome;
+  }
+  const fresh = new Set(Object.keys(outcomes));
+  const updated = updateBandit(
+    { arms: { ...initialBandit(Object.keys(observation.replicas)).arms, ...state.arms } },
+    outcomes,
+    gamma,
+  );
   const arms: Record<string, BetaPosterior> = {};
-  const pods = [...new Set([...Object.keys(state.arms), ...Object.keys(observation.replicas)])].sort(ordinal);
-  for (const pod of pods) {
-    const prior = state.arms[pod] ?? { alpha: 1, beta: 1 };
-    const r = observation.replicas[pod];
-    const trials = r ? Math.min(cap, Math.round((r.rps * observation.windowMs) / 1000)) : 0;
-    let successes = 0;
-    if (r && trials > 0 && r.p50Ms !== undefined && r.p95Ms !== undefined && r.p99Ms !== undefined) {
-      const fast = fractionFaster(ctx.objectives.p99LatencyMs, r.p50Ms, r.p95Ms, r.p99Ms);
-      successes = Math.round(trials * (1 - (r.errorRatio ?? 0)) * fast);
-      fresh.add(pod);
-    }
-    const evidence = fresh.has(pod) ? trials : 0;
-    const alpha = 1 + gamma * (prior.alpha - 1) + (fresh.has(pod) ? successes : 0);
-    const beta = 1 + gamma * (prior.beta - 1) + (evidence - (fresh.has(pod) ? successes : 0));
+  for (const pod of Object.keys(updated.arms).sort(ordinal)) {
+    const { alpha, beta } = updated.arms[pod];
     // A pod gone from the telemetry and the lane (replaced, scaled in) is forgotten once its evidence fades.
     if (!fresh.has(pod) && !quarantined.has(pod) && alpha + beta < 3) continue;
     arms[pod] = { alpha, beta };

@@ -13,7 +13,7 @@ import {
   thompsonShares,
   updateBandit,
 } from "./beta-bandit.js";
-import { fractionFaster } from "./fraction-faster.js";
+import { fastOutcome } from "./fraction-faster.js";
 import type { Decision, Policy, PolicyContext, RoutingKnobs } from "./policy.js";
 import { INITIAL_LANES, type LaneOptions, type LaneState, proposeLane } from "./replica-lanes.js";
 import { aggregate, reward } from "./reward.js";
@@ -54,10 +54,8 @@ export function thompsonHedging(options: ThompsonHedgingOptions): Policy<Thompso
 
       const outcomes: Record<string, { successes: number; trials: number }> = {};
       for (const [name, s] of Object.entries(observation.subsets)) {
-        const trials = Math.min(cap, Math.round((s.rps * observation.windowMs) / 1000));
-        if (trials === 0 || s.p50Ms === undefined || s.p95Ms === undefined || s.p99Ms === undefined) continue;
-        const fast = fractionFaster(ctx.objectives.p99LatencyMs, s.p50Ms, s.p95Ms, s.p99Ms);
-        outcomes[name] = { trials, successes: Math.round(trials * (1 - (s.errorRatio ?? 0)) * fast) };
+        const outcome = fastOutcome(s, observation.windowMs, cap, ctx.objectives.p99LatencyMs);
+        if (outcome) outcomes[name] = outcome;
       }
       const bandit = updateBandit(state.bandit, outcomes, gamma);
       const shares = thompsonShares(bandit, ctx.random, 400);
