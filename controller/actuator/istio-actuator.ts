@@ -149,7 +149,6 @@ export class IstioActuator implements Actuator {
             live,
             { apiVersion: VS, kind: "DestinationRule", metadata: { name: "" } },
             target.host,
-            false,
           );
           if (!same(now.weights, from.weights))
             throw new RoutingMovedError(

@@ -25,15 +25,24 @@ describe("the routing in force, read from the live objects", () => {
 
   test("weights, Istio's default balancer, and retries; hedging only when the filter is there", () => {
     expect(subsetsOf(dr)).toEqual(["v1", "v2"]);
-    expect(currentKnobs(vs, dr, host, false)).toEqual({
+    expect(currentKnobs(vs, dr, host)).toEqual({
       algorithm: "LEAST_REQUEST",
       weights: { v1: 70, v2: 30 },
       retries: { attempts: 2, perTryTimeoutMs: 2000 },
     });
-    expect(currentKnobs(vs, dr, host, true).retries?.hedge).toBe(true);
-    expect(() => currentKnobs(vs, dr, "other.shop.svc.cluster.local", false)).toThrow(
-      /no route that sends only/,
-    );
+    expect(currentKnobs(vs, dr, host, { hedge: true }).retries?.hedge).toBe(true);
+    // What only the optimizer's own objects hold comes from the caller.
+    const lane = { quarantined: ["catalog-v1-2"], probePercent: 1 };
+    expect(
+      currentKnobs(vs, dr, host, { onTimeout: true, leastRequest: { choiceCount: 2, fullScan: true }, lane }),
+    ).toEqual({
+      algorithm: "LEAST_REQUEST",
+      weights: { v1: 70, v2: 30 },
+      retries: { attempts: 2, perTryTimeoutMs: 2000, onTimeout: true },
+      leastRequest: { choiceCount: 2, fullScan: true },
+      lane,
+    });
+    expect(() => currentKnobs(vs, dr, "other.shop.svc.cluster.local")).toThrow(/no route that sends only/);
   });
 
   test("the original is kept field by field, and the restore bodies write exactly it back", () => {

@@ -3,7 +3,7 @@
  * exactly as found (raw fields), so that restoring it writes back what Git or a human had set.
  */
 import { LANE_LABEL, LANE_QUARANTINE, LANE_SERVING, LANE_SUBSET } from "../../api/optimizer.js";
-import type { RoutingKnobs } from "../policy/policy.js";
+import type { LaneKnob, LeastRequestKnob, RoutingKnobs } from "../policy/policy.js";
 import { liveWeights } from "./routing.js";
 
 export interface KubeObject {
@@ -91,8 +91,25 @@ export function laneProblem(dr: KubeObject): string | undefined {
   return undefined;
 }
 
+/**
+ * Knobs that only objects the optimizer owns hold (its filters, pods' lane labels) or that a
+ * VirtualService cannot tell apart (why a retry has its timeout): the caller knows them, from what
+ * the optimizer last wrote or, in the test mesh, from those objects.
+ */
+export interface OwnedKnobs {
+  readonly hedge?: boolean;
+  readonly onTimeout?: boolean;
+  readonly leastRequest?: LeastRequestKnob;
+  readonly lane?: LaneKnob;
+}
+
 /** The knobs in force; throws when the VirtualService has no route to the host. */
-export function currentKnobs(vs: KubeObject, dr: KubeObject, host: string, hedging: boolean): RoutingKnobs {
+export function currentKnobs(
+  vs: KubeObject,
+  dr: KubeObject,
+  host: string,
+  owned: OwnedKnobs = {},
+): RoutingKnobs {
   const weights = liveWeights(routesOf(vs) as never, host);
   if (!weights) throw new Error(`VirtualService ${vs.metadata.name} has no route that sends only to ${host}`);
   const tp = trafficPolicy(dr);
@@ -121,10 +138,13 @@ export function currentKnobs(vs: KubeObject, dr: KubeObject, host: string, hedgi
           retries: {
             attempts: Number(retries.attempts ?? 1),
             perTryTimeoutMs: perTry,
-            ...(hedging ? { hedge: true } : {}),
+            ...(owned.hedge ? { hedge: true } : {}),
+            ...(owned.onTimeout ? { onTimeout: true } : {}),
           },
         }
       : {}),
+    ...(owned.leastRequest ? { leastRequest: owned.leastRequest } : {}),
+    ...(owned.lane ? { lane: owned.lane } : {}),
   };
 }
 

@@ -100,15 +100,12 @@ export class IntentPass {
     try {
       // Hedging, the least-request tuning and the lane live in objects only the optimizer writes
       // (its filters, pods' labels): what it wrote last is what is in force.
-      const read = currentKnobs(vs, dr, spec.target.host, Boolean(r.written?.retries?.hedge));
-      live = {
-        ...read,
-        ...(read.retries && r.written?.retries?.onTimeout
-          ? { retries: { ...read.retries, onTimeout: true } }
-          : {}),
-        ...(r.written?.leastRequest ? { leastRequest: r.written.leastRequest } : {}),
-        ...(r.written?.lane ? { lane: r.written.lane } : {}),
-      };
+      live = currentKnobs(vs, dr, spec.target.host, {
+        hedge: r.written?.retries?.hedge,
+        onTimeout: r.written?.retries?.onTimeout,
+        leastRequest: r.written?.leastRequest,
+        lane: r.written?.lane,
+      });
     } catch (e) {
       await this.o.recorder.settle(intent, r, nowMs, "error", (e as Error).message, {
         Degraded: { status: true, reason: "NoRoute", message: (e as Error).message },

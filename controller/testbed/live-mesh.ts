@@ -129,11 +129,11 @@ export class LiveMesh {
         .sort();
       const mirror = (vs.spec?.http as { mirrorPercentage?: { value?: number } }[] | undefined)?.[0]
         ?.mirrorPercentage?.value;
-      const knobs = {
-        ...currentKnobs(vs, dr, this.host, hedge),
-        ...(fullScan ? { leastRequest: { choiceCount: 2, fullScan: true } } : {}),
-        ...(quarantined.length > 0 ? { lane: { quarantined, probePercent: mirror ?? 0 } } : {}),
-      };
+      const knobs = currentKnobs(vs, dr, this.host, {
+        hedge,
+        leastRequest: fullScan ? { choiceCount: 2, fullScan: true } : undefined,
+        lane: quarantined.length > 0 ? { quarantined, probePercent: mirror ?? 0 } : undefined,
+      });
       if (JSON.stringify(knobs) === JSON.stringify(this.sim.routing)) return;
       this.sim.advanceTo(this.nowMs);
       this.sim.setRouting(knobs);
