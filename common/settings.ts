@@ -99,12 +99,18 @@ export const COMMON_SETTINGS = {
   HOST: setting.text("0.0.0.0"),
   LOG_LEVEL: setting.oneOf(["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const, "info"),
   BODY_LIMIT_BYTES: setting.integer(64 * 1024, 1024, 10 * 1024 * 1024),
+  /** Time a client has to send a whole request, headers and body; a slower one gets 408 and is cut off. */
+  REQUEST_TIMEOUT_MS: setting.integer(10_000, 100, 300_000),
+  /** Open connections one process accepts; past it, new ones are refused until some close. */
+  MAX_CONNECTIONS: setting.integer(1024, 1, 65_536),
   FAULT_LATENCY_MS: setting.number(0, 0, 60_000),
   FAULT_LATENCY_JITTER_MS: setting.number(0, 0, 60_000),
   FAULT_ERROR_RATE: setting.number(0, 0, 1),
   FAULT_SEED: setting.optional(setting.integer(undefined, 0, 2 ** 31 - 1)),
   /** Comma-separated HTTP methods the faults apply to; all methods by default (e.g. "POST" breaks writes only). */
   FAULT_METHODS: setting.text("GET,HEAD,POST,PUT,PATCH,DELETE"),
+  /** Comma-separated request paths the faults apply to, matched exactly; empty means every path (e.g. "/orders" breaks creates, not "/orders/abandon"). */
+  FAULT_PATHS: setting.optional(setting.text()),
 };
 
 /** How a caller reaches its callees: a timeout per try and how many extra tries idempotent calls get. */

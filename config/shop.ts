@@ -92,6 +92,8 @@ export const SHOP_SERVICES: readonly ShopService[] = [
     name: "checkout",
     port: 8083,
     calls: ["cart", "catalog", "payments", "orders"],
+    // The saga's record: what each checkout has done, so a crash or a retry never loses money.
+    store: "postgresql",
     slo: { p99LatencyMs: 500, errorRate: 0.001 },
     resources: MEDIUM,
     replicas: { min: 2, max: 8 },
@@ -101,6 +103,7 @@ export const SHOP_SERVICES: readonly ShopService[] = [
     name: "payments",
     port: 8084,
     calls: [],
+    store: "postgresql",
     slo: { p99LatencyMs: 250, errorRate: 0.0005 },
     resources: SMALL,
     replicas: { min: 2, max: 6 },

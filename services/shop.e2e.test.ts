@@ -133,6 +133,7 @@ describe("the shop, end to end", () => {
     const failingOrders = await shop.extra("orders", ordersPort, {
       FAULT_ERROR_RATE: "1",
       FAULT_METHODS: "POST",
+      FAULT_PATHS: "/orders",
       FAULT_SEED: "1",
     });
     const checkout = await shop.extra("checkout", await freePort(), { ORDERS_URL: failingOrders });
@@ -148,8 +149,8 @@ describe("the shop, end to end", () => {
       body: JSON.stringify({ userId: s.userId, card: card() }),
     });
     const body = (await res.json()) as { error: string; message: string };
-    expect(res.status).toBe(503);
-    expect(body.error).toBe("order_failed");
+    expect(res.status).toBe(409);
+    expect(body.error).toBe("checkout_voided");
     const paymentId = body.message.match(/pay_[0-9a-f-]{36}/)?.[0];
     const payment = (await (await fetch(`${shop.urls.payments}/payments/${paymentId}`)).json()) as {
       status: string;

@@ -1,5 +1,6 @@
 import { type InProcessShop, startInProcessShop, untilReady } from "../local/in-process.js";
 import { TEST_CARDS } from "../payments/card.js";
+import type { CheckoutService } from "./app.js";
 
 // The whole shop in this process, on real Redis and PostgreSQL.
 let shop: InProcessShop;
@@ -94,45 +95,51 @@ describe("checkout", () => {
     expect(await ordersOf("buyer-3")).toEqual([]);
   });
 
-  it("refuses before charging when orders is down (every try answers 503 through the fault knob)", async () => {
-    const failing = await shop.extra("orders", { FAULT_ERROR_RATE: "1" });
+  it("gives the money back when orders refuses every create, and a retry hears the same outcome", async () => {
+    // Orders that fail every create but answer everything else, through the fault knobs.
+    const failing = await shop.extra("orders", { FAULT_ERROR_RATE: "1", FAULT_PATHS: "/orders" });
     const checkout = await shop.extra("checkout", { ORDERS_URL: failing.url, UPSTREAM_RETRIES: "1" });
     const c = customer(() => checkout.url);
-    await c.add("brw-001", 1);
-    const res = await c.checkout("orders-down-key", { userId: "buyer-4", card: card() });
-    expect(res.status).toBe(502);
-    expect(res.body.error).toBe("upstream_unavailable");
-    // The lookup for an earlier order fails first, before anything is charged.
-    const paid = await fetch(`${shop.urls.payments}/payments?orderRef=none`);
-    expect(((await paid.json()) as any).items).toEqual([]);
-    expect((await c.cart()).body.items).toHaveLength(1);
+    await c.add("brw-002", 2);
+    const res = await c.checkout("create-fails-key", { userId: "buyer-5", card: card() });
+    expect(res.status).toBe(409);
+    expect(res.body.error).toBe("checkout_voided");
+    expect(res.body.message).toMatch(/the charge pay_\S+ was voided and the cart kept/);
+    const paymentId = res.body.message.match(/pay_[0-9a-f-]{36}/)?.[0];
+    expect(await ordersOf("buyer-5")).toEqual([]);
+    expect((await c.cart()).body.items).toEqual([{ productId: "brw-002", quantity: 2 }]);
+    const payment = (await (await fetch(`${shop.urls.payments}/payments/${paymentId}`)).json()) as any;
+    expect(payment.status).toBe("voided");
+    const charges = (await (
+      await fetch(`${shop.urls.payments}/payments?orderRef=${payment.orderRef}`)
+    ).json()) as any;
+    expect(charges.items).toHaveLength(1);
+    // A retry with the same key gets the same outcome instead of ordering unpaid or charging again.
+    const retry = await c.checkout("create-fails-key", { userId: "buyer-5", card: card() });
+    expect([retry.status, retry.body.error]).toEqual([409, "checkout_voided"]);
+    expect(retry.headers.get("idempotent-replayed")).toBe("true");
   });
 
-  it("voids the charge when the order create fails but the lookup worked", async () => {
-    // Orders that answer reads but fail every write, through the fault knobs.
-    const failing = await shop.extra("orders", { FAULT_ERROR_RATE: "1", FAULT_METHODS: "POST" });
-    const checkout = await shop.extra("checkout", { ORDERS_URL: failing.url, UPSTREAM_RETRIES: "1" });
-    {
-      const c = customer(() => checkout.url);
-      await c.add("brw-002", 2);
-      const res = await c.checkout("create-fails-key", { userId: "buyer-5", card: card() });
-      expect(res.status).toBe(503);
-      expect(res.body.error).toBe("order_failed");
-      expect(res.body.message).toMatch(/the charge pay_\S+ was voided and the cart kept/);
-      const paymentId = res.body.message.match(/pay_[0-9a-f-]{36}/)?.[0];
-      expect(await ordersOf("buyer-5")).toEqual([]);
-      expect((await c.cart()).body.items).toEqual([{ productId: "brw-002", quantity: 2 }]);
-      const payment = (await (await fetch(`${shop.urls.payments}/payments/${paymentId}`)).json()) as any;
-      expect(payment.status).toBe("voided");
-      const charges = (await (
-        await fetch(`${shop.urls.payments}/payments?orderRef=${payment.orderRef}`)
-      ).json()) as any;
-      expect(charges.items).toHaveLength(1);
-      // A retry with the same key sees the void and asks for a new key instead of ordering unpaid.
-      const retry = await c.checkout("create-fails-key", { userId: "buyer-5", card: card() });
-      expect(retry.status).toBe(409);
-      expect(retry.body.error).toBe("checkout_voided");
-    }
+  it("answers 202 while payments cannot say whether it charged, and recovery settles it", async () => {
+    const down = await shop.extra("payments", { FAULT_ERROR_RATE: "1" });
+    const checkout = await shop.extra("checkout", {
+      PAYMENTS_URL: down.url,
+      UPSTREAM_RETRIES: "0",
+      CHECKOUT_RECOVERY_INTERVAL_MS: "0",
+    });
+    const c = customer(() => checkout.url);
+    await c.add("brw-003", 1);
+    const res = await c.checkout("payments-down-key", { userId: "buyer-7", card: card() });
+    expect(res.status).toBe(202);
+    expect(res.body.checkout.state).toBe("priced");
+    expect((await c.cart()).body.items).toHaveLength(1);
+    // With payments back, recovery (at start-up, and this pass) finds no charge under the key and
+    // closes it: nothing was spent, and nothing is left waiting.
+    const healed = await shop.extra("checkout", { CHECKOUT_RECOVERY_INTERVAL_MS: "0" });
+    expect((await (healed.service as CheckoutService).recovery.runOnce()).awaiting).toBe(0);
+    const again = await c.checkout("payments-down-key", { userId: "buyer-7", card: card() });
+    expect([again.status, again.body.error]).toEqual([409, "checkout_abandoned"]);
+    expect(await ordersOf("buyer-7")).toEqual([]);
   });
 
   it.each([

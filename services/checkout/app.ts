@@ -1,5 +1,4 @@
-import { createHash } from "node:crypto";
-import type { FastifyBaseLogger } from "fastify";
+import { createHash, randomUUID } from "node:crypto";
 import {
   COMMON_SETTINGS,
   calleeUrl,
@@ -8,81 +7,122 @@ import {
   UPSTREAM_SETTINGS,
 } from "../../common/settings.js";
 import { servicePort } from "../../config/shop.js";
-import { clientFor, type ErrorBody, passOn, type ServiceClient } from "../lib/client.js";
+import { clientFor } from "../lib/client.js";
+import { DATABASE_SETTINGS, prepareDatabase } from "../lib/database.js";
 import { idempotencyKey } from "../lib/idempotency.js";
 import { CARD, type Card, USER_ID } from "../lib/schemas.js";
 import { createService, HttpError, propagatedHeaders, type Service } from "../lib/server.js";
 import { SESSION_HEADER, sessionId } from "../lib/session.js";
+import { CHECKOUT_SCHEMA, MIGRATIONS } from "./migrations.js";
+import { type RecoveryWorker, recoveryWorker } from "./recovery.js";
+import { answer, CRASH_POINTS, type CrashPoint, drive, type SagaDeps } from "./saga.js";
+import { type CheckoutRecord, finished, SagaStore } from "./saga-store.js";
 
 export const CHECKOUT_SETTINGS = {
   ...COMMON_SETTINGS,
   ...UPSTREAM_SETTINGS,
+  ...DATABASE_SETTINGS,
   PORT: setting.port(servicePort("checkout")),
   CART_URL: calleeUrl("cart"),
   CATALOG_URL: calleeUrl("catalog"),
   PAYMENTS_URL: calleeUrl("payments"),
   ORDERS_URL: calleeUrl("orders"),
+  /** How long a copy holds a checkout it drives; past it, another copy or the recovery worker takes over. */
+  CHECKOUT_LEASE_MS: setting.integer(30_000, 50, 600_000),
+  /** How long a copy waits for a sibling that holds the checkout before answering 202. */
+  CHECKOUT_WAIT_MS: setting.integer(5_000, 0, 60_000),
+  /** How long recovery keeps trying to place a paid order before it voids the charge. */
+  CHECKOUT_ORDER_DEADLINE_MS: setting.integer(15 * 60_000, 0, 24 * 3_600_000),
+  /** The recovery worker's period; 0 runs it at start-up only. */
+  CHECKOUT_RECOVERY_INTERVAL_MS: setting.integer(10_000, 0, 3_600_000),
+  /** Chaos and crash tests only: kill this process (SIGKILL) right after the named step's call returns. */
+  FAULT_CRASH_AFTER: setting.oneOf(CRASH_POINTS, "none"),
 };
 export type CheckoutSettings = ReturnType<typeof loadSettings<typeof CHECKOUT_SETTINGS>>;
 
-interface CartView {
-  items: { productId: string; quantity: number }[];
+export interface CheckoutService extends Service {
+  readonly recovery: RecoveryWorker;
 }
-interface Payment {
-  id: string;
-  status: string;
-  amountCents: number;
-  last4: string;
-}
-interface Order {
-  id: string;
-  paymentId: string;
-  totalCents: number;
+
+/** A checkout's record id: the customer's Idempotency-Key scoped to the session, so two customers' keys never meet. */
+function checkoutId(key: string, session: string): string {
+  return createHash("sha256").update(`${session}\n${key}`).digest("hex").slice(0, 40);
 }
 
 /**
- * The keys checkout derives from the customer's Idempotency-Key, scoped to the session so two
- * customers' keys never meet. The same checkout always charges and orders under the same keys.
+ * Checkout: a saga over cart, catalog, payments and orders whose state lives in PostgreSQL
+ * (saga.ts). Every copy of one checkout (a retry, a duplicate, a client that timed out and tried
+ * again) joins one record and gets one outcome; 201 only once the order and its charge are both
+ * in force. A recovery worker finishes what crashed or stalled.
  */
-function derivedKeys(key: string, session: string) {
-  const base = createHash("sha256").update(`${session}\n${key}`).digest("hex").slice(0, 40);
-  return { payment: `co-${base}-pay`, order: `co-${base}-order` };
-}
-
-/**
- * Checkout: reads the cart, prices it from catalog (never from the client), charges payments,
- * creates the order, then clears the cart.
- *
- * The invariant is that nobody is charged without an order: if the order cannot be created
- * after the charge, the order's key is cancelled (so a late create cannot land) and the charge is
- * voided. A retried checkout with the same Idempotency-Key answers with the same order; every
- * downstream write is idempotent under a key derived from it.
- */
-export function buildCheckout(settings: CheckoutSettings): Service {
-  const service = createService({ name: "checkout", settings });
+export function buildCheckout(
+  settings: CheckoutSettings,
+  clock: () => Date = () => new Date(),
+): CheckoutService {
+  const db = prepareDatabase(
+    settings,
+    { application: "checkout", schema: CHECKOUT_SCHEMA, migrations: MIGRATIONS },
+    (e) => service.app.log.warn({ err: e }, "idle database connection failed"),
+  );
+  const service = createService({ name: "checkout", settings, readiness: db.readiness });
   const { app } = service;
   const cart = clientFor("cart", settings.CART_URL, settings);
-  const catalog = clientFor("catalog", settings.CATALOG_URL, settings);
-  const payments = clientFor("payments", settings.PAYMENTS_URL, settings);
-  const orders = clientFor("orders", settings.ORDERS_URL, settings);
+  const store = new SagaStore(db.pool, clock);
+  const deps: SagaDeps = {
+    store,
+    cart,
+    catalog: clientFor("catalog", settings.CATALOG_URL, settings),
+    payments: clientFor("payments", settings.PAYMENTS_URL, settings),
+    orders: clientFor("orders", settings.ORDERS_URL, settings),
+    leaseMs: settings.CHECKOUT_LEASE_MS,
+    orderDeadlineMs: settings.CHECKOUT_ORDER_DEADLINE_MS,
+    clock,
+    log: app.log,
+    afterCall: (point: CrashPoint) => {
+      if (point !== settings.FAULT_CRASH_AFTER) return;
+      app.log.fatal({ point }, "FAULT_CRASH_AFTER: killing this process");
+      process.kill(process.pid, "SIGKILL");
+    },
+  };
+  const clearCart = async (session: string, headers: Record<string, string> = {}) => {
+    const res = await cart.call("/cart", {
+      method: "DELETE",
+      headers: { ...headers, [SESSION_HEADER]: session },
+    });
+    if (res.status !== 204)
+      app.log.warn({ status: res.status }, "order placed but the cart could not be cleared");
+  };
+  const recovery = recoveryWorker(deps, service.registry, (session) => clearCart(session));
+  app.addHook("onReady", async () => {
+    db.start(app.log);
+    void db.ready().then(() => recovery.start(settings.CHECKOUT_RECOVERY_INTERVAL_MS));
+  });
+  app.addHook("onClose", async () => {
+    await recovery.stop();
+    await db.close();
+  });
 
-  /** Voids a charge; returns false (and logs for reconciliation) if every try failed. */
-  const voidCharge = async (paymentId: string, headers: Record<string, string>, log: FastifyBaseLogger) => {
-    try {
-      const res = await payments.call<Payment>(`/payments/${paymentId}/void`, {
-        method: "POST",
-        headers,
-        body: {},
-      });
-      if (res.status === 200) return true;
-      log.error(
-        { payment: paymentId, status: res.status, body: res.body },
-        "void refused; reconcile this payment",
-      );
-    } catch (e) {
-      log.error({ err: e, payment: paymentId }, "void failed; reconcile this payment");
+  /**
+   * Joins the checkout's record and drives it if nobody else does; waits (up to CHECKOUT_WAIT_MS)
+   * for a sibling that does. Returns the record as it stands when this copy must answer.
+   */
+  const settle = async (
+    id: string,
+    claim: () => Promise<CheckoutRecord>,
+    driver: { card: Card; headers: Record<string, string> },
+  ): Promise<CheckoutRecord> => {
+    const until = Date.now() + settings.CHECKOUT_WAIT_MS;
+    let pause = 20;
+    for (;;) {
+      const record = (await db.run(() => store.get(id))) ?? (await db.run(claim));
+      if (finished(record.state)) return record;
+      const owner = `${randomUUID()}`;
+      const mine = await db.run(() => store.acquire(id, owner, settings.CHECKOUT_LEASE_MS));
+      if (mine) return drive(mine, { owner, ...driver }, deps);
+      if (Date.now() >= until) return record;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+      pause = Math.min(pause * 2, 250);
     }
-    return false;
   };
 
   app.post(
@@ -100,117 +140,44 @@ export function buildCheckout(settings: CheckoutSettings): Service {
     async (request, reply) => {
       const session = sessionId(request.headers);
       const key = idempotencyKey(request.headers);
-      const keys = derivedKeys(key, session);
+      const id = checkoutId(key, session);
       const headers = { ...propagatedHeaders(request), [SESSION_HEADER]: session };
       const { userId, card } = request.body as { userId: string; card: Card };
-      const log = request.log;
-
-      // A retry of a checkout that already produced an order answers with that order.
-      const previous = await orders.call<{ items: Order[] }>(
-        `/orders?idempotencyKey=${encodeURIComponent(keys.order)}`,
-        { headers },
-      );
-      if (previous.status === 200 && previous.body.items.length > 0) {
-        const order = previous.body.items[0];
-        const payment = await payments.call<Payment>(`/payments/${order.paymentId}`, { headers });
-        return reply.code(201).header("idempotent-replayed", "true").send({ order, payment: payment.body });
-      }
-
-      const current = await cart.call<CartView>("/cart", { headers });
-      if (current.status !== 200) throw passOn("cart", current.status, current.body);
-      const lines = current.body.items;
-      if (lines.length === 0)
-        throw new HttpError(409, "cart_empty", "the cart is empty; add products before checking out");
-
-      const priced = await catalog.call<
-        { currency: string; prices: Record<string, number> } & Partial<ErrorBody>
-      >("/prices", {
-        method: "POST",
-        headers,
-        body: { ids: lines.map((l) => l.productId) },
-        idempotencyKey: keys.order,
-      });
-      if (priced.status === 404)
-        throw new HttpError(
-          409,
-          "unknown_product",
-          `the cart holds a product the shop no longer sells: ${priced.body.message}`,
-        );
-      if (priced.status !== 200) throw passOn("catalog", priced.status, priced.body);
-      const items = lines.map((l) => ({ ...l, unitPriceCents: priced.body.prices[l.productId] }));
-      const amountCents = items.reduce((sum, l) => sum + l.quantity * l.unitPriceCents, 0);
-
-      let charged: Awaited<ReturnType<ServiceClient["call"]>>;
-      try {
-        charged = await payments.call<Payment | ErrorBody>("/payments", {
-          method: "POST",
-          headers,
-          idempotencyKey: keys.payment,
-          body: { amountCents, currency: priced.body.currency, orderRef: keys.order, card },
+      const fingerprint = createHash("sha256").update(JSON.stringify({ userId, card })).digest("hex");
+      const claim = () => store.claim(id, fingerprint, userId, session);
+      const first = await db.run(claim);
+      if (first.fingerprint !== fingerprint)
+        return reply.code(409).send({
+          error: "idempotency_key_reused",
+          message: "this Idempotency-Key was used for a different checkout; use a new key",
         });
-      } catch (e) {
-        // The charge may or may not have happened; find it under its order reference and void it.
-        await voidByOrderRef(keys.order);
-        throw e;
-      }
-      if (charged.status !== 201) throw passOn("payments", charged.status, charged.body);
-      const payment = charged.body as Payment;
-      if (payment.status === "voided")
-        throw new HttpError(
-          409,
-          "checkout_voided",
-          "an earlier attempt with this Idempotency-Key was voided because its order failed; retry with a new key",
-        );
-
-      let order: Order | undefined;
-      let failure = "";
-      try {
-        const created = await orders.call<Order | ErrorBody>("/orders", {
-          method: "POST",
-          headers,
-          idempotencyKey: keys.order,
-          body: { userId, paymentId: payment.id, currency: priced.body.currency, items },
-        });
-        if (created.status === 201) order = created.body as Order;
-        else failure = `orders answered ${created.status}: ${(created.body as ErrorBody).message}`;
-      } catch (e) {
-        failure = (e as Error).message;
-      }
-      if (!order) {
-        // Cancel first, so an order still in flight cannot land after the charge is gone.
-        await orders
-          .call("/orders/cancel", { method: "POST", headers, body: { idempotencyKey: keys.order } })
-          .catch((e) => log.warn({ err: e }, "could not cancel the order key"));
-        const voided = await voidCharge(payment.id, headers, log);
-        log.warn({ payment: payment.id, voided, failure }, "order failed after the charge");
-        throw new HttpError(
-          voided ? 503 : 502,
-          "order_failed",
-          voided
-            ? `the order could not be created (${failure}); the charge ${payment.id} was voided and the cart kept`
-            : `the order could not be created (${failure}) and the charge ${payment.id} could not be voided yet; it will be reconciled`,
+      const record = await settle(id, claim, { card, headers });
+      const { status, body } = answer(record);
+      // Only the copies that saw the checkout through clear the cart: a replay days later must not
+      // empty a cart the customer has filled again.
+      if (status === 201 && !finished(first.state)) {
+        await clearCart(session, headers).catch((e) => request.log.warn({ err: e }, "cart not cleared"));
+        request.log.info(
+          { checkout: id, order: record.orderId, payment: record.paymentId },
+          "checkout complete",
         );
       }
-
-      const cleared = await cart.call("/cart", { method: "DELETE", headers }).catch((e: Error) => e);
-      if (cleared instanceof Error || cleared.status !== 204)
-        log.warn({ order: order.id }, "order placed but the cart could not be cleared");
-      log.info({ order: order.id, payment: payment.id, amountCents }, "checkout complete");
-      return reply.code(201).send({ order, payment });
-
-      async function voidByOrderRef(orderRef: string) {
-        try {
-          const found = await payments.call<{ items: Payment[] }>(
-            `/payments?orderRef=${encodeURIComponent(orderRef)}`,
-            { headers },
-          );
-          for (const p of found.body.items ?? [])
-            if (p.status === "captured") await voidCharge(p.id, headers, log);
-        } catch (e) {
-          log.error({ err: e, orderRef }, "charge outcome unknown; reconcile by order reference");
-        }
-      }
+      if (status === 202) reply.header("retry-after", "1");
+      if (finished(first.state)) reply.header("idempotent-replayed", "true");
+      return reply.code(status).send(body);
     },
   );
-  return service;
+
+  // How a checkout stands, for a client that got 202 (or lost the answer) and has no card to resend.
+  app.get("/checkout/status", async (request) => {
+    const id = checkoutId(idempotencyKey(request.headers), sessionId(request.headers));
+    const record = await db.run(() => store.get(id));
+    if (!record)
+      throw new HttpError(404, "unknown_checkout", "no checkout under this session and Idempotency-Key");
+    return {
+      checkout: { id: record.id, state: record.state },
+      ...(finished(record.state) ? { outcome: answer(record) } : {}),
+    };
+  });
+  return Object.assign(service, { recovery });
 }

@@ -11,10 +11,11 @@ import {
 } from "../../common/settings.js";
 import { servicePort } from "../../config/shop.js";
 import type { Product } from "../catalog/products.js";
-import { clientFor, passOn } from "../lib/client.js";
+import { clientFor, type ErrorBody, passOn } from "../lib/client.js";
 import { CARD, type Card, PRODUCT_ID, QUANTITY } from "../lib/schemas.js";
 import { createService, HttpError, propagatedHeaders, type Service } from "../lib/server.js";
 import { SESSION_HEADER, SESSION_ID } from "../lib/session.js";
+import { formBody } from "../lib/validation.js";
 import {
   type CartLineView,
   type Confirmation,
@@ -23,6 +24,7 @@ import {
   confirmationPage,
   errorPage,
   homePage,
+  processingPage,
   productPage,
   STYLESHEET,
 } from "./pages.js";
@@ -35,6 +37,8 @@ export const FRONTEND_SETTINGS = {
   CART_URL: calleeUrl("cart"),
   RECOMMENDATION_URL: calleeUrl("recommendation"),
   CHECKOUT_URL: calleeUrl("checkout"),
+  /** How long a checkout call may take: longer than checkout waits for a sibling copy (its CHECKOUT_WAIT_MS). */
+  CHECKOUT_TIMEOUT_MS: setting.integer(8_000, 100, 60_000),
   /** The session cookie is Secure unless this says otherwise (plain-HTTP development only). */
   COOKIE_SECURE: setting.oneOf(["true", "false"] as const, "true"),
 };
@@ -176,15 +180,34 @@ export function buildFrontend(settings: FrontendSettings): Service {
     });
     if (res.status !== 200) throw passOn("cart", res.status, res.body);
   };
+  /**
+   * Places the order; undefined while checkout is still at it (202). The call may be retried
+   * with the same key (a retry joins the same checkout), and it waits longer than checkout waits
+   * for a sibling, so that a slow checkout is not mistaken for a failed one.
+   */
   const placeOrder = async (request: FastifyRequest, sid: string, key: string, card: Card) => {
     const res = await checkout.call<Confirmation>("/checkout", {
       method: "POST",
       headers: headersFor(request, sid),
       idempotencyKey: key,
       body: { userId: userIdOf(sid), card },
+      timeoutMs: settings.CHECKOUT_TIMEOUT_MS,
     });
+    if (res.status === 202) return undefined;
     if (res.status !== 201) throw passOn("checkout", res.status, res.body);
     return res.body;
+  };
+  /** How an earlier checkout ended: its confirmation, undefined while in progress, or its error. */
+  const checkoutStatus = async (request: FastifyRequest, sid: string, key: string) => {
+    const res = await checkout.call<{ outcome?: { status: number; body: unknown } } & Partial<ErrorBody>>(
+      "/checkout/status",
+      { headers: { ...headersFor(request, sid), "idempotency-key": key } },
+    );
+    if (res.status !== 200) throw passOn("checkout", res.status, res.body);
+    const outcome = res.body.outcome;
+    if (!outcome || outcome.status === 202) return undefined;
+    if (outcome.status !== 201) throw passOn("checkout", outcome.status, outcome.body);
+    return outcome.body as Confirmation;
   };
 
   const productParams = {
@@ -265,14 +288,14 @@ export function buildFrontend(settings: FrontendSettings): Service {
   } as const;
 
   // Form posts redirect (303) back to the cart, so a reload never repeats them.
-  app.post("/cart/items", { schema: { body: addBody } }, async (request, reply) => {
+  app.post("/cart/items", { schema: { body: formBody(addBody) } }, async (request, reply) => {
     const { productId, quantity } = request.body as { productId: string; quantity: number };
     await addToCart(request, session(request, reply, false), productId, quantity);
     return reply.redirect("/cart", 303);
   });
   app.post(
     "/cart/items/:productId",
-    { schema: { params: productParams, body: quantityBody } },
+    { schema: { params: productParams, body: formBody(quantityBody) } },
     async (request, reply) => {
       const { productId } = request.params as { productId: string };
       await setQuantity(
@@ -301,36 +324,73 @@ export function buildFrontend(settings: FrontendSettings): Service {
     "/checkout",
     {
       schema: {
-        body: {
+        body: formBody({
           type: "object",
           required: ["idempotencyKey", ...CARD.required],
           properties: { idempotencyKey: { type: "string", format: "uuid" }, ...CARD.properties },
-        },
+        }),
       },
     },
     async (request, reply) => {
       const sid = session(request, reply, false);
       const { idempotencyKey, ...card } = request.body as Card & { idempotencyKey: string };
-      try {
-        const done = await placeOrder(request, sid, idempotencyKey, card);
-        const products = await listProducts(request, "");
-        return html(
-          reply,
-          confirmationPage({ ...done, names: new Map(products.map((p) => [p.id, p.name])) }),
-          201,
-        );
-      } catch (e) {
-        if (!(e instanceof HttpError) || e.statusCode >= 500) throw e;
-        // A declined or invalid card: the same form again, with the reason, and the cart kept.
-        const mine = await cartLines(request, sid);
-        return html(
-          reply,
-          checkoutPage({ ...mine, idempotencyKey: randomUUID(), error: e.message }),
-          e.statusCode,
-        );
-      }
+      return checkoutAnswer(
+        request,
+        reply,
+        sid,
+        () => placeOrder(request, sid, idempotencyKey, card),
+        idempotencyKey,
+      );
     },
   );
+  // Where a page that said "still processing" sends the customer: how that checkout ended.
+  app.get(
+    "/checkout/status",
+    {
+      schema: {
+        querystring: {
+          type: "object",
+          required: ["key"],
+          additionalProperties: false,
+          properties: { key: { type: "string", format: "uuid" } },
+        },
+      },
+    },
+    async (request, reply) => {
+      const sid = session(request, reply, false);
+      const { key } = request.query as { key: string };
+      return checkoutAnswer(request, reply, sid, () => checkoutStatus(request, sid, key), key);
+    },
+  );
+
+  /** The page for a checkout: confirmed, still processing, or the form again with the reason. */
+  async function checkoutAnswer(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    sid: string,
+    outcome: () => Promise<Confirmation | undefined>,
+    key: string,
+  ) {
+    try {
+      const done = await outcome();
+      if (!done) return html(reply, processingPage(key), 202);
+      const products = await listProducts(request, "");
+      return html(
+        reply,
+        confirmationPage({ ...done, names: new Map(products.map((p) => [p.id, p.name])) }),
+        201,
+      );
+    } catch (e) {
+      if (!(e instanceof HttpError) || e.statusCode >= 500) throw e;
+      // A declined or invalid card: the same form again, with the reason, and the cart kept.
+      const mine = await cartLines(request, sid);
+      return html(
+        reply,
+        checkoutPage({ ...mine, idempotencyKey: randomUUID(), error: e.message }),
+        e.statusCode,
+      );
+    }
+  }
 
   // ---- JSON API ----
   app.get("/api/session", async (request, reply) => ({ sessionId: session(request, reply, true) }));
@@ -398,6 +458,12 @@ export function buildFrontend(settings: FrontendSettings): Service {
           "send an Idempotency-Key header, the same on every retry",
         );
       const done = await placeOrder(request, sid, key, (request.body as { card: Card }).card);
+      if (!done)
+        return reply.code(202).header("retry-after", "1").send({
+          status: "processing",
+          message:
+            "the checkout is still in progress; retry with the same Idempotency-Key to see how it ended",
+        });
       return reply.code(201).send(done);
     },
   );

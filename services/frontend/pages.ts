@@ -145,6 +145,18 @@ export function confirmationPage(input: Confirmation & { names: ReadonlyMap<stri
   );
 }
 
+/** A checkout still in progress: the page looks again by itself, and nobody is asked to pay twice. */
+export function processingPage(idempotencyKey: string): string {
+  const status = `/checkout/status?key=${encodeURIComponent(idempotencyKey)}`;
+  return layout(
+    "Processing your order",
+    html`<meta http-equiv="refresh" content="2;url=${status}">
+<h1>Processing your order</h1>
+<p class="processing" role="status">We are confirming your payment and order. This page checks again in a moment; please do not pay again.</p>
+<p><a href="${status}">Check now</a></p>`,
+  );
+}
+
 export function errorPage(status: number, message: string): string {
   return layout(
     `Error ${status}`,

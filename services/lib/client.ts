@@ -38,6 +38,8 @@ export class UpstreamUnavailable extends Error {
   constructor(
     readonly service: string,
     readonly reason: string,
+    /** What the socket said, for the log only: it names hosts and ports. */
+    readonly detail?: unknown,
   ) {
     super(`${service} is unavailable: ${reason}`);
     this.name = "UpstreamUnavailable";
@@ -94,7 +96,8 @@ export class ServiceClient {
         const err = e as { name?: string; message?: string };
         last = new UpstreamUnavailable(
           this.service,
-          err.name === "TimeoutError" ? "timed out" : (err.message ?? String(e)),
+          err.name === "TimeoutError" ? "timed out" : "could not be reached",
+          e,
         );
         continue;
       }

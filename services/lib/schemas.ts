@@ -7,6 +7,15 @@ export const PRODUCT_ID = { type: "string", pattern: "^[a-z]{3}-\\d{3}$" } as co
 export const MAX_QUANTITY = 99;
 export const QUANTITY = { type: "integer", minimum: 1, maximum: MAX_QUANTITY } as const;
 
+/** Payments' ids: "pay_" and a UUID; the pattern also keeps NULs and spaces out of every query. */
+export const PAYMENT_ID = { type: "string", pattern: "^pay_[A-Za-z0-9-]{1,60}$" } as const;
+
+/** What a charge is for: checkout's order key. */
+export const ORDER_REF = { type: "string", pattern: "^[A-Za-z0-9_.:-]{1,64}$" } as const;
+
+/** The largest amount one order or charge may carry: what a 32-bit integer column holds. */
+export const MAX_TOTAL_CENTS = 2_147_483_647;
+
 export const USER_ID = { type: "string", pattern: "^[A-Za-z0-9_-]{1,64}$" } as const;
 
 /** A card as the customer typed it; payments checks the checksum, expiry and CVV length. */

@@ -13,6 +13,7 @@ import Fastify, {
 import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
 import { Random } from "../../common/random.js";
 import { type COMMON_SETTINGS, loadSettings, type Setting, SettingsError } from "../../common/settings.js";
+import { validatorFor } from "./validation.js";
 
 type Common = {
   [K in keyof typeof COMMON_SETTINGS]: (typeof COMMON_SETTINGS)[K] extends Setting<infer T> ? T : never;
@@ -53,16 +54,34 @@ export class HttpError extends Error {
   }
 }
 
+/** A store failure, kept whole for the log; the caller sees only the HttpError it carries. */
+export class StoreError extends HttpError {
+  constructor(
+    statusCode: number,
+    code: string,
+    message: string,
+    readonly detail: unknown,
+  ) {
+    super(statusCode, code, message);
+    this.name = "StoreError";
+  }
+}
+
 /**
- * Runs a call to the service's own store; a failure becomes a 503 naming the store, so a store
- * outage is reported as unavailability, not as a bug.
+ * Runs a call to the service's own store. A value the store refuses (PostgreSQL's classes 22,
+ * data exception, and 23, integrity violation) was the input's fault and becomes a 400; any other
+ * failure becomes a 503 naming the store. Neither carries the store's own text, hosts or ports:
+ * those go to the log with the request id.
  */
 export async function fromStore<T>(store: string, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (e) {
     if (e instanceof HttpError) throw e;
-    throw new HttpError(503, "store_unavailable", `${store} is unavailable: ${(e as Error).message ?? e}`);
+    const sqlState = (e as { code?: unknown }).code;
+    if (typeof sqlState === "string" && /^2[23][0-9A-Z]{3}$/.test(sqlState))
+      throw new StoreError(400, "invalid_value", `${store} refused a value in the request`, e);
+    throw new StoreError(503, "store_unavailable", `${store} is unavailable; try again shortly`, e);
   }
 }
 
@@ -83,16 +102,21 @@ export function createService(options: ServiceOptions): Service {
   const app = Fastify({
     logger: { level: settings.LOG_LEVEL, base: { service: options.name } },
     bodyLimit: settings.BODY_LIMIT_BYTES,
+    // A client that trickles its request in gets 408 and loses the connection; the check runs
+    // often enough that the timeout means what it says.
+    requestTimeout: settings.REQUEST_TIMEOUT_MS,
+    http: { connectionsCheckingInterval: Math.min(1000, settings.REQUEST_TIMEOUT_MS) },
     requestIdHeader: "x-request-id",
     genReqId: () => randomUUID(),
-    // Fastify's Ajv strips unknown fields by default; a field we do not know is a client mistake to report.
-    ajv: { customOptions: { removeAdditional: false } },
     // Each request's logger carries its trace context, so one trace id finds every line.
     childLoggerFactory: (logger, bindings, opts, raw) => {
       const headers = (raw as { headers?: Record<string, string | undefined> }).headers ?? {};
       return logger.child({ ...bindings, traceparent: headers.traceparent }, opts);
     },
   });
+
+  app.server.maxConnections = settings.MAX_CONNECTIONS;
+  app.setValidatorCompiler(validatorFor);
 
   const registry = new Registry();
   registry.setDefaultLabels({ service: options.name });
@@ -118,12 +142,20 @@ export function createService(options: ServiceOptions): Service {
       .split(",")
       .map((m) => m.trim()),
   );
+  const faultPaths = new Set(
+    (settings.FAULT_PATHS ?? "")
+      .split(",")
+      .map((p) => p.trim())
+      .filter((p) => p.length > 0),
+  );
   let draining = false;
   const faults = new Random(settings.FAULT_SEED ?? Date.now() & 0x7fffffff);
 
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
-    if (PROBES.has(request.url.split("?")[0]) || !faultMethods.has(request.method)) return;
+    const path = request.url.split("?")[0];
+    if (PROBES.has(path) || !faultMethods.has(request.method)) return;
+    if (faultPaths.size > 0 && !faultPaths.has(path)) return;
     const delay = settings.FAULT_LATENCY_MS + faults.uniform() * settings.FAULT_LATENCY_JITTER_MS;
     if (delay > 0) {
       injected.inc({ kind: "latency" });
@@ -168,6 +200,10 @@ export function createService(options: ServiceOptions): Service {
   };
 
   app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
+    if (error instanceof StoreError) {
+      request.log.warn({ err: error.detail }, "store failed");
+      return fail(request, reply, error.statusCode, error.code, error.message);
+    }
     if (error instanceof HttpError) return fail(request, reply, error.statusCode, error.code, error.message);
     // A callee that failed after every allowed try: say which, so the log and the caller agree.
     if (error.name === "UpstreamUnavailable" || error.name === "UpstreamError") {

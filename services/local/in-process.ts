@@ -13,7 +13,7 @@ export interface InProcessShop {
   readonly services: Readonly<Record<string, Service>>;
   readonly redis: RunningStore & { password: string };
   readonly postgres: RunningPostgres;
-  /** Builds one more instance of a service, with its own overrides, wired to the running shop. */
+  /** Builds one more instance of a service, with its own overrides, wired to the running shop; resolves once it is ready. */
   extra(name: string, env?: Record<string, string>): Promise<{ url: string; service: Service }>;
   stop(): Promise<void>;
 }
@@ -56,10 +56,17 @@ export async function startInProcessShop(
     return { service, url: `http://127.0.0.1:${port}` };
   };
 
-  for (const model of calleesFirst(SHOP_SERVICES)) {
-    const { service, url } = await build(model, overrides[model.name] ?? {});
-    services[model.name] = service;
-    urls[model.name] = url;
+  try {
+    for (const model of calleesFirst(SHOP_SERVICES)) {
+      const { service, url } = await build(model, overrides[model.name] ?? {});
+      services[model.name] = service;
+      urls[model.name] = url;
+    }
+  } catch (e) {
+    // A service that cannot be built must not leave the others and the stores running.
+    for (const s of Object.values(services)) await s.shutdown().catch(() => {});
+    await Promise.all([redis.stop(), postgres.stop()]);
+    throw e;
   }
   return {
     urls,
@@ -69,6 +76,7 @@ export async function startInProcessShop(
     async extra(name, env = {}) {
       const made = await build(SHOP_SERVICES.find((s) => s.name === name) as ShopService, env);
       extras.push(made.service);
+      await untilReady({ [name]: made.url });
       return made;
     },
     async stop() {

@@ -1,9 +1,10 @@
 import type { FastifyInstance } from "fastify";
 import pg from "pg";
 import { loadSettings } from "../../common/settings.js";
+import { migrate } from "../lib/migrations.js";
 import { type RunningPostgres, startPostgres } from "../local/stores.js";
 import { buildOrders, ORDERS_SETTINGS } from "./app.js";
-import { MIGRATIONS, migrate } from "./migrations.js";
+import { MIGRATIONS } from "./migrations.js";
 
 // A real PostgreSQL cluster on loopback (Debian's postgresql package, installed by .ci/run).
 let db: RunningPostgres;
@@ -87,27 +88,34 @@ describe("orders", () => {
     expect(other.json().error).toBe("idempotency_key_reused");
   });
 
-  it("cancels by key, and a create arriving after the cancel never brings the order back", async () => {
+  it("abandons a key: a placed order stays placed, and a create arriving after the tombstone never lands", async () => {
     const placed = (await create(order({ userId: "user-cancel" }), "cancel-key-1")).json();
-    const cancelled = await app.inject({
+    const kept = await app.inject({
       method: "POST",
-      url: "/orders/cancel",
+      url: "/orders/abandon",
       payload: { idempotencyKey: "cancel-key-1" },
     });
-    expect(cancelled.json()).toEqual({
-      cancelled: true,
-      order: expect.objectContaining({ id: placed.id, status: "cancelled" }),
+    // A sibling's success is never undone: the order placed under the key stays placed.
+    expect(kept.json()).toEqual({
+      abandoned: false,
+      order: expect.objectContaining({ id: placed.id, status: "placed" }),
     });
 
     const early = await app.inject({
       method: "POST",
-      url: "/orders/cancel",
+      url: "/orders/abandon",
       payload: { idempotencyKey: "cancel-key-2" },
     });
-    expect(early.json()).toEqual({ cancelled: true, order: null });
+    expect(early.json()).toEqual({ abandoned: true, order: null });
     const late = await create(order({ userId: "user-cancel" }), "cancel-key-2");
     expect(late.statusCode).toBe(409);
     expect(late.json().error).toBe("order_cancelled");
+    const again = await app.inject({
+      method: "POST",
+      url: "/orders/abandon",
+      payload: { idempotencyKey: "cancel-key-2" },
+    });
+    expect(again.json()).toEqual({ abandoned: true, order: null });
     expect((await app.inject({ url: "/orders?userId=user-cancel" })).json().items).toHaveLength(1);
   });
 
@@ -155,6 +163,27 @@ describe("orders", () => {
       400,
       "duplicate_product",
     ],
+    [
+      "a quantity sent as a string",
+      order({ items: [{ productId: "mug-001", quantity: "1e309", unitPriceCents: 1 }] }),
+      "bad-key-08",
+      400,
+      "invalid_request",
+    ],
+    [
+      "a total past the store's integer range",
+      order({
+        items: Array.from({ length: 3 }, (_, i) => ({
+          productId: `mug-00${i}`,
+          quantity: 99,
+          unitPriceCents: 10_000_000,
+        })),
+      }),
+      "bad-key-09",
+      400,
+      "order_too_large",
+    ],
+    ["a NUL in the payment id", order({ paymentId: "pay_\u0000x" }), "bad-key-12", 400, "invalid_request"],
   ])("refuses %s with a JSON 4xx and writes nothing", async (_what, payload, key, status, error) => {
     const res = await create(payload, key);
     expect(res.statusCode).toBe(status);
@@ -184,6 +213,20 @@ describe("orders", () => {
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json().error).toBe("unknown_order");
     expect((await app.inject({ url: "/orders" })).json().error).toBe("invalid_request");
+    for (const limit of ["1e309", "-Infinity", "NaN", "1000"]) {
+      const res = await app.inject({ url: `/orders?userId=user-1&limit=${limit}` });
+      expect([res.statusCode, res.json().error]).toEqual([400, "invalid_request"]);
+    }
+  });
+
+  it("takes a burst of concurrent orders without running out of connections", async () => {
+    const burst = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        create(order({ userId: "user-burst" }), `burst-key-${String(i).padStart(3, "0")}`),
+      ),
+    );
+    expect(burst.map((r) => r.statusCode)).toEqual(burst.map(() => 201));
+    expect((await app.inject({ url: "/orders?userId=user-burst&limit=100" })).json().items).toHaveLength(40);
   });
 });
 
@@ -203,9 +246,9 @@ describe("orders migrations", () => {
       return pool;
     });
     try {
-      const [a, b] = await Promise.all(pools.map((p) => migrate(p)));
+      const [a, b] = await Promise.all(pools.map((p) => migrate(p, MIGRATIONS)));
       expect([...a, ...b].sort()).toEqual(MIGRATIONS.map((m) => m.version));
-      expect(await migrate(pools[0])).toEqual([]);
+      expect(await migrate(pools[0], MIGRATIONS)).toEqual([]);
       const edited = MIGRATIONS.map((m) => (m.version === 2 ? { ...m, sql: `${m.sql} -- edited` } : m));
       await expect(migrate(pools[0], edited)).rejects.toThrow(
         /migration 2 .* changed after it was applied; add a new migration/,

@@ -1,90 +1,37 @@
 import { createHash } from "node:crypto";
 import { COMMON_SETTINGS, type loadSettings, setting } from "../../common/settings.js";
 import { servicePort } from "../../config/shop.js";
+import { DATABASE_SETTINGS, prepareDatabase } from "../lib/database.js";
 import { IDEMPOTENCY_KEY, idempotencyKey } from "../lib/idempotency.js";
-import { PRODUCT_ID, QUANTITY, USER_ID } from "../lib/schemas.js";
-import { createService, fromStore, HttpError, type Service } from "../lib/server.js";
-import { MIGRATIONS, migrate } from "./migrations.js";
-import { createPool, type NewOrder, OrderStore } from "./store.js";
-
-export const DATABASE_SETTINGS = {
-  DATABASE_HOST: setting.text("127.0.0.1"),
-  DATABASE_PORT: setting.port(5432),
-  DATABASE_NAME: setting.text("orders"),
-  DATABASE_USER: setting.text("orders"),
-  DATABASE_PASSWORD: setting.optional(setting.text()),
-  DATABASE_POOL_SIZE: setting.integer(10, 1, 100),
-};
+import { MAX_TOTAL_CENTS, PAYMENT_ID, PRODUCT_ID, QUANTITY, USER_ID } from "../lib/schemas.js";
+import { createService, HttpError, type Service } from "../lib/server.js";
+import { MIGRATIONS } from "./migrations.js";
+import { type NewOrder, OrderStore } from "./store.js";
 
 export const ORDERS_SETTINGS = {
   ...COMMON_SETTINGS,
   ...DATABASE_SETTINGS,
   PORT: setting.port(servicePort("orders")),
-  /** "false" when a migration Job (services/orders/migrate.ts) applies the schema instead. */
-  MIGRATE_ON_START: setting.oneOf(["true", "false"] as const, "true"),
 };
 export type OrdersSettings = ReturnType<typeof loadSettings<typeof ORDERS_SETTINGS>>;
 
 /**
- * Orders: PostgreSQL-backed, idempotent creation on Idempotency-Key, cancellation by key (used by
+ * Orders: PostgreSQL-backed, idempotent creation on Idempotency-Key, abandonment of a key (used by
  * checkout when it voids a charge), lookup by id, and a user's orders newest first.
  *
  * The service starts without waiting for the database: it applies migrations in the background
  * (retrying while PostgreSQL is away) and reports not ready, with the reason, until they are in.
  */
 export function buildOrders(settings: OrdersSettings): Service {
-  let schemaReady = false;
-  let lastError = "not checked yet";
-  let closed = false;
-  const pool = createPool(settings, (e) =>
+  const db = prepareDatabase(settings, { application: "orders", migrations: MIGRATIONS }, (e) =>
     service.app.log.warn({ err: e }, "idle database connection failed"),
   );
-  const store = new OrderStore(pool);
-  const service = createService({
-    name: "orders",
-    settings,
-    readiness: async () => {
-      if (!schemaReady) throw new Error(`the orders schema is not ready: ${lastError}`);
-      await pool.query("SELECT 1");
-    },
-  });
+  const store = new OrderStore(db.pool);
+  const service = createService({ name: "orders", settings, readiness: db.readiness });
   const { app } = service;
-
-  const latest = Math.max(...MIGRATIONS.map((m) => m.version));
-  const prepare = async () => {
-    for (let attempt = 0; !closed; attempt++) {
-      try {
-        if (settings.MIGRATE_ON_START === "true") {
-          const applied = await migrate(pool);
-          if (applied.length > 0) app.log.info({ applied }, "applied migrations");
-        } else {
-          const { rows } = await pool.query<{ v: number | null }>(
-            "SELECT max(version) AS v FROM schema_migrations",
-          );
-          if ((rows[0].v ?? 0) < latest)
-            throw new Error(`the migration Job has not applied version ${latest} yet`);
-        }
-        schemaReady = true;
-        return;
-      } catch (e) {
-        const message = (e as Error).message;
-        if (message !== lastError) app.log.error({ err: e }, "orders schema not ready; retrying");
-        lastError = message;
-        await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 100 * 2 ** attempt)));
-      }
-    }
-  };
-  app.addHook("onReady", async () => void prepare());
-  app.addHook("onClose", async () => {
-    closed = true;
-    await pool.end();
-  });
-
-  const database = <T>(work: () => Promise<T>) =>
-    fromStore("postgresql", async () => {
-      if (!schemaReady) throw new Error(`the orders schema is not ready: ${lastError}`);
-      return work();
-    });
+  app.addHook("onReady", async () => db.start(app.log));
+  app.addHook("onClose", async () => db.close());
+  const database = db.run;
 
   app.post(
     "/orders",
@@ -96,7 +43,7 @@ export function buildOrders(settings: OrdersSettings): Service {
           additionalProperties: false,
           properties: {
             userId: USER_ID,
-            paymentId: { type: "string", minLength: 1, maxLength: 64 },
+            paymentId: PAYMENT_ID,
             currency: { type: "string", enum: ["EUR"] },
             items: {
               type: "array",
@@ -123,6 +70,9 @@ export function buildOrders(settings: OrdersSettings): Service {
       const products = body.items.map((l) => l.productId);
       if (new Set(products).size !== products.length)
         throw new HttpError(400, "duplicate_product", "each product may appear in one line only");
+      const total = body.items.reduce((sum, l) => sum + l.quantity * l.unitPriceCents, 0);
+      if (total > MAX_TOTAL_CENTS)
+        throw new HttpError(400, "order_too_large", `the order's total exceeds ${MAX_TOTAL_CENTS} cents`);
       const fingerprint = createHash("sha256").update(JSON.stringify(body)).digest("hex");
       const result = await database(() => store.create(key, fingerprint, body));
       if (result.kind === "key_reused")
@@ -140,7 +90,7 @@ export function buildOrders(settings: OrdersSettings): Service {
   );
 
   app.post(
-    "/orders/cancel",
+    "/orders/abandon",
     {
       schema: {
         body: {
@@ -153,9 +103,9 @@ export function buildOrders(settings: OrdersSettings): Service {
     },
     async (request) => {
       const { idempotencyKey: key } = request.body as { idempotencyKey: string };
-      const order = await database(() => store.cancelByKey(key));
-      request.log.info({ order: order?.id, key }, "order cancelled by key");
-      return { cancelled: true, order: order ?? null };
+      const { abandoned, order } = await database(() => store.abandonKey(key));
+      request.log.info({ order: order?.id, key, abandoned }, "order key abandoned");
+      return { abandoned, order: order ?? null };
     },
   );
 

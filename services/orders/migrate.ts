@@ -3,14 +3,14 @@
  * and exits non-zero. Replicas started with MIGRATE_ON_START=false wait for it.
  */
 import { loadSettings, SettingsError } from "../../common/settings.js";
-import { DATABASE_SETTINGS } from "./app.js";
-import { migrate } from "./migrations.js";
-import { createPool } from "./store.js";
+import { createPool, DATABASE_SETTINGS } from "../lib/database.js";
+import { migrate } from "../lib/migrations.js";
+import { MIGRATIONS } from "./migrations.js";
 
 try {
-  const pool = createPool(loadSettings(DATABASE_SETTINGS), () => {});
+  const pool = createPool(loadSettings(DATABASE_SETTINGS), { application: "orders-migrate" }, () => {});
   try {
-    const applied = await migrate(pool);
+    const applied = await migrate(pool, MIGRATIONS);
     console.log(applied.length > 0 ? `applied migrations ${applied.join(", ")}` : "schema is up to date");
   } finally {
     await pool.end();

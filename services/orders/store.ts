@@ -5,7 +5,7 @@
  * caller gave up and voided the charge) can never bring the order back.
  */
 import { randomUUID } from "node:crypto";
-import pg from "pg";
+import type pg from "pg";
 
 export interface OrderLine {
   readonly productId: string;
@@ -88,8 +88,11 @@ export class OrderStore {
             order.items.map((l) => l.unitPriceCents),
           ],
         );
+        // Read back on the same connection: taking a second one while holding this one starved
+        // the pool under bursts (every request held one and waited for another).
+        const created = await this.row("WHERE o.id = $1", [id], client);
         await client.query("COMMIT");
-        return { kind: "created", order: (await this.get(id)) as Order };
+        return { kind: "created", order: toOrder(created) };
       }
       await client.query("COMMIT");
     } catch (e) {
@@ -106,19 +109,21 @@ export class OrderStore {
   }
 
   /**
-   * Cancels the order created under `key`, or, if none exists yet, leaves a tombstone so that
-   * none can be created under it later. Returns the order when there was one.
+   * Closes `key` to new orders: if none was placed under it, leaves a tombstone so that none can
+   * be created later; an order already placed stays placed and is returned. Checkout compensates
+   * through this, so a late or concurrent copy can never undo an order its sibling placed.
    */
-  async cancelByKey(key: string): Promise<Order | undefined> {
-    const existing = await this.pool.query<{ id: string; status: string }>(
+  async abandonKey(key: string): Promise<{ readonly abandoned: boolean; readonly order?: Order }> {
+    await this.pool.query(
       `INSERT INTO orders (id, idempotency_key, fingerprint, user_id, status, currency, total_cents)
        VALUES ($1, $2, '', '', 'cancelled', 'EUR', 0)
-       ON CONFLICT (idempotency_key) DO UPDATE SET status = 'cancelled'
-       RETURNING id, user_id`,
+       ON CONFLICT (idempotency_key) DO NOTHING`,
       [randomUUID(), key],
     );
-    const row = await this.row("WHERE o.id = $1", [existing.rows[0].id]);
-    return row && row.user_id !== "" ? toOrder(row) : undefined;
+    const row = await this.row("WHERE o.idempotency_key = $1", [key]);
+    if (!row) throw new Error(`order key ${key} vanished after its tombstone`);
+    if (row.user_id === "") return { abandoned: true };
+    return { abandoned: row.status === "cancelled", order: toOrder(row) };
   }
 
   async get(id: string): Promise<Order | undefined> {
@@ -139,38 +144,11 @@ export class OrderStore {
     return rows.map(toOrder);
   }
 
-  private async row(where: string, values: unknown[]) {
-    const { rows } = await this.pool.query<OrderRow & { items: OrderLine[] }>(
+  private async row(where: string, values: unknown[], on: pg.Pool | pg.PoolClient = this.pool) {
+    const { rows } = await on.query<OrderRow & { items: OrderLine[] }>(
       `${SELECT_ORDER} ${where} GROUP BY o.id`,
       values,
     );
     return rows[0];
   }
-}
-
-export interface DatabaseSettings {
-  readonly DATABASE_HOST: string;
-  readonly DATABASE_PORT: number;
-  readonly DATABASE_NAME: string;
-  readonly DATABASE_USER: string;
-  readonly DATABASE_PASSWORD?: string;
-  readonly DATABASE_POOL_SIZE: number;
-}
-
-/** A pool that fails fast: a request waits at most two seconds for a connection and five for a statement. */
-export function createPool(settings: DatabaseSettings, onError: (e: Error) => void): pg.Pool {
-  const pool = new pg.Pool({
-    host: settings.DATABASE_HOST,
-    port: settings.DATABASE_PORT,
-    database: settings.DATABASE_NAME,
-    user: settings.DATABASE_USER,
-    password: settings.DATABASE_PASSWORD,
-    max: settings.DATABASE_POOL_SIZE,
-    connectionTimeoutMillis: 2000,
-    statement_timeout: 5000,
-    application_name: "meshpilot-orders",
-  });
-  // An idle client losing its connection must not crash the process; the next query reconnects.
-  pool.on("error", onError);
-  return pool;
 }

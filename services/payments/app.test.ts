@@ -1,6 +1,19 @@
-import { testSettings } from "../lib/test-settings.js";
-import { buildPayments } from "./app.js";
+import type { FastifyInstance } from "fastify";
+import { loadSettings } from "../../common/settings.js";
+import { type RunningPostgres, startPostgres } from "../local/stores.js";
+import { buildPayments, PAYMENTS_SETTINGS } from "./app.js";
 import { TEST_CARDS } from "./card.js";
+
+// A real PostgreSQL cluster on loopback: payments keeps its charges there.
+let db: RunningPostgres;
+const started: FastifyInstance[] = [];
+beforeAll(async () => {
+  db = await startPostgres();
+}, 60_000);
+afterAll(async () => {
+  for (const app of started) await app.close();
+  await db.stop();
+}, 30_000);
 
 const NOW = new Date("2026-11-22T12:00:00Z");
 const card = (number: string = TEST_CARDS.approved) => ({ number, expMonth: 12, expYear: 2028, cvv: "123" });
@@ -12,9 +25,22 @@ const charge = (over: Record<string, unknown> = {}) => ({
   ...over,
 });
 
-function payments() {
-  const { app } = buildPayments({ ...testSettings(), PORT: 8084 }, () => NOW);
-  const post = (url: string, payload: unknown, key?: string) =>
+let ops = 0;
+/** A payments instance on the shared database; `post` sends a fresh key unless told one. */
+async function payments() {
+  const { app } = buildPayments(
+    loadSettings(PAYMENTS_SETTINGS, {
+      LOG_LEVEL: "silent",
+      DATABASE_PORT: String(db.port),
+      DATABASE_PASSWORD: db.password,
+    }),
+    () => NOW,
+  );
+  started.push(app);
+  await app.ready();
+  while ((await app.inject({ url: "/readyz" })).statusCode !== 200)
+    await new Promise((r) => setTimeout(r, 20));
+  const post = (url: string, payload: unknown, key: string | null = `op-${String(++ops).padStart(8, "0")}`) =>
     app.inject({
       method: "POST",
       url,
@@ -26,7 +52,7 @@ function payments() {
 
 describe("payments", () => {
   it("captures a valid charge and reports only the last four digits", async () => {
-    const { post } = payments();
+    const { post } = await payments();
     const res = await post("/payments", charge(), "key-00000001");
     expect(res.statusCode).toBe(201);
     expect(res.json()).toEqual(
@@ -36,21 +62,21 @@ describe("payments", () => {
   });
 
   it("answers a retry with the same key exactly once, and refuses the key for a different charge", async () => {
-    const { app, post } = payments();
-    const first = await post("/payments", charge(), "key-00000002");
-    const again = await post("/payments", charge(), "key-00000002");
+    const { app, post } = await payments();
+    const first = await post("/payments", charge({ orderRef: "ord-2" }), "key-00000002");
+    const again = await post("/payments", charge({ orderRef: "ord-2" }), "key-00000002");
     expect(again.statusCode).toBe(201);
     expect(again.headers["idempotent-replayed"]).toBe("true");
     expect(again.json().id).toBe(first.json().id);
-    const listed = await app.inject({ url: "/payments?orderRef=ord-1" });
+    const listed = await app.inject({ url: "/payments?orderRef=ord-2" });
     expect(listed.json().items).toHaveLength(1);
-    const other = await post("/payments", charge({ amountCents: 1 }), "key-00000002");
+    const other = await post("/payments", charge({ orderRef: "ord-2", amountCents: 1 }), "key-00000002");
     expect(other.statusCode).toBe(409);
     expect(other.json().error).toBe("idempotency_key_reused");
   });
 
   it("answers a replay with the payment as it is now, so a retry after a void sees the void", async () => {
-    const { post } = payments();
+    const { post } = await payments();
     const first = (await post("/payments", charge(), "key-00000030")).json();
     await post(`/payments/${first.id}/void`, {});
     const replay = await post("/payments", charge(), "key-00000030");
@@ -59,7 +85,7 @@ describe("payments", () => {
   });
 
   it("declines the processor's test numbers with a 402, remembered under the key", async () => {
-    const { post } = payments();
+    const { post } = await payments();
     const declined = await post("/payments", charge({ card: card(TEST_CARDS.declined) }), "key-00000003");
     expect(declined.statusCode).toBe(402);
     expect(declined.json()).toEqual({
@@ -76,7 +102,7 @@ describe("payments", () => {
   });
 
   it.each([
-    ["no Idempotency-Key", charge(), undefined, 400, "missing_idempotency_key"],
+    ["no Idempotency-Key", charge(), null, 400, "missing_idempotency_key"],
     [
       "a bad checksum",
       charge({ card: card("4242424242424241") }),
@@ -103,15 +129,24 @@ describe("payments", () => {
     ["a huge amount", charge({ amountCents: 1e9 }), "key-00000015", 400, "invalid_request"],
     ["another currency", charge({ currency: "USD" }), "key-00000016", 400, "invalid_request"],
     ["an unknown field", charge({ tip: 5 }), "key-00000017", 400, "invalid_request"],
+    ["an amount sent as a string", charge({ amountCents: "1e309" }), "key-00000018", 400, "invalid_request"],
+    ["an amount of -Infinity", charge({ amountCents: "-Infinity" }), "key-00000019", 400, "invalid_request"],
+    [
+      "a NUL in the order reference",
+      charge({ orderRef: "ord\u0000" }),
+      "key-0000001a",
+      400,
+      "invalid_request",
+    ],
   ])("rejects %s", async (_what, body, key, status, error) => {
-    const { post } = payments();
+    const { post } = await payments();
     const res = await post("/payments", body, key);
     expect(res.statusCode).toBe(status);
     expect(res.json().error).toBe(error);
   });
 
   it("voids a capture once, and refunds in parts up to the amount", async () => {
-    const { post } = payments();
+    const { post } = await payments();
     const id = (await post("/payments", charge(), "key-00000020")).json().id;
     expect((await post(`/payments/${id}/void`, {})).json().status).toBe("voided");
     expect((await post(`/payments/${id}/void`, {})).json().status).toBe("voided");
@@ -128,5 +163,54 @@ describe("payments", () => {
     expect((await post(`/payments/${other}/void`, {})).json().error).toBe("not_voidable");
     const unknown = await post("/payments/pay_00000000-0000-0000-0000-000000000000/void", {});
     expect(unknown.statusCode).toBe(404);
+  });
+
+  it("keeps charges across a restart, and replays a void or refund retried with its key", async () => {
+    const before = await payments();
+    const paid = (await before.post("/payments", charge(), "key-00000040")).json();
+    await before.app.close();
+    const after = await payments();
+    expect((await after.app.inject({ url: `/payments/${paid.id}` })).json()).toEqual(paid);
+    const refund = await after.post(`/payments/${paid.id}/refund`, { amountCents: 100 }, "refund-key-0040");
+    const again = await after.post(`/payments/${paid.id}/refund`, { amountCents: 100 }, "refund-key-0040");
+    expect(again.json()).toEqual(refund.json());
+    expect(again.json().refundedCents).toBe(100);
+    const reused = await after.post(`/payments/${paid.id}/refund`, { amountCents: 200 }, "refund-key-0040");
+    expect([reused.statusCode, reused.json().error]).toEqual([409, "idempotency_key_reused"]);
+    expect((await after.post(`/payments/${paid.id}/void`, {}, null)).json().error).toBe(
+      "missing_idempotency_key",
+    );
+  });
+
+  it("never refunds more than was captured, whatever the amounts and however many race", async () => {
+    const { post } = await payments();
+    const id = (await post("/payments", charge({ amountCents: 1000 }))).json().id;
+    for (const amountCents of ["-Infinity", "1e309", -5, 0, 1.5])
+      expect((await post(`/payments/${id}/refund`, { amountCents })).statusCode).toBe(400);
+    const tries = await Promise.all(
+      Array.from({ length: 12 }, () => post(`/payments/${id}/refund`, { amountCents: 300 })),
+    );
+    expect(tries.filter((t) => t.statusCode === 200)).toHaveLength(3);
+    expect(
+      tries.filter((t) => t.statusCode === 409).every((t) => t.json().error === "refund_too_large"),
+    ).toBe(true);
+    const rest = await post(`/payments/${id}/refund`, {});
+    expect(rest.json()).toEqual(expect.objectContaining({ status: "refunded", refundedCents: 1000 }));
+    expect((await post(`/payments/${id}/refund`, { amountCents: 1 })).json().error).toBe("not_refundable");
+  });
+
+  it("closes a charge's key: voids a charge made under it, and keeps a late one from landing", async () => {
+    const { post } = await payments();
+    const paid = (await post("/payments", charge(), "key-00000050")).json();
+    const closed = await post("/payments/cancel", { idempotencyKey: "key-00000050" });
+    expect(closed.json()).toEqual({ cancelled: true, payment: { ...paid, status: "voided" } });
+    expect((await post("/payments/cancel", { idempotencyKey: "key-00000050" })).json().cancelled).toBe(true);
+
+    expect((await post("/payments/cancel", { idempotencyKey: "key-00000051" })).json()).toEqual({
+      cancelled: true,
+      payment: null,
+    });
+    const late = await post("/payments", charge(), "key-00000051");
+    expect([late.statusCode, late.json().error]).toEqual([409, "charge_cancelled"]);
   });
 });

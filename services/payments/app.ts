@@ -1,24 +1,21 @@
 import { createHash, randomUUID } from "node:crypto";
 import { COMMON_SETTINGS, type loadSettings, setting } from "../../common/settings.js";
 import { servicePort } from "../../config/shop.js";
-import { idempotencyKey } from "../lib/idempotency.js";
-import { CARD } from "../lib/schemas.js";
+import { DATABASE_SETTINGS, prepareDatabase } from "../lib/database.js";
+import { IDEMPOTENCY_KEY, idempotencyKey } from "../lib/idempotency.js";
+import { CARD, MAX_TOTAL_CENTS, ORDER_REF, PAYMENT_ID } from "../lib/schemas.js";
 import { createService, HttpError, type Service } from "../lib/server.js";
 import { cvvValid, expired, luhnValid, processorDecision } from "./card.js";
+import { MIGRATIONS, PAYMENTS_SCHEMA } from "./migrations.js";
+import { PaymentStore } from "./store.js";
 
-export const PAYMENTS_SETTINGS = { ...COMMON_SETTINGS, PORT: setting.port(servicePort("payments")) };
+export const PAYMENTS_SETTINGS = {
+  ...COMMON_SETTINGS,
+  ...DATABASE_SETTINGS,
+  PORT: setting.port(servicePort("payments")),
+};
 export type PaymentsSettings = ReturnType<typeof loadSettings<typeof PAYMENTS_SETTINGS>>;
-
-export interface Payment {
-  readonly id: string;
-  readonly orderRef?: string;
-  readonly amountCents: number;
-  readonly currency: string;
-  readonly last4: string;
-  status: "captured" | "voided" | "partially_refunded" | "refunded";
-  refundedCents: number;
-  readonly createdAt: string;
-}
+export type { Payment } from "./store.js";
 
 interface ChargeBody {
   amountCents: number;
@@ -27,34 +24,31 @@ interface ChargeBody {
   card: { number: string; expMonth: number; expYear: number; cvv: string };
 }
 
-/** What a key was first used for, and what it answered, so a retry gets the same answer. */
-interface Remembered {
-  readonly fingerprint: string;
-  readonly status: number;
-  readonly body: unknown;
-  readonly paymentId?: string;
-}
-
 /**
- * Payments: validates the card, charges through the processor model, and is idempotent on
- * Idempotency-Key, so a retried charge never charges twice. Supports void and refund.
- *
- * State is in memory: the processor is the system of record in a real deployment.
+ * Payments: validates the card, charges through the processor model, and keeps every charge in
+ * PostgreSQL (its own schema), so a restart loses nothing. Every mutating call (charge, void,
+ * refund, closing a charge's key) is idempotent on its Idempotency-Key, so each can be retried.
  */
 export function buildPayments(settings: PaymentsSettings, clock: () => Date = () => new Date()): Service {
-  const service = createService({ name: "payments", settings });
+  const db = prepareDatabase(
+    settings,
+    { application: "payments", schema: PAYMENTS_SCHEMA, migrations: MIGRATIONS },
+    (e) => service.app.log.warn({ err: e }, "idle database connection failed"),
+  );
+  const store = new PaymentStore(db.pool);
+  const service = createService({ name: "payments", settings, readiness: db.readiness });
   const { app } = service;
-  const payments = new Map<string, Payment>();
-  const byKey = new Map<string, Remembered>();
+  app.addHook("onReady", async () => db.start(app.log));
+  app.addHook("onClose", async () => db.close());
 
   const chargeSchema = {
     type: "object",
     required: ["amountCents", "currency", "card"],
     additionalProperties: false,
     properties: {
-      amountCents: { type: "integer", minimum: 1, maximum: 10_000_000 },
+      amountCents: { type: "integer", minimum: 1, maximum: Math.min(10_000_000, MAX_TOTAL_CENTS) },
       currency: { type: "string", enum: ["EUR"] },
-      orderRef: { type: "string", minLength: 1, maxLength: 64 },
+      orderRef: ORDER_REF,
       card: CARD,
     },
   } as const;
@@ -62,24 +56,6 @@ export function buildPayments(settings: PaymentsSettings, clock: () => Date = ()
   app.post("/payments", { schema: { body: chargeSchema } }, async (request, reply) => {
     const key = idempotencyKey(request.headers);
     const body = request.body as ChargeBody;
-    const fingerprint = createHash("sha256").update(JSON.stringify(body)).digest("hex");
-    // No await between this lookup and `remember`: two concurrent tries with one key cannot both charge.
-    const seen = byKey.get(key);
-    if (seen) {
-      if (seen.fingerprint !== fingerprint)
-        throw new HttpError(
-          409,
-          "idempotency_key_reused",
-          "this Idempotency-Key was used for a different charge",
-        );
-      // A replayed charge answers with the payment as it is now, so a retry sees a void.
-      const current = seen.paymentId ? payments.get(seen.paymentId) : seen.body;
-      return reply.code(seen.status).header("idempotent-replayed", "true").send(current);
-    }
-    const remember = (status: number, payload: unknown, paymentId?: string) => {
-      byKey.set(key, { fingerprint, status, body: payload, paymentId });
-      return reply.code(status).send(payload);
-    };
     const { card } = body;
     if (!luhnValid(card.number))
       throw new HttpError(400, "invalid_card_number", "the card number fails its checksum");
@@ -91,33 +67,52 @@ export function buildPayments(settings: PaymentsSettings, clock: () => Date = ()
       );
     if (!cvvValid(card.number, card.cvv))
       throw new HttpError(400, "invalid_cvv", "the security code has the wrong length for this card");
+    const fingerprint = createHash("sha256").update(JSON.stringify(body)).digest("hex");
     const decision = processorDecision(card.number);
-    if (!decision.approved) return remember(402, { error: decision.code, message: decision.message });
-    const payment: Payment = {
-      id: `pay_${randomUUID()}`,
-      orderRef: body.orderRef,
-      amountCents: body.amountCents,
-      currency: body.currency,
-      last4: card.number.slice(-4),
-      status: "captured",
-      refundedCents: 0,
-      createdAt: clock().toISOString(),
-    };
-    payments.set(payment.id, payment);
-    request.log.info({ payment: payment.id, amountCents: payment.amountCents }, "payment captured");
-    return remember(201, payment, payment.id);
+    const result = await db.run(() =>
+      store.charge(key, fingerprint, {
+        id: `pay_${randomUUID()}`,
+        orderRef: body.orderRef,
+        amountCents: body.amountCents,
+        currency: body.currency,
+        last4: card.number.slice(-4),
+        ...(decision.approved ? {} : { declined: { code: decision.code, message: decision.message } }),
+      }),
+    );
+    switch (result.kind) {
+      case "key_reused":
+        throw new HttpError(
+          409,
+          "idempotency_key_reused",
+          "this Idempotency-Key was used for a different charge",
+        );
+      case "cancelled":
+        throw new HttpError(409, "charge_cancelled", "the charge under this Idempotency-Key was cancelled");
+      case "declined":
+        return reply.code(402).send({ error: result.code, message: result.message });
+      case "replayed":
+        // A replayed charge answers with the payment as it is now, so a retry sees a void.
+        return reply.code(201).header("idempotent-replayed", "true").send(result.payment);
+      case "created":
+        request.log.info(
+          { payment: result.payment.id, amountCents: result.payment.amountCents },
+          "payment captured",
+        );
+        return reply.code(201).send(result.payment);
+    }
   });
 
-  const find = (id: string): Payment => {
-    const p = payments.get(id);
-    if (!p) throw new HttpError(404, "unknown_payment", `no payment '${id}'`);
-    return p;
-  };
   const idParams = {
     type: "object",
     required: ["id"],
-    properties: { id: { type: "string", pattern: "^pay_[0-9a-f-]{36}$" } },
+    additionalProperties: false,
+    properties: { id: PAYMENT_ID },
   } as const;
+  const find = async (id: string) => {
+    const p = await db.run(() => store.get(id));
+    if (!p) throw new HttpError(404, "unknown_payment", `no payment '${id}'`);
+    return p;
+  };
 
   app.get("/payments/:id", { schema: { params: idParams } }, async (request) =>
     find((request.params as { id: string }).id),
@@ -131,23 +126,20 @@ export function buildPayments(settings: PaymentsSettings, clock: () => Date = ()
           type: "object",
           required: ["orderRef"],
           additionalProperties: false,
-          properties: { orderRef: { type: "string" } },
+          properties: { orderRef: ORDER_REF },
         },
       },
     },
     async (request) => {
       const { orderRef } = request.query as { orderRef: string };
-      return { items: [...payments.values()].filter((p) => p.orderRef === orderRef) };
+      return { items: await db.run(() => store.byOrderRef(orderRef)) };
     },
   );
 
-  // Voiding is idempotent: voiding a voided payment answers the same.
+  // Voiding is idempotent twice over: on its key, and voiding a voided payment answers the same.
   app.post("/payments/:id/void", { schema: { params: idParams } }, async (request) => {
-    const p = find((request.params as { id: string }).id);
-    if (p.status === "voided") return p;
-    if (p.status !== "captured")
-      throw new HttpError(409, "not_voidable", `a ${p.status} payment cannot be voided; refund it`);
-    p.status = "voided";
+    const key = idempotencyKey(request.headers);
+    const p = await db.run(() => store.void((request.params as { id: string }).id, key));
     request.log.info({ payment: p.id }, "payment voided");
     return p;
   });
@@ -160,21 +152,38 @@ export function buildPayments(settings: PaymentsSettings, clock: () => Date = ()
         body: {
           type: "object",
           additionalProperties: false,
-          properties: { amountCents: { type: "integer", minimum: 1 } },
+          properties: { amountCents: { type: "integer", minimum: 1, maximum: MAX_TOTAL_CENTS } },
         },
       },
     },
     async (request) => {
-      const p = find((request.params as { id: string }).id);
-      if (p.status === "voided")
-        throw new HttpError(409, "not_refundable", "a voided payment has nothing to refund");
-      const remaining = p.amountCents - p.refundedCents;
-      const amount = (request.body as { amountCents?: number } | undefined)?.amountCents ?? remaining;
-      if (amount > remaining)
-        throw new HttpError(409, "refund_too_large", `only ${remaining} cents remain to refund`);
-      p.refundedCents += amount;
-      p.status = p.refundedCents === p.amountCents ? "refunded" : "partially_refunded";
+      const key = idempotencyKey(request.headers);
+      const amount = (request.body as { amountCents?: number } | undefined)?.amountCents;
+      const p = await db.run(() => store.refund((request.params as { id: string }).id, key, amount));
+      request.log.info({ payment: p.id, refundedCents: p.refundedCents }, "payment refunded");
       return p;
+    },
+  );
+
+  // Checkout's compensation when a charge's outcome is unknown: void it if it was made, and
+  // close its key if it was not, so that a charge still in flight can never land.
+  app.post(
+    "/payments/cancel",
+    {
+      schema: {
+        body: {
+          type: "object",
+          required: ["idempotencyKey"],
+          additionalProperties: false,
+          properties: { idempotencyKey: IDEMPOTENCY_KEY },
+        },
+      },
+    },
+    async (request) => {
+      const { idempotencyKey: key } = request.body as { idempotencyKey: string };
+      const { cancelled, payment } = await db.run(() => store.cancelKey(key, `pay_${randomUUID()}`));
+      request.log.info({ key, payment: payment?.id, cancelled }, "charge key closed");
+      return { cancelled, payment: payment ?? null };
     },
   );
   return service;
