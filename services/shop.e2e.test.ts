@@ -2,7 +2,6 @@
  * End to end: real Redis and PostgreSQL on loopback, the seven services as separate processes,
  * driven over HTTP the way a browser, a retrying client and the load generator drive them.
  */
-import { createServer } from "node:net";
 import { jest } from "@jest/globals";
 import pg from "pg";
 import { createClient } from "redis";
@@ -12,7 +11,7 @@ import { PRODUCTS } from "./catalog/products.js";
 import { DEFAULT_MIX } from "./load/journey.js";
 import { summarize, table } from "./load/report.js";
 import { runLoad } from "./load/runner.js";
-import { type RunningShop, startShop } from "./local/processes.js";
+import { freeOffset, type RunningShop, startShop } from "./local/processes.js";
 import { TEST_CARDS } from "./payments/card.js";
 
 // Seven processes compile their TypeScript at start-up; a slow machine needs the time.
@@ -21,21 +20,6 @@ jest.setTimeout(120_000);
 let shop: RunningShop;
 let db: pg.Client;
 const logs: string[] = [];
-
-/** An offset that puts all seven model ports on free ports, away from a developer's running shop. */
-async function freeOffset(): Promise<number> {
-  const free = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const s = createServer();
-      s.once("error", () => resolve(false));
-      s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
-    });
-  for (let offset = 21_000; offset < 40_000; offset += 100) {
-    const ports = Array.from({ length: 7 }, (_, i) => 8080 + i + offset);
-    if ((await Promise.all(ports.map(free))).every(Boolean)) return offset;
-  }
-  throw new Error("no free port range for the shop");
-}
 
 beforeAll(async () => {
   shop = await startShop({

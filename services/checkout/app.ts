@@ -45,7 +45,7 @@ export interface CheckoutService extends Service {
 }
 
 /** A checkout's record id: the customer's Idempotency-Key scoped to the session, so two customers' keys never meet. */
-function checkoutId(key: string, session: string): string {
+export function checkoutId(key: string, session: string): string {
   return createHash("sha256").update(`${session}\n${key}`).digest("hex").slice(0, 40);
 }
 

@@ -6,6 +6,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createRequire } from "node:module";
+import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -34,6 +35,10 @@ export interface RunningShop {
   readonly stores: Omit<Stores, "started">;
   /** Starts one more process of a service with its own overrides, on the given port. */
   extra(name: string, port: number, env?: Record<string, string>): Promise<string>;
+  /** SIGKILLs the process serving `url` (chaos tests), and resolves once it is gone. */
+  kill(url: string): Promise<void>;
+  /** Resolves once the process serving `url` has exited by itself (a crash knob fired). */
+  exited(url: string): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stop(): Promise<void>;
 }
 
@@ -77,6 +82,21 @@ async function stores(env: Readonly<Record<string, string | undefined>>): Promis
   return { redis, postgresql, started };
 }
 
+/** An offset that puts every model port on a free port, away from a developer's running shop. */
+export async function freeOffset(from = 21_000): Promise<number> {
+  const free = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const s = createServer();
+      s.once("error", () => resolve(false));
+      s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
+    });
+  for (let offset = from; offset < 40_000; offset += 100) {
+    const ports = SHOP_SERVICES.map((s) => s.port + offset);
+    if ((await Promise.all(ports.map(free))).every(Boolean)) return offset;
+  }
+  throw new Error("no free port range for the shop");
+}
+
 /** Probes a service's /readyz once; anything but 200 throws with what it answered. */
 async function readyz(url: string): Promise<void> {
   const res = await fetch(`${url}/readyz`);
@@ -90,6 +110,7 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
   const tsx = createRequire(import.meta.url).resolve("tsx");
   const found = await stores(env);
   const children: ChildProcess[] = [];
+  const byUrl = new Map<string, ChildProcess>();
   const urlOf = (s: ShopService) => `http://127.0.0.1:${s.port + offset}`;
 
   const launch = async (model: ShopService, port: number, extra: Record<string, string>) => {
@@ -131,6 +152,7 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
       });
     }
     const url = `http://127.0.0.1:${port}`;
+    byUrl.set(url, child);
     // Up to 60 s: seven processes compile their TypeScript at once on a small machine.
     await waitFor(
       `${model.name} at ${url}`,
@@ -159,6 +181,18 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
       stores: { redis: found.redis, postgresql: found.postgresql },
       extra: (name, port, extra = {}) =>
         launch(SHOP_SERVICES.find((s) => s.name === name) as ShopService, port, extra),
+      async kill(url) {
+        const child = byUrl.get(url);
+        if (!child) throw new Error(`no process of this shop serves ${url}`);
+        await stopChild(child, "SIGKILL");
+      },
+      exited(url) {
+        const child = byUrl.get(url);
+        if (!child) return Promise.reject(new Error(`no process of this shop serves ${url}`));
+        if (child.exitCode !== null || child.signalCode !== null)
+          return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+        return new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+      },
       stop,
     };
   } catch (e) {
