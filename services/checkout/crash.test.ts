@@ -76,8 +76,11 @@ it.each([
   const doomed = await shop.extra("checkout", await freePort(), {
     FAULT_CRASH_AFTER: point,
     ORDERS_URL: ordersUrl,
+    // Patient calls and a lease that outlasts them, so that on a loaded machine the survivor
+    // never takes the checkout over before the crash; once it is dead, the lease runs out.
     UPSTREAM_RETRIES: "0",
-    CHECKOUT_LEASE_MS: "1500",
+    UPSTREAM_TIMEOUT_MS: "4000",
+    CHECKOUT_LEASE_MS: "5000",
     CHECKOUT_RECOVERY_INTERVAL_MS: "0",
   });
 

@@ -1,3 +1,4 @@
+import { connect } from "node:net";
 import { createService, HttpError } from "./server.js";
 import { testSettings } from "./test-settings.js";
 
@@ -114,5 +115,42 @@ describe("shared server", () => {
     const closing = s.shutdown();
     await closing;
     expect(s.app.server.listening).toBe(false);
+  });
+
+  it("answers 408 to a client that trickles its body, and cuts it off", async () => {
+    const s = service({ REQUEST_TIMEOUT_MS: "300" });
+    await s.app.listen({ port: 0, host: "127.0.0.1" });
+    try {
+      const { port } = s.app.server.address() as { port: number };
+      const socket = connect(port, "127.0.0.1");
+      let answer = "";
+      socket.on("data", (chunk) => {
+        answer += chunk.toString();
+      });
+      const closed = new Promise<void>((resolve) => socket.on("close", () => resolve()));
+      // It declares 100 bytes and sends 10, then waits: the server must not wait with it.
+      socket.write(
+        'POST /echo HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"n": 1   ',
+      );
+      await closed;
+      expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+    } finally {
+      await s.app.close();
+    }
+  });
+
+  it("refuses a string or an infinite number where a body wants a number", async () => {
+    const s = service();
+    for (const n of ["1", "1e309", "-Infinity"]) {
+      const res = await s.app.inject({ method: "POST", url: "/echo", payload: { n } });
+      expect([res.statusCode, res.json().error]).toEqual([400, "invalid_request"]);
+    }
+    const infinite = await s.app.inject({
+      method: "POST",
+      url: "/echo",
+      headers: { "content-type": "application/json" },
+      payload: '{"n": 1e309}',
+    });
+    expect([infinite.statusCode, infinite.json().error]).toEqual([400, "invalid_request"]);
   });
 });

@@ -93,6 +93,8 @@ const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75,
 export interface Service {
   readonly app: FastifyInstance;
   readonly registry: Registry;
+  /** Every route the service declared, as method and URL pattern (the fuzz test walks them). */
+  readonly routes: readonly { readonly method: string; readonly url: string }[];
   /** Stops taking new work, lets in-flight requests finish, then closes. */
   shutdown(): Promise<void>;
 }
@@ -116,6 +118,34 @@ export function createService(options: ServiceOptions): Service {
   });
 
   app.server.maxConnections = settings.MAX_CONNECTIONS;
+  app.server.headersTimeout = settings.REQUEST_TIMEOUT_MS;
+  // Node's requestTimeout stops counting once the request reaches the handler, so a client that
+  // sends its headers and then trickles the body would hold the connection open for as long as it
+  // liked. This clock runs until the body has arrived: past it, 408 and the connection is cut.
+  app.addHook("onRequest", async (request, reply) => {
+    if (request.raw.complete) return;
+    const timer = setTimeout(() => {
+      if (request.raw.complete || reply.raw.headersSent) return;
+      reply.raw.writeHead(408, { "content-type": "application/json; charset=utf-8", connection: "close" });
+      reply.raw.end(
+        JSON.stringify({
+          error: "request_timeout",
+          message: `the request did not arrive within ${settings.REQUEST_TIMEOUT_MS} ms`,
+        }),
+      );
+      request.raw.socket?.destroySoon();
+    }, settings.REQUEST_TIMEOUT_MS);
+    timer.unref();
+    const done = () => clearTimeout(timer);
+    request.raw.once("end", done);
+    request.raw.once("close", done);
+    reply.raw.once("finish", done);
+  });
+  const routes: { method: string; url: string }[] = [];
+  app.addHook("onRoute", (route) => {
+    for (const method of [route.method].flat())
+      if (method !== "HEAD") routes.push({ method, url: route.url });
+  });
   app.setValidatorCompiler(validatorFor);
 
   const registry = new Registry();
@@ -262,6 +292,7 @@ export function createService(options: ServiceOptions): Service {
   return {
     app,
     registry,
+    routes,
     async shutdown() {
       draining = true;
       await app.close();
