@@ -30,6 +30,7 @@ const STORE_SECRETS: Record<string, SecretEnv[]> = {
 };
 const SERVICE_SECRETS: Record<string, SecretEnv[]> = {
   payments: [{ variable: "PAYMENTS_PROCESSOR_KEY", secretName: "payments-processor", key: "api-key" }],
+  frontend: [{ variable: "SESSION_SECRET", secretName: "frontend-session", key: "secret" }],
 };
 
 /** The seven shop services, their data stores and the ingress route, all read from the shop model. */

@@ -78,6 +78,15 @@ export const setting = {
       return raw as T;
     };
   },
+  /** A secret of at least `minLength` characters, with no default; the message never echoes it. */
+  secret(minLength: number): Setting<string> {
+    return (name, env) => {
+      const raw = read(name, env, undefined, `a secret of at least ${minLength} characters (from a Kubernetes Secret)`);
+      if (raw.length < minLength)
+        throw new SettingsError(`${name} is ${raw.length} characters long but must be at least ${minLength}`);
+      return raw;
+    };
+  },
   /** Optional: undefined when unset. */
   optional<T>(inner: Setting<T>): Setting<T | undefined> {
     return (name, env) => (env[name] === undefined || env[name] === "" ? undefined : inner(name, env));

@@ -8,6 +8,7 @@
 import { writeFileSync } from "node:fs";
 import { stringify } from "yaml";
 import { SHOP_SERVICES, type ShopService, STORE_IMAGES, serviceEnvironment } from "../config/shop.js";
+import { LOCAL_SESSION_SECRET } from "./local/dev-secrets.js";
 
 export const COMPOSE_FILE = "services/docker-compose.yml";
 export const SERVICE_USER = "10001:10001";
@@ -55,7 +56,9 @@ function service(s: ShopService) {
       },
     }),
     // Plain HTTP on localhost: browsers would drop a Secure cookie elsewhere.
-    ...(s.name === "frontend" ? { COOKIE_SECURE: "false" } : {}),
+    ...(s.name === "frontend"
+      ? { COOKIE_SECURE: "false", SESSION_SECRET: fromEnv("SESSION_SECRET", LOCAL_SESSION_SECRET) }
+      : {}),
     ...(s.store === "redis" ? { REDIS_PASSWORD } : {}),
     ...(s.store === "postgresql" ? { DATABASE_PASSWORD } : {}),
     ...(s.name === "payments"

@@ -1,3 +1,4 @@
+import { freePort } from "../../common/free-port.js";
 import { type InProcessShop, startInProcessShop, untilReady } from "../local/in-process.js";
 import { TEST_CARDS } from "../payments/card.js";
 
@@ -21,10 +22,11 @@ function browser(base = () => shop.urls.frontend) {
     if (set) cookie = set.split(";")[0];
     return { status: res.status, headers: res.headers, text: await res.text() };
   };
+  // A browser names the page a form was sent from; the shop refuses forms from other sites.
   const form = (path: string, fields: Record<string, string | number>) =>
     go(path, {
       method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: base() },
       body: new URLSearchParams(
         Object.entries(fields).map(([k, v]): [string, string] => [k, String(v)]),
       ).toString(),
@@ -49,7 +51,7 @@ describe("frontend pages", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toMatch(/^text\/html/);
     expect(res.headers.get("set-cookie")).toMatch(
-      /^sid=[A-Za-z0-9_-]{32}; Max-Age=604800; Path=\/; HttpOnly; SameSite=Lax$/,
+      /^sid=[A-Za-z0-9_-]{32}\.[A-Za-z0-9%+/]+; Max-Age=604800; Path=\/; HttpOnly; SameSite=Lax$/,
     );
     expect(res.headers.get("content-security-policy")).toContain("default-src 'self'");
     expect(res.text).toContain("Highland Sunrise");
@@ -119,7 +121,7 @@ describe("frontend pages", () => {
     expect(unknown.text).toContain("no product &#39;zzz-999&#39;");
     const noSession = await browser().form("/cart/items", { productId: "cof-001", quantity: 1 });
     expect(noSession.status).toBe(400);
-    expect(noSession.text).toContain("no session");
+    expect(noSession.text).toContain("no valid session");
     await b.go("/");
     expect((await b.form("/cart/items", { productId: "cof-001", quantity: 0 })).status).toBe(400);
   });
@@ -208,5 +210,75 @@ describe("frontend JSON API", () => {
     expect(declined.status).toBe(402);
     expect(declined.json.error).toBe("insufficient_funds");
     expect((await b.api("/api/cart")).json.items).toHaveLength(1);
+  });
+});
+
+describe("frontend defences", () => {
+  it("refuses a session id the client made up, and issues its own instead", async () => {
+    const chosen = "attacker-chosen-session-0001";
+    const page = await fetch(`${shop.urls.frontend}/`, { headers: { cookie: `sid=${chosen}` } });
+    expect(page.status).toBe(200);
+    const issued = page.headers.get("set-cookie") ?? "";
+    expect(issued).toMatch(/^sid=[A-Za-z0-9_-]{32}\./);
+    expect(issued).not.toContain(chosen);
+    const write = await fetch(`${shop.urls.frontend}/api/cart/items`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-session-id": chosen },
+      body: JSON.stringify({ productId: "cof-001", quantity: 1 }),
+    });
+    expect([write.status, ((await write.json()) as any).error]).toEqual([400, "missing_session"]);
+    // A real token works in the header as well as in the cookie.
+    const { token } = (await (await fetch(`${shop.urls.frontend}/api/session`)).json()) as any;
+    const ok = await fetch(`${shop.urls.frontend}/api/cart`, { headers: { "x-session-id": token } });
+    expect(ok.status).toBe(200);
+  });
+
+  it("refuses a form posted from another site, and an API write that is not JSON", async () => {
+    const b = browser();
+    await b.go("/");
+    for (const origin of ["https://evil.example", "null"]) {
+      const forged = await b.go("/cart/items", {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded", origin },
+        body: "productId=cof-001&quantity=5",
+      });
+      expect(forged.status).toBe(403);
+      expect(forged.text).toContain("must be sent from the shop&#39;s own pages");
+    }
+    const noOrigin = await b.go("/cart/items", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "productId=cof-001&quantity=5",
+    });
+    expect(noOrigin.status).toBe(403);
+    const formToApi = await b.go("/api/cart/items", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: "https://evil.example" },
+      body: "productId=cof-001&quantity=5",
+    });
+    expect(formToApi.status).toBe(415);
+    expect((await b.api("/api/cart")).json.items).toEqual([]);
+  });
+
+  it("keeps browsing when the cart's Redis is down, and says checkout cannot proceed", async () => {
+    // A cart whose Redis is gone (a port nothing listens on), and a frontend that uses it.
+    const deadRedis = String(await freePort());
+    const cart = await shop.extra("cart", { REDIS_PORT: deadRedis }, { ready: false });
+    const frontend = await shop.extra("frontend", { CART_URL: cart.url, UPSTREAM_RETRIES: "0" });
+    const b = browser(() => frontend.url);
+    const home = await b.go("/");
+    expect(home.status).toBe(200);
+    expect(home.text).toContain("Cart (unavailable)");
+    expect(home.text).toContain("Highland Sunrise");
+    const product = await b.go("/products/cof-001");
+    expect(product.status).toBe(200);
+    expect(product.text).toContain("Cart (unavailable)");
+    for (const path of ["/cart", "/checkout"]) {
+      const page = await b.go(path);
+      expect(page.status).toBe(503);
+      expect(page.text).toContain("Your cart is unavailable right now, so checkout cannot proceed");
+    }
+    const api = await b.api("/api/cart");
+    expect([api.status, api.json.error]).toEqual([503, "cart_unavailable"]);
   });
 });

@@ -39,6 +39,8 @@ export const FRONTEND_SETTINGS = {
   CHECKOUT_URL: calleeUrl("checkout"),
   /** How long a checkout call may take: longer than checkout waits for a sibling copy (its CHECKOUT_WAIT_MS). */
   CHECKOUT_TIMEOUT_MS: setting.integer(8_000, 100, 60_000),
+  /** Signs the session cookie, so that only ids this frontend issued are accepted (from a Kubernetes Secret). */
+  SESSION_SECRET: setting.secret(32),
   /** The session cookie is Secure unless this says otherwise (plain-HTTP development only). */
   COOKIE_SECURE: setting.oneOf(["true", "false"] as const, "true"),
 };
@@ -53,6 +55,20 @@ export function userIdOf(session: string): string {
 
 const isApi = (request: FastifyRequest) => request.url.startsWith("/api/");
 
+/** The request's Origin (or its Referer's origin) names the host it was sent to. */
+function sameOrigin(request: FastifyRequest): boolean {
+  const from = request.headers.origin ?? request.headers.referer;
+  if (typeof from !== "string" || from === "null") return false;
+  try {
+    return new URL(from).host === request.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+const CART_UNAVAILABLE =
+  "Your cart is unavailable right now, so checkout cannot proceed; browsing the shop still works. Please try again in a minute.";
+
 /**
  * Frontend: server-rendered pages (home, product, cart, checkout, confirmation) and a JSON API
  * under /api for the same actions. Sessions live in an HttpOnly cookie (or the x-session-id
@@ -66,7 +82,7 @@ export function buildFrontend(settings: FrontendSettings): Service {
     errorPage: (request, status, body) => (isApi(request) ? undefined : errorPage(status, body.message)),
   });
   const { app } = service;
-  app.register(cookie);
+  app.register(cookie, { secret: settings.SESSION_SECRET });
   app.register(formbody);
   app.addHook("onSend", async (_request, reply, payload) => {
     reply.header("x-content-type-options", "nosniff");
@@ -79,20 +95,48 @@ export function buildFrontend(settings: FrontendSettings): Service {
     return payload;
   });
 
+  // Cross-site request forgery: an HTML form may only be posted from this shop's own pages (the
+  // browser's Origin, or failing that its Referer, names this host); a JSON API write must say
+  // application/json, which no cross-site form can send without a CORS preflight this shop never
+  // grants. SameSite=Lax on the cookie is a second line, not the only one.
+  app.addHook("onRequest", async (request) => {
+    if (request.method === "GET" || request.method === "HEAD") return;
+    if (isApi(request)) {
+      const type = String(request.headers["content-type"] ?? "");
+      if (request.headers["content-length"] !== undefined && !type.startsWith("application/json"))
+        throw new HttpError(415, "unsupported_media_type", "send application/json");
+      return;
+    }
+    if (!sameOrigin(request))
+      throw new HttpError(
+        403,
+        "cross_site_request",
+        "this form must be sent from the shop's own pages (the Origin or Referer header must name this site)",
+      );
+  });
+
   const catalog = clientFor("catalog", settings.CATALOG_URL, settings);
   const cart = clientFor("cart", settings.CART_URL, settings);
   const recommendation = clientFor("recommendation", settings.RECOMMENDATION_URL, settings);
   const checkout = clientFor("checkout", settings.CHECKOUT_URL, settings);
 
-  /** The request's session; a browser's first visit gets one, an API write without one is refused. */
+  /**
+   * The request's session: an id this frontend issued, signed, from the cookie (or, for API
+   * clients, the x-session-id header carrying the same token). A browser's first visit gets one;
+   * an id the client made up fails the signature and is never used; an API write without a valid
+   * one is refused.
+   */
   const session = (request: FastifyRequest, reply: FastifyReply, create: boolean): string => {
     const given = request.cookies[SESSION_COOKIE] ?? request.headers[SESSION_HEADER];
-    if (typeof given === "string" && SESSION_ID.test(given)) return given;
+    if (typeof given === "string") {
+      const { valid, value } = request.unsignCookie(given);
+      if (valid && value && SESSION_ID.test(value)) return value;
+    }
     if (!create)
       throw new HttpError(
         400,
         "missing_session",
-        `no session: send the ${SESSION_COOKIE} cookie or an ${SESSION_HEADER} header (GET / starts one)`,
+        `no valid session: send the ${SESSION_COOKIE} cookie or the ${SESSION_HEADER} header this shop issued (GET /api/session starts one)`,
       );
     const id = randomBytes(24).toString("base64url");
     reply.setCookie(SESSION_COOKIE, id, {
@@ -101,6 +145,7 @@ export function buildFrontend(settings: FrontendSettings): Service {
       sameSite: "lax",
       secure: settings.COOKIE_SECURE === "true",
       maxAge: 7 * 24 * 3600,
+      signed: true,
     });
     return id;
   };
@@ -123,13 +168,20 @@ export function buildFrontend(settings: FrontendSettings): Service {
     if (res.status !== 200) throw passOn("catalog", res.status, res.body);
     return res.body;
   };
+  /** The cart's lines; a cart that cannot be read is a 503 that says browsing still works. */
   const cartLines = async (request: FastifyRequest, sid: string) => {
     const [res, products] = await Promise.all([
-      cart.call<{ items: { productId: string; quantity: number }[] }>("/cart", {
-        headers: headersFor(request, sid),
-      }),
+      cart
+        .call<{ items: { productId: string; quantity: number }[] }>("/cart", {
+          headers: headersFor(request, sid),
+        })
+        .catch((e: Error) => e),
       listProducts(request, ""),
     ]);
+    if (res instanceof Error || res.status >= 500) {
+      request.log.warn({ err: res instanceof Error ? res : undefined }, "cart unavailable");
+      throw new HttpError(503, "cart_unavailable", CART_UNAVAILABLE);
+    }
     if (res.status !== 200) throw passOn("cart", res.status, res.body);
     const byId = new Map(products.map((p) => [p.id, p]));
     const lines: CartLineView[] = res.body.items.flatMap((l) => {
@@ -139,6 +191,31 @@ export function buildFrontend(settings: FrontendSettings): Service {
     const totalCents = lines.reduce((sum, l) => sum + l.quantity * l.product.priceCents, 0);
     // The whole catalog comes along, so a page that also needs it does not ask twice.
     return { lines, totalCents, products };
+  };
+  /**
+   * How many items the cart holds and which products (for recommendations to leave out), or a
+   * null count when the cart cannot be read: a page is never lost to the cart.
+   */
+  const cartSummary = async (
+    request: FastifyRequest,
+    sid: string,
+  ): Promise<{ count: number | null; exclude: string }> => {
+    try {
+      const res = await cart.call<{ items: { productId: string; quantity: number }[] }>("/cart", {
+        headers: headersFor(request, sid),
+      });
+      if (res.status === 200) {
+        const ids = res.body.items.map((l) => l.productId);
+        return {
+          count: res.body.items.reduce((n, l) => n + l.quantity, 0),
+          exclude: ids.length > 0 ? `exclude=${ids.join(",")}` : "",
+        };
+      }
+      request.log.warn({ status: res.status }, "cart unavailable; the page says so");
+    } catch (e) {
+      request.log.warn({ err: e }, "cart unavailable; the page says so");
+    }
+    return { count: null, exclude: "" };
   };
   /** Recommendations, or none: they are a nicety, never a reason to fail a page. */
   const recommended = async (request: FastifyRequest, query: string): Promise<Product[] | undefined> => {
@@ -194,9 +271,16 @@ export function buildFrontend(settings: FrontendSettings): Service {
       timeoutMs: settings.CHECKOUT_TIMEOUT_MS,
     });
     if (res.status === 202) return undefined;
+    if (res.status >= 500) throw checkoutDown(res.body);
     if (res.status !== 201) throw passOn("checkout", res.status, res.body);
     return res.body;
   };
+  const checkoutDown = (body: unknown) =>
+    new HttpError(
+      503,
+      "checkout_unavailable",
+      `Checkout cannot proceed right now (${(body as Partial<ErrorBody> | undefined)?.message ?? "checkout did not answer"}). Please try again in a minute.`,
+    );
   /** How an earlier checkout ended: its confirmation, undefined while in progress, or its error. */
   const checkoutStatus = async (request: FastifyRequest, sid: string, key: string) => {
     const res = await checkout.call<{ outcome?: { status: number; body: unknown } } & Partial<ErrorBody>>(
@@ -236,11 +320,12 @@ export function buildFrontend(settings: FrontendSettings): Service {
   app.get("/", { schema: { querystring: listQuery } }, async (request, reply) => {
     const sid = session(request, reply, true);
     const { q, category } = request.query as { q?: string; category?: string };
-    const [products, mine] = await Promise.all([
+    const [products, all, mine] = await Promise.all([
       listProducts(request, filter(q?.trim() || undefined, category)),
-      cartLines(request, sid),
+      listProducts(request, ""),
+      cartSummary(request, sid),
     ]);
-    const categories = [...new Set(mine.products.map((p) => p.category))].sort();
+    const categories = [...new Set(all.map((p) => p.category))].sort();
     return html(
       reply,
       homePage({
@@ -248,8 +333,8 @@ export function buildFrontend(settings: FrontendSettings): Service {
         categories,
         category,
         query: q?.trim() || undefined,
-        recommended: await recommended(request, exclusion(mine.lines)),
-        cartCount: mine.lines.reduce((n, l) => n + l.quantity, 0),
+        recommended: await recommended(request, mine.exclude),
+        cartCount: mine.count,
       }),
     );
   });
@@ -257,14 +342,13 @@ export function buildFrontend(settings: FrontendSettings): Service {
   app.get("/products/:productId", { schema: { params: productParams } }, async (request, reply) => {
     const sid = session(request, reply, true);
     const { productId } = request.params as { productId: string };
-    const [p, mine] = await Promise.all([product(request, productId), cartLines(request, sid)]);
-    const exclude = exclusion(mine.lines);
+    const [p, mine] = await Promise.all([product(request, productId), cartSummary(request, sid)]);
     return html(
       reply,
       productPage({
         product: p,
-        recommended: await recommended(request, `productId=${p.id}${exclude ? `&${exclude}` : ""}`),
-        cartCount: mine.lines.reduce((n, l) => n + l.quantity, 0),
+        recommended: await recommended(request, `productId=${p.id}${mine.exclude ? `&${mine.exclude}` : ""}`),
+        cartCount: mine.count,
       }),
     );
   });
@@ -393,7 +477,11 @@ export function buildFrontend(settings: FrontendSettings): Service {
   }
 
   // ---- JSON API ----
-  app.get("/api/session", async (request, reply) => ({ sessionId: session(request, reply, true) }));
+  // The id names the session (orders are filed under it); the token is what proves it on the next call.
+  app.get("/api/session", async (request, reply) => {
+    const id = session(request, reply, true);
+    return { sessionId: id, token: reply.signCookie(id) };
+  });
   app.get("/api/products", { schema: { querystring: listQuery } }, async (request) => {
     const { q, category } = request.query as { q?: string; category?: string };
     return { items: await listProducts(request, filter(q, category)) };

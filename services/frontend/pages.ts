@@ -16,7 +16,8 @@ export interface Confirmation {
   readonly payment: { readonly id: string; readonly last4: string; readonly amountCents: number };
 }
 
-function layout(title: string, body: Html, cartCount = 0): string {
+/** `cartCount` null means the cart could not be read: the page still renders, and says so. */
+function layout(title: string, body: Html, cartCount: number | null = 0): string {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -28,7 +29,7 @@ function layout(title: string, body: Html, cartCount = 0): string {
 <body>
 <header><a href="/" class="brand">Meshpilot Coffee</a>
 <form action="/" method="get" role="search"><input type="search" name="q" placeholder="Search" aria-label="Search products"></form>
-<a href="/cart" class="cart-link">Cart (${cartCount})</a></header>
+<a href="/cart" class="cart-link">Cart (${cartCount === null ? "unavailable" : cartCount})</a></header>
 <main>
 ${body}
 </main>
@@ -52,7 +53,7 @@ export function homePage(input: {
   category?: string;
   query?: string;
   recommended?: readonly Product[];
-  cartCount: number;
+  cartCount: number | null;
 }): string {
   const heading = input.query
     ? `Results for “${input.query}”`
@@ -72,7 +73,7 @@ ${recommendations(input.recommended)}`,
 export function productPage(input: {
   product: Product;
   recommended?: readonly Product[];
-  cartCount: number;
+  cartCount: number | null;
 }): string {
   const p = input.product;
   return layout(

@@ -6,6 +6,7 @@
 import { SHOP_SERVICES, type ShopService } from "../../config/shop.js";
 import type { Service } from "../lib/server.js";
 import { SERVICES } from "../registry.js";
+import { LOCAL_SESSION_SECRET } from "./dev-secrets.js";
 import { type RunningPostgres, type RunningStore, startPostgres, startRedis } from "./stores.js";
 
 export interface InProcessShop {
@@ -13,8 +14,15 @@ export interface InProcessShop {
   readonly services: Readonly<Record<string, Service>>;
   readonly redis: RunningStore & { password: string };
   readonly postgres: RunningPostgres;
-  /** Builds one more instance of a service, with its own overrides, wired to the running shop; resolves once it is ready. */
-  extra(name: string, env?: Record<string, string>): Promise<{ url: string; service: Service }>;
+  /**
+   * Builds one more instance of a service, with its own overrides, wired to the running shop;
+   * resolves once it is ready, unless `ready: false` (a service meant to stay broken).
+   */
+  extra(
+    name: string,
+    env?: Record<string, string>,
+    options?: { readonly ready?: boolean },
+  ): Promise<{ url: string; service: Service }>;
   stop(): Promise<void>;
 }
 
@@ -43,6 +51,7 @@ export async function startInProcessShop(
       LOG_LEVEL: "silent",
       FAULT_SEED: "1",
       COOKIE_SECURE: "false",
+      SESSION_SECRET: LOCAL_SESSION_SECRET,
       REDIS_PORT: String(redis.port),
       REDIS_PASSWORD: redis.password,
       DATABASE_PORT: String(postgres.port),
@@ -73,10 +82,10 @@ export async function startInProcessShop(
     services,
     redis,
     postgres,
-    async extra(name, env = {}) {
+    async extra(name, env = {}, options = {}) {
       const made = await build(SHOP_SERVICES.find((s) => s.name === name) as ShopService, env);
       extras.push(made.service);
-      await untilReady({ [name]: made.url });
+      if (options.ready !== false) await untilReady({ [name]: made.url });
       return made;
     },
     async stop() {

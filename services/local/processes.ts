@@ -12,6 +12,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { stopChild, waitFor } from "../../common/child-process.js";
 import { SHOP_SERVICES, type ShopService, serviceEnvironment } from "../../config/shop.js";
+import { LOCAL_SESSION_SECRET } from "./dev-secrets.js";
 import { type RunningPostgres, type RunningStore, startPostgres, startRedis } from "./stores.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -127,6 +128,8 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
       // Local HTTP: a Secure cookie would be dropped by browsers on anything but localhost.
       COOKIE_SECURE: "false",
       ...(model.store === "redis" && found.redis.password ? { REDIS_PASSWORD: found.redis.password } : {}),
+      // A local shop's sessions are signed with a development secret unless the caller names one.
+      ...(model.name === "frontend" ? { SESSION_SECRET: env.SESSION_SECRET ?? LOCAL_SESSION_SECRET } : {}),
       ...(model.store === "postgresql" && found.postgresql.password
         ? { DATABASE_PASSWORD: found.postgresql.password }
         : {}),
