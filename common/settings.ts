@@ -81,7 +81,12 @@ export const setting = {
   /** A secret of at least `minLength` characters, with no default; the message never echoes it. */
   secret(minLength: number): Setting<string> {
     return (name, env) => {
-      const raw = read(name, env, undefined, `a secret of at least ${minLength} characters (from a Kubernetes Secret)`);
+      const raw = read(
+        name,
+        env,
+        undefined,
+        `a secret of at least ${minLength} characters (from a Kubernetes Secret)`,
+      );
       if (raw.length < minLength)
         throw new SettingsError(`${name} is ${raw.length} characters long but must be at least ${minLength}`);
       return raw;
