@@ -10,6 +10,7 @@ import type { ShopService } from "../config/shop.js";
 import { UPSTREAM_CHARTS } from "../config/upstream-charts.js";
 import { argoApplication } from "../constructs/k8s/argo-application.js";
 import { overviewDashboard, serviceDashboard } from "../constructs/k8s/dashboards.js";
+import { METRICS_PORT_NAME } from "../constructs/k8s/mesh-service.js";
 import { ARGO_PROJECT, NAMESPACES } from "../constructs/k8s/namespaces.js";
 import { recordingRules, sloAlertRules } from "../constructs/k8s/slo-rules.js";
 import { addTyped } from "../constructs/k8s/typed.js";
@@ -184,6 +185,20 @@ export class ObservabilityChart extends Chart {
               interval: `${ENVOY_SCRAPE_INTERVAL_SECONDS}s`,
             },
           ],
+        },
+      }),
+    );
+    // The shop's own metrics (request durations by route, the checkout saga's recovery gauge), on
+    // each app's metrics port, which no Service exposes.
+    addTyped(
+      this,
+      "ShopPodMonitor",
+      new PodMonitor({
+        metadata: { name: "shop-app-metrics", namespace: ns },
+        spec: {
+          namespaceSelector: { matchNames: [NAMESPACES.shop] },
+          selector: { matchLabels: { "app.kubernetes.io/part-of": "meshpilot-shop" } },
+          podMetricsEndpoints: [{ port: METRICS_PORT_NAME, path: "/metrics", interval: "30s" }],
         },
       }),
     );

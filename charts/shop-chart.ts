@@ -7,6 +7,7 @@ import { type EnvironmentConfig, imageRepository } from "../config/environments.
 import {
   callersOf,
   type DataStore,
+  SERVICE_METRICS_PORT,
   type ShopService,
   STORE_IMAGES,
   type StoreEndpoint,
@@ -72,6 +73,7 @@ export class ShopChart extends Chart {
         callers: callersOf(service.name, services),
         public: service.public,
         settings,
+        metricsPort: SERVICE_METRICS_PORT,
         secrets: [
           ...(service.store ? STORE_SECRETS[service.store] : []),
           ...(SERVICE_SECRETS[service.name] ?? []),

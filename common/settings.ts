@@ -5,7 +5,7 @@
  * must be; nothing starts half-configured.
  */
 
-import { servicePort } from "../config/shop.js";
+import { SERVICE_METRICS_PORT, servicePort } from "../config/shop.js";
 
 export class SettingsError extends Error {
   constructor(message: string) {
@@ -111,6 +111,8 @@ export function loadSettings<S extends Record<string, Setting<unknown>>>(
 /** Settings every service shares: where to listen, how loud, and the fault knobs (off by default). */
 export const COMMON_SETTINGS = {
   HOST: setting.text("0.0.0.0"),
+  /** Where /metrics answers: its own port, which the ingress never routes to. */
+  METRICS_PORT: setting.port(SERVICE_METRICS_PORT),
   LOG_LEVEL: setting.oneOf(["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const, "info"),
   BODY_LIMIT_BYTES: setting.integer(64 * 1024, 1024, 10 * 1024 * 1024),
   /** Time a client has to send a whole request, headers and body; a slower one gets 408 and is cut off. */

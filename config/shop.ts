@@ -134,6 +134,13 @@ export const SHOP_SERVICES: readonly ShopService[] = [
   },
 ];
 
+/**
+ * Every shop service serves its own Prometheus metrics on this port, apart from the traffic port:
+ * Prometheus scrapes it from the pod, and no Service or route exposes it (OpenTelemetry's default
+ * for a Prometheus exporter).
+ */
+export const SERVICE_METRICS_PORT = 9464;
+
 /** The optimizer's image shares the registry with the shop's. */
 export const OPTIMIZER_IMAGE = "optimizer";
 

@@ -44,7 +44,7 @@ it("the bundled services, alone and without node_modules beside them, run the sh
   expect(paid.status).toBe(201);
   expect(paid.body.order.status).toBe("placed");
   for (const url of Object.values(shop.urls)) {
-    const metrics = await (await fetch(`${url}/metrics`)).text();
+    const metrics = await (await fetch(`${shop.metricsUrl(url)}/metrics`)).text();
     expect(metrics).toContain("http_server_request_duration_seconds_bucket");
   }
 });

@@ -61,9 +61,9 @@ async function chargesFor(orderRef: string) {
   const res = await fetch(`${shop.urls.payments}/payments?orderRef=${encodeURIComponent(orderRef)}`);
   return ((await res.json()) as { items: { id: string; status: string; amountCents: number }[] }).items;
 }
-/** A metric's value from a service's /metrics. */
+/** A metric's value from a service's /metrics, on its metrics port. */
 async function metric(url: string, line: RegExp): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
+  const text = await (await fetch(`${shop.metricsUrl(url)}/metrics`)).text();
   const found = text.split("\n").find((l) => line.test(l));
   return found ? Number(found.split(" ").pop()) : 0;
 }
@@ -235,5 +235,13 @@ describe("the shop, end to end", () => {
       "p99.9 ms",
     ])
       expect(printed).toContain(name);
+  });
+
+  it("serves /metrics on its own port, never on the traffic port the ingress routes to", async () => {
+    for (const url of Object.values(shop.urls)) {
+      expect((await fetch(`${url}/metrics`)).status).toBe(404);
+      const text = await (await fetch(`${shop.metricsUrl(url)}/metrics`)).text();
+      expect(text).toContain("http_server_request_duration_seconds_bucket");
+    }
   });
 });

@@ -52,6 +52,13 @@ export interface MeshServiceProps {
    * @default 70
    */
   readonly targetCpuUtilization?: number;
+  /**
+   * The port the app serves its own Prometheus metrics on, apart from `port`. It is named
+   * `http-metrics` for a PodMonitor, kept out of the Service (so no route reaches it), left to
+   * the app by the sidecar (Prometheus is outside the mesh), and open only to Prometheus.
+   * @default none: only Envoy's metrics are scraped
+   */
+  readonly metricsPort?: number;
 }
 
 /** UID and GID the shop images run as (see services/Dockerfile). */
@@ -66,6 +73,9 @@ export const RESTRICTED_CONTAINER: kplus.ContainerSecurityContextProps = {
   user: APP_UID,
   group: APP_UID,
 };
+/** The name of an app's own metrics port, which the shop's PodMonitor scrapes. */
+export const METRICS_PORT_NAME = "http-metrics";
+
 /** Envoy's Prometheus endpoint (`http-envoy-prom`) on every sidecar-injected pod: Istio's standard metrics. */
 export const ENVOY_METRICS_PORT = 15090;
 
@@ -121,6 +131,9 @@ export class MeshService extends Construct {
             "app.kubernetes.io/version": props.imageTag,
             [LANE_LABEL]: LANE_SERVING,
           },
+          ...(props.metricsPort !== undefined
+            ? { annotations: { "traffic.sidecar.istio.io/excludeInboundPorts": String(props.metricsPort) } }
+            : {}),
         },
         select: false,
         spread: false,
@@ -243,6 +256,9 @@ export class MeshService extends Construct {
       image: imageReference(`MeshService ${props.name}`, props.image, props.imageTag, props.imageDigest),
       imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
       portNumber: props.port,
+      ...(props.metricsPort !== undefined
+        ? { ports: [{ number: props.metricsPort, name: METRICS_PORT_NAME, protocol: kplus.Protocol.TCP }] }
+        : {}),
       envFrom: [kplus.Env.fromConfigMap(config)],
       envVariables: Object.fromEntries(
         (props.secrets ?? []).map((s, i) => [
@@ -332,7 +348,12 @@ export class MeshService extends Construct {
           podSelector: { matchLabels: { ...PROMETHEUS_POD_LABELS } },
         },
       ],
-      ports: [{ protocol: "TCP", port: ENVOY_METRICS_PORT }],
+      ports: [ENVOY_METRICS_PORT, ...(props.metricsPort !== undefined ? [props.metricsPort] : [])].map(
+        (port) => ({
+          protocol: "TCP",
+          port,
+        }),
+      ),
     });
     // A typed model rather than cdk8s-plus's NetworkPolicy: peers here span namespaces and label sets
     // exactly, and the graph test reads these rules back.

@@ -187,9 +187,9 @@ it("loses no money and no order whatever fails, crashes, times out or runs twice
   }
   expect(total).toBe(CHECKOUTS);
   // The faults and the kill really happened, and the recovery workers report nothing waiting.
-  const metrics = await (await fetch(`${second}/metrics`)).text();
+  const metrics = await (await fetch(`${shop.metricsUrl(second)}/metrics`)).text();
   expect(metrics).toMatch(/^meshpilot_checkouts_awaiting_recovery\{[^}]*\} 0$/m);
-  const injected = await (await fetch(`${shop.urls.payments}/metrics`)).text();
+  const injected = await (await fetch(`${shop.metricsUrl(shop.urls.payments)}/metrics`)).text();
   expect(injected).toMatch(/^meshpilot_injected_faults_total\{[^}]*kind="error"[^}]*\} [1-9]/m);
   console.log(
     `money chaos: ${total} checkouts reconciled (${JSON.stringify(books.checkouts)}), ` +

@@ -44,7 +44,7 @@ describe("shared server", () => {
   it("exposes the HTTP duration histogram with OpenTelemetry names, and process metrics", async () => {
     const s = service();
     await s.app.inject({ method: "POST", url: "/echo", payload: { n: 1 } });
-    const text = (await s.app.inject({ url: "/metrics" })).body;
+    const text = (await s.metricsApp.inject({ url: "/metrics" })).body;
     const count = text.split("\n").find((l) => l.startsWith("http_server_request_duration_seconds_count{"));
     for (const label of [
       'http_request_method="POST"',
@@ -99,7 +99,7 @@ describe("shared server", () => {
     const slow = service({ FAULT_LATENCY_MS: "30" });
     const res = await slow.app.inject({ method: "POST", url: "/echo", payload: { n: 1 } });
     expect(res.statusCode).toBe(200);
-    const line = (await slow.app.inject({ url: "/metrics" })).body
+    const line = (await slow.metricsApp.inject({ url: "/metrics" })).body
       .split("\n")
       .find(
         (l) =>

@@ -85,13 +85,15 @@ export async function fromStore<T>(store: string, work: () => Promise<T>): Promi
   }
 }
 
-const PROBES = new Set(["/healthz", "/readyz", "/metrics"]);
+const PROBES = new Set(["/healthz", "/readyz"]);
 
 /** OpenTelemetry's recommended buckets for http.server.request.duration, in seconds. */
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
 
 export interface Service {
   readonly app: FastifyInstance;
+  /** Serves /metrics on METRICS_PORT, apart from the traffic the ingress and callers send. */
+  readonly metricsApp: FastifyInstance;
   readonly registry: Registry;
   /** Every route the service declared, as method and URL pattern (the fuzz test walks them). */
   readonly routes: readonly { readonly method: string; readonly url: string }[];
@@ -284,18 +286,21 @@ export function createService(options: ServiceOptions): Service {
         .send({ status: "not ready", reason: e instanceof Error ? e.message : String(e) });
     }
   });
-  app.get("/metrics", async (_request, reply) => {
+  const metricsApp = Fastify({ logger: false });
+  metricsApp.get("/metrics", async (_request, reply) => {
     reply.header("content-type", registry.contentType);
     return registry.metrics();
   });
 
   return {
     app,
+    metricsApp,
     registry,
     routes,
     async shutdown() {
       draining = true;
       await app.close();
+      await metricsApp.close();
     },
   };
 }
@@ -310,8 +315,8 @@ export function propagatedHeaders(request: FastifyRequest): Record<string, strin
   return out;
 }
 
-/** Listens, and drains on SIGTERM or SIGINT before exiting. */
-export async function run(service: Service, port: number, host: string): Promise<void> {
+/** Listens (traffic and metrics), and drains on SIGTERM or SIGINT before exiting. */
+export async function run(service: Service, port: number, host: string, metricsPort: number): Promise<void> {
   const stop = async (signal: string) => {
     service.app.log.info({ signal }, "draining in-flight requests");
     await service.shutdown();
@@ -320,6 +325,7 @@ export async function run(service: Service, port: number, host: string): Promise
   process.once("SIGTERM", () => void stop("SIGTERM"));
   process.once("SIGINT", () => void stop("SIGINT"));
   await service.app.listen({ port, host });
+  await service.metricsApp.listen({ port: metricsPort, host });
 }
 
 /**
@@ -339,6 +345,10 @@ export async function runService<S extends Record<string, Setting<unknown>>>(
     console.error(`${name}: ${e.message}`);
     process.exit(2);
   }
-  const { PORT, HOST } = settings as unknown as { PORT: number; HOST: string };
-  await run(build(settings), PORT, HOST);
+  const { PORT, HOST, METRICS_PORT } = settings as unknown as {
+    PORT: number;
+    HOST: string;
+    METRICS_PORT: number;
+  };
+  await run(build(settings), PORT, HOST, METRICS_PORT);
 }

@@ -11,6 +11,7 @@ import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { stopChild, waitFor } from "../../common/child-process.js";
+import { freePort } from "../../common/free-port.js";
 import { SHOP_SERVICES, type ShopService, serviceEnvironment } from "../../config/shop.js";
 import { LOCAL_SESSION_SECRET } from "./dev-secrets.js";
 import { type RunningPostgres, type RunningStore, startPostgres, startRedis } from "./stores.js";
@@ -36,6 +37,8 @@ export interface RunningShop {
   readonly stores: Omit<Stores, "started">;
   /** Starts one more process of a service with its own overrides, on the given port. */
   extra(name: string, port: number, env?: Record<string, string>): Promise<string>;
+  /** Where the process serving `url` answers /metrics (its own port, as in the cluster). */
+  metricsUrl(url: string): string;
   /** SIGKILLs the process serving `url` (chaos tests), and resolves once it is gone. */
   kill(url: string): Promise<void>;
   /** Resolves once the process serving `url` has exited by itself (a crash knob fired). */
@@ -112,9 +115,12 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
   const found = await stores(env);
   const children: ChildProcess[] = [];
   const byUrl = new Map<string, ChildProcess>();
+  const metricsOf = new Map<string, string>();
   const urlOf = (s: ShopService) => `http://127.0.0.1:${s.port + offset}`;
 
   const launch = async (model: ShopService, port: number, extra: Record<string, string>) => {
+    // Each process's metrics port is free and its own: seven processes share this host.
+    const metricsPort = await freePort();
     const contract = serviceEnvironment(model, {
       urlOf,
       stores: { redis: found.redis, postgresql: found.postgresql },
@@ -123,6 +129,7 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
       PATH: env.PATH ?? process.env.PATH ?? "",
       ...contract,
       PORT: String(port),
+      METRICS_PORT: String(metricsPort),
       HOST: "127.0.0.1",
       LOG_LEVEL: env.LOG_LEVEL ?? "info",
       // Local HTTP: a Secure cookie would be dropped by browsers on anything but localhost.
@@ -156,6 +163,7 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
     }
     const url = `http://127.0.0.1:${port}`;
     byUrl.set(url, child);
+    metricsOf.set(url, `http://127.0.0.1:${metricsPort}`);
     // Up to 60 s: seven processes compile their TypeScript at once on a small machine.
     await waitFor(
       `${model.name} at ${url}`,
@@ -184,6 +192,11 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
       stores: { redis: found.redis, postgresql: found.postgresql },
       extra: (name, port, extra = {}) =>
         launch(SHOP_SERVICES.find((s) => s.name === name) as ShopService, port, extra),
+      metricsUrl(url) {
+        const m = metricsOf.get(url);
+        if (!m) throw new Error(`no process of this shop serves ${url}`);
+        return m;
+      },
       async kill(url) {
         const child = byUrl.get(url);
         if (!child) throw new Error(`no process of this shop serves ${url}`);
