@@ -153,4 +153,14 @@ describe("shared server", () => {
     });
     expect([infinite.statusCode, infinite.json().error]).toEqual([400, "invalid_request"]);
   });
+
+  it("keeps addresses out of readiness reasons", async () => {
+    const down = service({}, async () => {
+      throw new Error(
+        "redis is not connected: connect ECONNREFUSED 10.0.3.7:6379 (orders-postgresql.shop.svc:5432)",
+      );
+    });
+    const res = await down.app.inject({ url: "/readyz" });
+    expect(res.json().reason).toBe("redis is not connected: connect ECONNREFUSED <address> (<address>)");
+  });
 });

@@ -275,15 +275,17 @@ export function createService(options: ServiceOptions): Service {
   );
 
   app.get("/healthz", async () => ({ status: "ok" }));
-  app.get("/readyz", async (_request, reply) => {
+  app.get("/readyz", async (request, reply) => {
     if (draining) return reply.code(503).send({ status: "draining" });
     try {
       await options.readiness?.();
       return { status: "ready" };
     } catch (e) {
+      // The reason helps whoever reads the probe; addresses stay in the log.
+      request.log.debug({ err: e }, "not ready");
       return reply
         .code(503)
-        .send({ status: "not ready", reason: e instanceof Error ? e.message : String(e) });
+        .send({ status: "not ready", reason: withoutAddresses(e instanceof Error ? e.message : String(e)) });
     }
   });
   const metricsApp = Fastify({ logger: false });
@@ -303,6 +305,14 @@ export function createService(options: ServiceOptions): Service {
       await metricsApp.close();
     },
   };
+}
+
+/** A message with hosts, IP addresses and ports replaced, for answers a stranger might read. */
+export function withoutAddresses(message: string): string {
+  return message
+    .replace(/\[?[0-9a-f:]*:[0-9a-f:]+\]?:\d{1,5}/gi, "<address>")
+    .replace(/\b\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?\b/g, "<address>")
+    .replace(/\b[a-z0-9-]+(\.[a-z0-9-]+)+:\d{1,5}\b/gi, "<address>");
 }
 
 /** The headers to pass on from an incoming request. */
