@@ -5,33 +5,26 @@
  * the dead one started, the books balance, and the customer's retry hears how it ended.
  */
 import { jest } from "@jest/globals";
-import pg from "pg";
+import type pg from "pg";
 import { freePort } from "../../common/free-port.js";
-import { freeOffset, type RunningShop, startShop } from "../local/processes.js";
+import type { RunningShop } from "../local/processes.js";
 import { TEST_CARDS } from "../payments/card.js";
 import { checkoutId } from "./app.js";
 import { reconcileMoney } from "./reconcile.js";
+import { type ShopWithBooks, startShopWithBooks } from "./shop-with-books.js";
 
 jest.setTimeout(180_000);
 
 let shop: RunningShop;
 let db: pg.Client;
+let running: ShopWithBooks | undefined;
 
 beforeAll(async () => {
-  shop = await startShop({
-    portOffset: await freeOffset(33_000),
-    env: { PATH: process.env.PATH, LOG_LEVEL: "warn" },
-    log: () => {},
-    // The survivor: its recovery worker looks every 200 ms for checkouts whose lease ran out.
-    overrides: { checkout: { CHECKOUT_RECOVERY_INTERVAL_MS: "200" } },
-  });
-  db = new pg.Client({ ...shop.stores.postgresql });
-  await db.connect();
+  // The survivor: its recovery worker looks every 200 ms for checkouts whose lease ran out.
+  running = await startShopWithBooks(33_000, { checkout: { CHECKOUT_RECOVERY_INTERVAL_MS: "200" } });
+  ({ shop, db } = running);
 }, 180_000);
-afterAll(async () => {
-  await db?.end();
-  await shop?.stop();
-}, 60_000);
+afterAll(async () => running?.stop(), 60_000);
 
 const card = { number: TEST_CARDS.approved, expMonth: 12, expYear: 2030, cvv: "123" };
 
@@ -76,11 +69,11 @@ it.each([
   const doomed = await shop.extra("checkout", await freePort(), {
     FAULT_CRASH_AFTER: point,
     ORDERS_URL: ordersUrl,
-    // Patient calls and a lease that outlasts them, so that on a loaded machine the survivor
-    // never takes the checkout over before the crash; once it is dead, the lease runs out.
+    // Patient calls, so that a loaded machine does not send the saga down another path; the
+    // heartbeat keeps the short lease while the doomed process lives, and it runs out once it is dead.
     UPSTREAM_RETRIES: "0",
-    UPSTREAM_TIMEOUT_MS: "4000",
-    CHECKOUT_LEASE_MS: "5000",
+    UPSTREAM_TIMEOUT_MS: "20000",
+    CHECKOUT_LEASE_MS: "1500",
     CHECKOUT_RECOVERY_INTERVAL_MS: "0",
   });
 

@@ -7,13 +7,14 @@
  * and every answer the clients got is checked against the books.
  */
 import { jest } from "@jest/globals";
-import pg from "pg";
+import type pg from "pg";
 import { freePort } from "../../common/free-port.js";
 import { Random } from "../../common/random.js";
 import { PRODUCTS } from "../catalog/products.js";
-import { freeOffset, type RunningShop, startShop } from "../local/processes.js";
+import type { RunningShop } from "../local/processes.js";
 import { TEST_CARDS } from "../payments/card.js";
 import { reconcileMoney } from "./reconcile.js";
+import { type ShopWithBooks, startShopWithBooks } from "./shop-with-books.js";
 
 jest.setTimeout(240_000);
 
@@ -28,28 +29,19 @@ const CHECKOUT_ENV = {
 
 let shop: RunningShop;
 let db: pg.Client;
-const logs: string[] = [];
+let running: ShopWithBooks | undefined;
 
 beforeAll(async () => {
-  shop = await startShop({
-    portOffset: await freeOffset(31_000),
-    env: { PATH: process.env.PATH, LOG_LEVEL: "warn" },
-    log: (service, line) => logs.push(`${service} ${line}`),
-    overrides: {
-      // Errors before the work, and delays past checkout's timeout after which the work still
-      // lands: the caller cannot tell a lost request from a lost answer.
-      orders: { FAULT_ERROR_RATE: "0.3", FAULT_LATENCY_JITTER_MS: "700", FAULT_SEED: "7" },
-      payments: { FAULT_ERROR_RATE: "0.3", FAULT_LATENCY_JITTER_MS: "700", FAULT_SEED: "11" },
-      checkout: CHECKOUT_ENV,
-    },
+  running = await startShopWithBooks(31_000, {
+    // Errors before the work, and delays past checkout's timeout after which the work still
+    // lands: the caller cannot tell a lost request from a lost answer.
+    orders: { FAULT_ERROR_RATE: "0.3", FAULT_LATENCY_JITTER_MS: "700", FAULT_SEED: "7" },
+    payments: { FAULT_ERROR_RATE: "0.3", FAULT_LATENCY_JITTER_MS: "700", FAULT_SEED: "11" },
+    checkout: CHECKOUT_ENV,
   });
-  db = new pg.Client({ ...shop.stores.postgresql });
-  await db.connect();
+  ({ shop, db } = running);
 }, 180_000);
-afterAll(async () => {
-  await db?.end();
-  await shop?.stop();
-}, 60_000);
+afterAll(async () => running?.stop(), 60_000);
 
 interface Answer {
   readonly status: number;

@@ -167,6 +167,15 @@ export class SagaStore {
     return rows[0] && toRecord(rows[0]);
   }
 
+  /** Extends the lease while its owner is still at work on a step (a slow callee must not cost it the lease). */
+  async renew(id: string, owner: string, leaseMs: number): Promise<void> {
+    await this.pool.query("UPDATE checkouts SET lease_until = $3 WHERE id = $1 AND lease_owner = $2", [
+      id,
+      owner,
+      new Date(this.clock().getTime() + leaseMs),
+    ]);
+  }
+
   /** Lets go of a record without finishing it, so the next copy or the recovery worker takes it. */
   async release(id: string, owner: string): Promise<void> {
     await this.pool.query(

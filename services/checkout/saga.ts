@@ -14,6 +14,7 @@
  */
 import type { FastifyBaseLogger } from "fastify";
 import {
+  type Response as CallResponse,
   type ErrorBody,
   passOn,
   type ServiceClient,
@@ -95,6 +96,13 @@ export async function drive(record: CheckoutRecord, driver: Driver, deps: SagaDe
   let current = record;
   while (!finished(current.state)) {
     let next: Next;
+    // The lease lasts while this process works: a heartbeat renews it during a slow step, and
+    // only a driver that is gone (crashed, hung) lets it run out.
+    const id = current.id;
+    const heartbeat = setInterval(
+      () => void deps.store.renew(id, driver.owner, deps.leaseMs).catch(() => {}),
+      Math.max(10, deps.leaseMs / 3),
+    );
     try {
       next = await step(current, driver, deps);
     } catch (e) {
@@ -110,6 +118,8 @@ export async function drive(record: CheckoutRecord, driver: Driver, deps: SagaDe
       }
       deps.log.warn({ err: e, checkout: current.id, state: current.state }, "checkout step got no answer");
       next = "stop";
+    } finally {
+      clearInterval(heartbeat);
     }
     if (next === "stop") {
       await deps.store.release(current.id, driver.owner);
@@ -196,23 +206,44 @@ const ABANDONED = outcome(
   "this checkout stopped before anything was charged; check out again with a new Idempotency-Key",
 );
 
+/** A POST under one of the checkout's keys; undefined when the callee gave no answer, so its effect is unknown. */
+async function keyedPost<T>(
+  client: ServiceClient,
+  path: string,
+  key: string,
+  driver: Driver,
+  c: CheckoutRecord,
+  deps: SagaDeps,
+  body: unknown,
+): Promise<CallResponse<T> | undefined> {
+  try {
+    return await client.call<T>(path, { method: "POST", headers: driver.headers, idempotencyKey: key, body });
+  } catch (e) {
+    if (!unanswered(e)) throw e;
+    deps.log.warn({ err: e, checkout: c.id, path }, "no answer; the outcome is unknown");
+    return undefined;
+  }
+}
+
 /** Charges under the checkout's payment key: a retry, a copy or a crash replays, never charges twice. */
 async function charge(c: CheckoutRecord, driver: Driver, deps: SagaDeps): Promise<Next> {
   const keys = sagaKeys(c.id);
-  let res: Awaited<ReturnType<ServiceClient["call"]>>;
-  try {
-    res = await deps.payments.call<Payment | ErrorBody>("/payments", {
-      method: "POST",
-      headers: driver.headers,
-      idempotencyKey: keys.payment,
-      body: { amountCents: c.amountCents, currency: c.currency, orderRef: keys.order, card: driver.card },
-    });
-  } catch (e) {
-    if (!unanswered(e)) throw e;
-    // The charge may or may not have happened: find out, as recovery would.
-    deps.log.warn({ err: e, checkout: c.id }, "charge outcome unknown; resolving it");
-    return resolveCharge(c, driver, deps);
-  }
+  const res = await keyedPost<Payment | ErrorBody>(
+    deps.payments,
+    "/payments",
+    keys.payment,
+    driver,
+    c,
+    deps,
+    {
+      amountCents: c.amountCents,
+      currency: c.currency,
+      orderRef: keys.order,
+      card: driver.card,
+    },
+  );
+  // No answer: the charge may or may not have happened. Find out, as recovery would.
+  if (!res) return resolveCharge(c, driver, deps);
   deps.afterCall("charge");
   if (res.status === 201) {
     const payment = res.body as Payment;
@@ -254,21 +285,17 @@ async function resolveCharge(c: CheckoutRecord, driver: Driver, deps: SagaDeps):
 /** Places the order under the checkout's order key; a copy or a retry gets the same order. */
 async function placeOrder(c: CheckoutRecord, driver: Driver, deps: SagaDeps): Promise<Next> {
   const keys = sagaKeys(c.id);
-  let res: Awaited<ReturnType<ServiceClient["call"]>>;
-  try {
-    res = await deps.orders.call<Order | ErrorBody>("/orders", {
-      method: "POST",
-      headers: driver.headers,
-      idempotencyKey: keys.order,
-      body: { userId: c.userId, paymentId: c.paymentId, currency: c.currency, items: c.items },
-    });
-  } catch (e) {
-    if (!unanswered(e)) throw e;
+  const res = await keyedPost<Order | ErrorBody>(deps.orders, "/orders", keys.order, driver, c, deps, {
+    userId: c.userId,
+    paymentId: c.paymentId,
+    currency: c.currency,
+    items: c.items,
+  });
+  if (!res) {
     // A live customer is waiting: give the money back now (abandoning the key is safe even if the
     // order landed). Recovery keeps trying until the deadline, since that is what was asked for.
     const age = deps.clock().getTime() - c.createdAt.getTime();
-    if (driver.card || age >= deps.orderDeadlineMs) return { to: "compensating" };
-    throw e;
+    return driver.card || age >= deps.orderDeadlineMs ? { to: "compensating" } : "stop";
   }
   deps.afterCall("order");
   if (res.status === 201) return completed(res.body as Order, driver, deps);

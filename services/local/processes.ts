@@ -119,8 +119,11 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
   const urlOf = (s: ShopService) => `http://127.0.0.1:${s.port + offset}`;
 
   const launch = async (model: ShopService, port: number, extra: Record<string, string>) => {
-    // Each process's metrics port is free and its own: seven processes share this host.
-    const metricsPort = await freePort();
+    // Each process's metrics port is free and its own (seven processes share this host), and
+    // never one of the shop's traffic ports, which a restarted process may be about to take again.
+    const traffic = new Set([port, ...SHOP_SERVICES.map((s) => s.port + offset)]);
+    let metricsPort = await freePort();
+    while (traffic.has(metricsPort)) metricsPort = await freePort();
     const contract = serviceEnvironment(model, {
       urlOf,
       stores: { redis: found.redis, postgresql: found.postgresql },

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { COMMON_SETTINGS, type loadSettings, setting } from "../../common/settings.js";
 import { servicePort } from "../../config/shop.js";
 import { DATABASE_SETTINGS, prepareDatabase } from "../lib/database.js";
-import { IDEMPOTENCY_KEY, idempotencyKey } from "../lib/idempotency.js";
+import { IDEMPOTENCY_KEY, idempotencyKey, KEY_TO_CLOSE } from "../lib/idempotency.js";
 import { MAX_TOTAL_CENTS, PAYMENT_ID, PRODUCT_ID, QUANTITY, USER_ID } from "../lib/schemas.js";
 import { createService, HttpError, type Service } from "../lib/server.js";
 import { MIGRATIONS } from "./migrations.js";
@@ -92,14 +92,7 @@ export function buildOrders(settings: OrdersSettings): Service {
   app.post(
     "/orders/abandon",
     {
-      schema: {
-        body: {
-          type: "object",
-          required: ["idempotencyKey"],
-          additionalProperties: false,
-          properties: { idempotencyKey: IDEMPOTENCY_KEY },
-        },
-      },
+      schema: { body: KEY_TO_CLOSE },
     },
     async (request) => {
       const { idempotencyKey: key } = request.body as { idempotencyKey: string };

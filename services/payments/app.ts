@@ -2,7 +2,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { COMMON_SETTINGS, type loadSettings, setting } from "../../common/settings.js";
 import { servicePort } from "../../config/shop.js";
 import { DATABASE_SETTINGS, prepareDatabase } from "../lib/database.js";
-import { IDEMPOTENCY_KEY, idempotencyKey } from "../lib/idempotency.js";
+import { idempotencyKey, KEY_TO_CLOSE } from "../lib/idempotency.js";
 import { CARD, MAX_TOTAL_CENTS, ORDER_REF, PAYMENT_ID } from "../lib/schemas.js";
 import { createService, HttpError, type Service } from "../lib/server.js";
 import { cvvValid, expired, luhnValid, processorDecision } from "./card.js";
@@ -170,14 +170,7 @@ export function buildPayments(settings: PaymentsSettings, clock: () => Date = ()
   app.post(
     "/payments/cancel",
     {
-      schema: {
-        body: {
-          type: "object",
-          required: ["idempotencyKey"],
-          additionalProperties: false,
-          properties: { idempotencyKey: IDEMPOTENCY_KEY },
-        },
-      },
+      schema: { body: KEY_TO_CLOSE },
     },
     async (request) => {
       const { idempotencyKey: key } = request.body as { idempotencyKey: string };
