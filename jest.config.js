@@ -20,5 +20,8 @@ export default {
   setupFilesAfterEnv: ["<rootDir>/test/setup.ts"],
   transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "tsconfig.json", useESM: true }] },
   reporters: ["default", "<rootDir>/test/closing-line-reporter.cjs"],
+  // A failed test can leave a server's socket or timer behind; CI must end with the verdict, not
+  // wait on it until its 90 minutes run out. (A leak still shows: Jest names it when it forces.)
+  forceExit: true,
   snapshotFormat: { escapeString: false, printBasicPrototype: false },
 };

@@ -1,9 +1,14 @@
+import { jest } from "@jest/globals";
 import type { FastifyInstance } from "fastify";
 import { loadSettings } from "../../common/settings.js";
 import { MAX_QUANTITY } from "../lib/schemas.js";
 import { SESSION_HEADER } from "../lib/session.js";
 import { type RunningStore, startRedis } from "../local/stores.js";
 import { buildCart, CART_SETTINGS, MAX_LINES } from "./app.js";
+
+// These tests start real servers (PostgreSQL, Redis, the shop): on a loaded 2-core machine that
+// takes seconds, so every test and hook gets a bounded minute rather than Jest's 5 s.
+jest.setTimeout(60_000);
 
 // A real redis-server on loopback (Debian's redis-server package, installed by .ci/run).
 let redis: RunningStore & { password: string };

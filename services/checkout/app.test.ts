@@ -1,6 +1,11 @@
+import { jest } from "@jest/globals";
 import { type InProcessShop, startInProcessShop, untilReady } from "../local/in-process.js";
 import { TEST_CARDS } from "../payments/card.js";
 import type { CheckoutService } from "./app.js";
+
+// These tests start real servers (PostgreSQL, Redis, the shop): on a loaded 2-core machine that
+// takes seconds, so every test and hook gets a bounded minute rather than Jest's 5 s.
+jest.setTimeout(60_000);
 
 // The whole shop in this process, on real Redis and PostgreSQL.
 let shop: InProcessShop;

@@ -37,7 +37,7 @@ async function post(url: string, sid: string, key: string) {
   return { status: res.status, body: (await res.json()) as any };
 }
 
-/** Polls the record until recovery has finished it (at most 30 s). */
+/** Polls the record until recovery has finished it (at most 30 s: the lease, then a pass). */
 async function settled(id: string): Promise<string> {
   for (let i = 0; i < 300; i++) {
     const { rows } = await db.query("SELECT state FROM checkout.checkouts WHERE id = $1", [id]);
@@ -70,10 +70,11 @@ it.each([
     FAULT_CRASH_AFTER: point,
     ORDERS_URL: ordersUrl,
     // Patient calls, so that a loaded machine does not send the saga down another path; the
-    // heartbeat keeps the short lease while the doomed process lives, and it runs out once it is dead.
+    // heartbeat keeps the lease while the doomed process lives (a lease that survives seconds of a
+    // starved event loop), and it runs out once the process is dead.
     UPSTREAM_RETRIES: "0",
     UPSTREAM_TIMEOUT_MS: "20000",
-    CHECKOUT_LEASE_MS: "1500",
+    CHECKOUT_LEASE_MS: "5000",
     CHECKOUT_RECOVERY_INTERVAL_MS: "0",
   });
 

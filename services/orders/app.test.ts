@@ -1,3 +1,4 @@
+import { jest } from "@jest/globals";
 import type { FastifyInstance } from "fastify";
 import pg from "pg";
 import { loadSettings } from "../../common/settings.js";
@@ -5,6 +6,10 @@ import { migrate } from "../lib/migrations.js";
 import { type RunningPostgres, startPostgres } from "../local/stores.js";
 import { buildOrders, ORDERS_SETTINGS } from "./app.js";
 import { MIGRATIONS } from "./migrations.js";
+
+// These tests start real servers (PostgreSQL, Redis, the shop): on a loaded 2-core machine that
+// takes seconds, so every test and hook gets a bounded minute rather than Jest's 5 s.
+jest.setTimeout(60_000);
 
 // A real PostgreSQL cluster on loopback (Debian's postgresql package, installed by .ci/run).
 let db: RunningPostgres;

@@ -1,8 +1,13 @@
+import { jest } from "@jest/globals";
 import type { FastifyInstance } from "fastify";
 import { loadSettings } from "../../common/settings.js";
 import { type RunningPostgres, startPostgres } from "../local/stores.js";
 import { buildPayments, PAYMENTS_SETTINGS } from "./app.js";
 import { TEST_CARDS } from "./card.js";
+
+// These tests start real servers (PostgreSQL, Redis, the shop): on a loaded 2-core machine that
+// takes seconds, so every test and hook gets a bounded minute rather than Jest's 5 s.
+jest.setTimeout(60_000);
 
 // A real PostgreSQL cluster on loopback: payments keeps its charges there.
 let db: RunningPostgres;

@@ -1,7 +1,12 @@
+import { jest } from "@jest/globals";
 import type { Product } from "../catalog/products.js";
 import { PRODUCTS } from "../catalog/products.js";
 import { type InProcessShop, startInProcessShop, untilReady } from "../local/in-process.js";
 import { recommend, relatedness } from "./related.js";
+
+// These tests start real servers (PostgreSQL, Redis, the shop): on a loaded 2-core machine that
+// takes seconds, so every test and hook gets a bounded minute rather than Jest's 5 s.
+jest.setTimeout(60_000);
 
 const byId = (id: string) => PRODUCTS.find((p) => p.id === id) as Product;
 
