@@ -39,3 +39,10 @@ export const LANE_SERVING = "serving";
 export const LANE_QUARANTINE = "quarantine";
 /** The DestinationRule subset that selects quarantined pods, which mirrored probes reach. */
 export const LANE_SUBSET = "meshpilot-lane";
+
+/**
+ * What the mesh retries on its own: only a request that never reached the application (the
+ * connection failed, or the upstream refused the stream before reading it), so a retry is safe
+ * even for a call that is not idempotent. gRPC's `unavailable` does not apply to HTTP services.
+ */
+export const SAFE_RETRY_ON = "connect-failure,refused-stream";

@@ -130,7 +130,7 @@ describe("a crash between a routing write and the next save", () => {
     expect(vs.spec.http[0].retries).toEqual({
       attempts: 2,
       perTryTimeout: "2s",
-      retryOn: "connect-failure,refused-stream,unavailable",
+      retryOn: "connect-failure,refused-stream",
     });
     expect(api.get("optimizer.meshpilot.io/v1alpha1", "TrafficIntent", NS, APP)).toBeUndefined();
   });

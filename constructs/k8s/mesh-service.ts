@@ -6,7 +6,13 @@ import * as kplus from "cdk8s-plus-27";
 import { Construct } from "constructs";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
-import { LANE_LABEL, LANE_QUARANTINE, LANE_SERVING, LANE_SUBSET } from "../../api/optimizer.js";
+import {
+  LANE_LABEL,
+  LANE_QUARANTINE,
+  LANE_SERVING,
+  LANE_SUBSET,
+  SAFE_RETRY_ON,
+} from "../../api/optimizer.js";
 import type { Resources, ServiceLevelObjective, ServiceVersion } from "../../config/shop.js";
 import { imageReference } from "./image.js";
 import {
@@ -230,7 +236,7 @@ export class MeshService extends Construct {
               retries: {
                 attempts: 2,
                 perTryTimeout: `${perTryMs}ms`,
-                retryOn: "connect-failure,refused-stream,unavailable",
+                retryOn: SAFE_RETRY_ON,
               },
               timeout: `${Math.min(Math.max(3 * perTryMs, 1000), 15000)}ms`,
             },

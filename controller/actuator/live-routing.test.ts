@@ -49,7 +49,7 @@ describe("the routing in force, read from the live objects", () => {
     const original = originalRouting(vs, dr, host);
     expect(original).toEqual({
       weights: { v1: 70, v2: 30 },
-      retries: { attempts: 2, perTryTimeout: "2s", retryOn: "connect-failure,refused-stream,unavailable" },
+      retries: { attempts: 2, perTryTimeout: "2s", retryOn: "connect-failure,refused-stream" },
     });
     const moved = structuredClone(virtualService);
     moved.spec.http[0].route[0].weight = 95;

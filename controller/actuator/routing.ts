@@ -8,7 +8,13 @@
  * so only they are sent. Hedging is an EnvoyFilter (Istio has no field for it).
  */
 import type { GuardrailLimits } from "../../api/guardrail-limits.js";
-import { LANE_LABEL, LANE_QUARANTINE, LANE_SERVING, LANE_SUBSET } from "../../api/optimizer.js";
+import {
+  LANE_LABEL,
+  LANE_QUARANTINE,
+  LANE_SERVING,
+  LANE_SUBSET,
+  SAFE_RETRY_ON,
+} from "../../api/optimizer.js";
 import type { LeastRequestKnob, RoutingKnobs } from "../policy/policy.js";
 
 export class InvalidRoutingError extends Error {
@@ -83,7 +89,7 @@ export function liveWeights(http: readonly HttpRoute[], host: string): Record<st
 
 /** Istio's retryOn, with `reset` added when a per-try timeout must retry (Envoy counts a read timeout as one). */
 function retryOn(live: string | undefined, onTimeout: boolean | undefined): string {
-  const conditions = (live ?? "connect-failure,refused-stream,unavailable").split(",").filter(Boolean);
+  const conditions = (live ?? SAFE_RETRY_ON).split(",").filter(Boolean);
   if (onTimeout && !conditions.includes("reset")) conditions.push("reset");
   return conditions.join(",");
 }

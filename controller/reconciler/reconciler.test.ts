@@ -220,7 +220,7 @@ describe("restart", () => {
     expect(vs.spec.http[0].retries).toEqual({
       attempts: 2,
       perTryTimeout: "2s",
-      retryOn: "connect-failure,refused-stream,unavailable",
+      retryOn: "connect-failure,refused-stream",
     });
     expect(h.api.list("networking.istio.io/v1alpha3", "EnvoyFilter")).toEqual([]);
   });

@@ -1,6 +1,12 @@
 /** Objects the controller's tests seed the API double with: routing as Git would set it, and intents. */
 import { INTENT_API_VERSION, INTENT_KIND, type TrafficIntentSpec } from "../../api/intent/schema.js";
-import { LANE_LABEL, LANE_QUARANTINE, LANE_SERVING, LANE_SUBSET } from "../../api/optimizer.js";
+import {
+  LANE_LABEL,
+  LANE_QUARANTINE,
+  LANE_SERVING,
+  LANE_SUBSET,
+  SAFE_RETRY_ON,
+} from "../../api/optimizer.js";
 
 export function hostOf(namespace: string, app: string): string {
   return `${app}.${namespace}.svc.cluster.local`;
@@ -32,7 +38,7 @@ export function routingObjects(
           retries: {
             attempts: 2,
             perTryTimeout: "2s",
-            retryOn: "connect-failure,refused-stream,unavailable",
+            retryOn: SAFE_RETRY_ON,
           },
         },
       ],
