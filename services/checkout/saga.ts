@@ -309,19 +309,15 @@ async function placeOrder(c: CheckoutRecord, driver: Driver, deps: SagaDeps): Pr
 /** Undoes the checkout: closes the order key (keeping an order that landed), then the charge. */
 async function compensate(c: CheckoutRecord, driver: Driver, deps: SagaDeps): Promise<Next> {
   const keys = sagaKeys(c.id);
-  const abandoned = await deps.orders.call<{ abandoned: boolean; order: Order | null } & Partial<ErrorBody>>(
+  const abandoned = await closeKey<{ abandoned: boolean; order: Order | null }>(
+    deps.orders,
+    "orders",
     "/orders/abandon",
-    // Abandoning a key is idempotent, so the call may be retried like any keyed one.
-    {
-      method: "POST",
-      headers: driver.headers,
-      body: { idempotencyKey: keys.order },
-      idempotencyKey: `${keys.order}-abandon`,
-    },
+    keys.order,
+    driver,
   );
   deps.afterCall("abandon-order");
-  if (abandoned.status !== 200) throw new UpstreamError("orders", abandoned.status, abandoned.body);
-  const order = abandoned.body.order;
+  const order = abandoned.order;
   if (order && order.status === "placed") return completed(order, driver, deps);
   const closed = await closeCharge(c, driver, deps);
   if (closed === "stop") return closed;
@@ -331,6 +327,27 @@ async function compensate(c: CheckoutRecord, driver: Driver, deps: SagaDeps): Pr
     : { to: "abandoned", fields: { outcome: ABANDONED } };
 }
 
+/**
+ * Closes one of the checkout's keys at the service that owns it (orders' abandon, payments'
+ * cancel). Closing is idempotent, so the call is retried like any keyed one.
+ */
+async function closeKey<T>(
+  client: ServiceClient,
+  service: string,
+  path: string,
+  key: string,
+  driver: Driver,
+): Promise<T> {
+  const res = await client.call<T & Partial<ErrorBody>>(path, {
+    method: "POST",
+    headers: driver.headers,
+    body: { idempotencyKey: key },
+    idempotencyKey: `${key}-close`,
+  });
+  if (res.status !== 200) throw new UpstreamError(service, res.status, res.body);
+  return res.body;
+}
+
 /** Closes the charge's key at payments (voiding a charge made under it). */
 async function closeCharge(
   c: CheckoutRecord,
@@ -338,25 +355,22 @@ async function closeCharge(
   deps: SagaDeps,
 ): Promise<{ payment?: Payment } | "stop"> {
   const keys = sagaKeys(c.id);
-  const res = await deps.payments.call<{ cancelled: boolean; payment: Payment | null } & Partial<ErrorBody>>(
+  const res = await closeKey<{ cancelled: boolean; payment: Payment | null }>(
+    deps.payments,
+    "payments",
     "/payments/cancel",
-    {
-      method: "POST",
-      headers: driver.headers,
-      body: { idempotencyKey: keys.payment },
-      idempotencyKey: `${keys.payment}-cancel`,
-    },
+    keys.payment,
+    driver,
   );
-  if (res.status !== 200) throw new UpstreamError("payments", res.status, res.body);
-  if (!res.body.cancelled) {
+  if (!res.cancelled) {
     // Refunded by hand meanwhile: a person is handling this one; leave it for them.
     deps.log.error(
-      { checkout: c.id, payment: res.body.payment?.id },
+      { checkout: c.id, payment: res.payment?.id },
       "charge refunded by hand; checkout left for review",
     );
     return "stop";
   }
-  return { payment: res.body.payment ?? undefined };
+  return { payment: res.payment ?? undefined };
 }
 
 function voided(paymentId: string): Outcome {
