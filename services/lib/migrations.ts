@@ -6,6 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import type pg from "pg";
+import { transaction } from "./transaction.js";
 
 export interface Migration {
   readonly version: number;
@@ -41,9 +42,7 @@ export async function migrate(
     throw new MigrationError(
       `schema '${schema}' must be a lower-case SQL identifier (${SCHEMA_NAME.source})`,
     );
-  const client = await pool.connect();
-  try {
-    await client.query("BEGIN");
+  return transaction(pool, async (client) => {
     await client.query("SELECT pg_advisory_xact_lock($1)", [lockId(schema)]);
     // The pool puts the schema first on the search path; it must exist before anything is made in it.
     if (schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
@@ -83,12 +82,6 @@ export async function migrate(
       ]);
       done.push(m.version);
     }
-    await client.query("COMMIT");
     return done;
-  } catch (e) {
-    await client.query("ROLLBACK").catch(() => {});
-    throw e;
-  } finally {
-    client.release();
-  }
+  });
 }

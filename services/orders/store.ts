@@ -6,6 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
+import { transaction } from "../lib/transaction.js";
 
 export interface OrderLine {
   readonly productId: string;
@@ -67,9 +68,7 @@ export class OrderStore {
   constructor(private readonly pool: pg.Pool) {}
 
   async create(key: string, fingerprint: string, order: NewOrder): Promise<CreateResult> {
-    const client = await this.pool.connect();
-    try {
-      await client.query("BEGIN");
+    const created = await transaction(this.pool, async (client) => {
       const id = randomUUID();
       const total = order.items.reduce((sum, l) => sum + l.quantity * l.unitPriceCents, 0);
       const inserted = await client.query(
@@ -77,30 +76,23 @@ export class OrderStore {
          VALUES ($1, $2, $3, $4, 'placed', $5, $6, $7) ON CONFLICT (idempotency_key) DO NOTHING`,
         [id, key, fingerprint, order.userId, order.paymentId, order.currency, total],
       );
-      if (inserted.rowCount === 1) {
-        await client.query(
-          `INSERT INTO order_items (order_id, product_id, quantity, unit_price_cents)
-           SELECT $1, * FROM unnest($2::text[], $3::int[], $4::int[])`,
-          [
-            id,
-            order.items.map((l) => l.productId),
-            order.items.map((l) => l.quantity),
-            order.items.map((l) => l.unitPriceCents),
-          ],
-        );
-        // Read back on the same connection: taking a second one while holding this one starved
-        // the pool under bursts (every request held one and waited for another).
-        const created = await this.row("WHERE o.id = $1", [id], client);
-        await client.query("COMMIT");
-        return { kind: "created", order: toOrder(created) };
-      }
-      await client.query("COMMIT");
-    } catch (e) {
-      await client.query("ROLLBACK").catch(() => {});
-      throw e;
-    } finally {
-      client.release();
-    }
+      if (inserted.rowCount !== 1) return undefined;
+      await client.query(
+        `INSERT INTO order_items (order_id, product_id, quantity, unit_price_cents)
+         SELECT $1, * FROM unnest($2::text[], $3::int[], $4::int[])`,
+        [
+          id,
+          order.items.map((l) => l.productId),
+          order.items.map((l) => l.quantity),
+          order.items.map((l) => l.unitPriceCents),
+        ],
+      );
+      // Read back on the same connection: taking a second one while holding this one starved
+      // the pool under bursts (every request held one and waited for another).
+      return this.row("WHERE o.id = $1", [id], client);
+    });
+    if (created) return { kind: "created", order: toOrder(created) };
+    // The key was taken (a retry, or a copy racing this one): read what is under it.
     const existing = await this.row("WHERE o.idempotency_key = $1", [key]);
     if (!existing) throw new Error(`order for key ${key} vanished after a conflict`);
     if (existing.status === "cancelled") return { kind: "cancelled" };

@@ -10,6 +10,7 @@
  */
 import type pg from "pg";
 import { HttpError } from "../lib/server.js";
+import { transaction } from "../lib/transaction.js";
 
 export type PaymentStatus = "captured" | "voided" | "partially_refunded" | "refunded";
 
@@ -161,7 +162,7 @@ export class PaymentStore {
     chargeKey: string,
     tombstoneId: string,
   ): Promise<{ cancelled: boolean; payment?: Payment }> {
-    return this.transaction(async (client) => {
+    return transaction(this.pool, async (client) => {
       await client.query(
         `INSERT INTO payments (id, idempotency_key, fingerprint, status, amount_cents, currency, last4)
          VALUES ($1, $2, '', 'cancelled', 0, 'EUR', '') ON CONFLICT (idempotency_key) DO NOTHING`,
@@ -190,7 +191,7 @@ export class PaymentStore {
     op: { readonly kind: "void" | "refund"; readonly amountCents?: number },
     act: (client: pg.PoolClient, row: Row) => Promise<Payment>,
   ): Promise<Payment> {
-    return this.transaction(async (client) => {
+    return transaction(this.pool, async (client) => {
       const { rows } = await client.query<Row>(
         `SELECT * FROM payments WHERE id = $1 AND ${IS_CHARGE} FOR UPDATE`,
         [id],
@@ -241,20 +242,5 @@ export class PaymentStore {
   private async byKey(key: string): Promise<Row | undefined> {
     const { rows } = await this.pool.query<Row>("SELECT * FROM payments WHERE idempotency_key = $1", [key]);
     return rows[0];
-  }
-
-  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query("BEGIN");
-      const result = await work(client);
-      await client.query("COMMIT");
-      return result;
-    } catch (e) {
-      await client.query("ROLLBACK").catch(() => {});
-      throw e;
-    } finally {
-      client.release();
-    }
   }
 }
