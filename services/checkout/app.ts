@@ -107,21 +107,23 @@ export function buildCheckout(
    * for a sibling that does. Returns the record as it stands when this copy must answer.
    */
   const settle = async (
-    id: string,
+    first: CheckoutRecord,
     claim: () => Promise<CheckoutRecord>,
     driver: { card: Card; headers: Record<string, string> },
   ): Promise<CheckoutRecord> => {
     const until = Date.now() + settings.CHECKOUT_WAIT_MS;
     let pause = 20;
+    let record = first;
     for (;;) {
-      const record = (await db.run(() => store.get(id))) ?? (await db.run(claim));
       if (finished(record.state)) return record;
-      const owner = `${randomUUID()}`;
-      const mine = await db.run(() => store.acquire(id, owner, settings.CHECKOUT_LEASE_MS));
+      const owner = randomUUID();
+      const mine = await db.run(() => store.acquire(record.id, owner, settings.CHECKOUT_LEASE_MS));
       if (mine) return drive(mine, { owner, ...driver }, deps);
       if (Date.now() >= until) return record;
       await new Promise((resolve) => setTimeout(resolve, pause));
       pause = Math.min(pause * 2, 250);
+      // A record forgotten meanwhile (its first step failed) is claimed afresh.
+      record = (await db.run(() => store.get(record.id))) ?? (await db.run(claim));
     }
   };
 
@@ -151,7 +153,7 @@ export function buildCheckout(
           error: "idempotency_key_reused",
           message: "this Idempotency-Key was used for a different checkout; use a new key",
         });
-      const record = await settle(id, claim, { card, headers });
+      const record = await settle(first, claim, { card, headers });
       const { status, body } = answer(record);
       // Only the copies that saw the checkout through clear the cart: a replay days later must not
       // empty a cart the customer has filled again.

@@ -65,7 +65,7 @@ export function recoveryWorker(
         deps.log.error({ err: e, checkout: id }, "recovery could not drive a checkout");
       }
     }
-    const remaining = (await deps.store.stalled(10_000)).length;
+    const remaining = await deps.store.countStalled();
     awaiting.set(remaining);
     return { outcomes, awaiting: remaining };
   };

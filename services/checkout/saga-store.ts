@@ -119,7 +119,7 @@ export class SagaStore {
     const now = this.clock();
     const { rows } = await this.pool.query<Row>(
       `UPDATE checkouts SET lease_owner = $2, lease_until = $3
-       WHERE id = $1 AND ${UNFINISHED_SQL} AND (lease_until IS NULL OR lease_until <= $4 OR lease_owner = $2)
+       WHERE id = $1 AND ${UNFINISHED_SQL} AND (lease_until IS NULL OR lease_until <= $4)
        RETURNING *`,
       [id, owner, new Date(now.getTime() + leaseMs), now],
     );
@@ -190,6 +190,15 @@ export class SagaStore {
       id,
       owner,
     ]);
+  }
+
+  /** How many unfinished records nobody holds. */
+  async countStalled(): Promise<number> {
+    const { rows } = await this.pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM checkouts WHERE ${UNFINISHED_SQL} AND (lease_until IS NULL OR lease_until <= $1)`,
+      [this.clock()],
+    );
+    return Number(rows[0].n);
   }
 
   /** Unfinished records nobody holds, oldest first: the recovery worker's work. */

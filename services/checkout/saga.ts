@@ -158,9 +158,10 @@ async function step(c: CheckoutRecord, driver: Driver, deps: SagaDeps): Promise<
 
 /** Reads the cart and prices it from catalog (never from the client). Nothing is spent yet. */
 async function price(c: CheckoutRecord, driver: Driver, deps: SagaDeps): Promise<Next> {
-  // Recovery has no card, and nothing happened outside the record: let the next copy start afresh.
+  // Recovery has no card to charge with; nothing happened outside the record, so the checkout
+  // ends here, uncharged, and its customer hears to start again with a new key.
   if (!driver.card) return { to: "abandoned", fields: { outcome: ABANDONED } };
-  const headers = { ...driver.headers };
+  const { headers } = driver;
   const cart = await deps.cart.call<
     { items: { productId: string; quantity: number }[] } & Partial<ErrorBody>
   >("/cart", { headers });

@@ -168,23 +168,26 @@ export function buildFrontend(settings: FrontendSettings): Service {
     if (res.status !== 200) throw passOn("catalog", res.status, res.body);
     return res.body;
   };
-  /** The cart's lines; a cart that cannot be read is a 503 that says browsing still works. */
-  const cartLines = async (request: FastifyRequest, sid: string) => {
-    const [res, products] = await Promise.all([
-      cart
-        .call<{ items: { productId: string; quantity: number }[] }>("/cart", {
-          headers: headersFor(request, sid),
-        })
-        .catch((e: Error) => e),
-      listProducts(request, ""),
-    ]);
+  /** The cart's items, or undefined when the cart cannot be read (down, or no answer). */
+  const readCart = async (request: FastifyRequest, sid: string) => {
+    const res = await cart
+      .call<{ items: { productId: string; quantity: number }[] }>("/cart", {
+        headers: headersFor(request, sid),
+      })
+      .catch((e: Error) => e);
     if (res instanceof Error || res.status >= 500) {
       request.log.warn({ err: res instanceof Error ? res : undefined }, "cart unavailable");
-      throw new HttpError(503, "cart_unavailable", CART_UNAVAILABLE);
+      return undefined;
     }
     if (res.status !== 200) throw passOn("cart", res.status, res.body);
+    return res.body.items;
+  };
+  /** The cart's lines; a cart that cannot be read is a 503 that says browsing still works. */
+  const cartLines = async (request: FastifyRequest, sid: string) => {
+    const [items, products] = await Promise.all([readCart(request, sid), listProducts(request, "")]);
+    if (!items) throw new HttpError(503, "cart_unavailable", CART_UNAVAILABLE);
     const byId = new Map(products.map((p) => [p.id, p]));
-    const lines: CartLineView[] = res.body.items.flatMap((l) => {
+    const lines: CartLineView[] = items.flatMap((l) => {
       const p = byId.get(l.productId);
       return p ? [{ product: p, quantity: l.quantity }] : [];
     });
@@ -200,22 +203,15 @@ export function buildFrontend(settings: FrontendSettings): Service {
     request: FastifyRequest,
     sid: string,
   ): Promise<{ count: number | null; exclude: string }> => {
-    try {
-      const res = await cart.call<{ items: { productId: string; quantity: number }[] }>("/cart", {
-        headers: headersFor(request, sid),
-      });
-      if (res.status === 200) {
-        const ids = res.body.items.map((l) => l.productId);
-        return {
-          count: res.body.items.reduce((n, l) => n + l.quantity, 0),
-          exclude: ids.length > 0 ? `exclude=${ids.join(",")}` : "",
-        };
-      }
-      request.log.warn({ status: res.status }, "cart unavailable; the page says so");
-    } catch (e) {
-      request.log.warn({ err: e }, "cart unavailable; the page says so");
-    }
-    return { count: null, exclude: "" };
+    const items = await readCart(request, sid).catch((e: Error) => {
+      request.log.warn({ err: e }, "cart refused; the page says it is unavailable");
+      return undefined;
+    });
+    if (!items) return { count: null, exclude: "" };
+    return {
+      count: items.reduce((n, l) => n + l.quantity, 0),
+      exclude: exclusion(items.map((l) => l.productId)),
+    };
   };
   /** Recommendations, or none: they are a nicety, never a reason to fail a page. */
   const recommended = async (request: FastifyRequest, query: string): Promise<Product[] | undefined> => {
@@ -230,8 +226,8 @@ export function buildFrontend(settings: FrontendSettings): Service {
     }
     return undefined;
   };
-  const exclusion = (lines: readonly CartLineView[]) =>
-    lines.length > 0 ? `exclude=${lines.map((l) => l.product.id).join(",")}` : "";
+  const exclusion = (productIds: readonly string[]) =>
+    productIds.length > 0 ? `exclude=${productIds.join(",")}` : "";
 
   const addToCart = async (request: FastifyRequest, sid: string, productId: string, quantity: number) => {
     await product(request, productId); // an unknown product is a 404 here, before the cart sees it
@@ -320,9 +316,12 @@ export function buildFrontend(settings: FrontendSettings): Service {
   app.get("/", { schema: { querystring: listQuery } }, async (request, reply) => {
     const sid = session(request, reply, true);
     const { q, category } = request.query as { q?: string; category?: string };
+    // The whole catalog names the categories; without a filter it is also the page's list.
+    const query = filter(q?.trim() || undefined, category);
+    const whole = listProducts(request, "");
     const [products, all, mine] = await Promise.all([
-      listProducts(request, filter(q?.trim() || undefined, category)),
-      listProducts(request, ""),
+      query ? listProducts(request, query) : whole,
+      whole,
       cartSummary(request, sid),
     ]);
     const categories = [...new Set(all.map((p) => p.category))].sort();
@@ -356,7 +355,10 @@ export function buildFrontend(settings: FrontendSettings): Service {
   app.get("/cart", async (request, reply) => {
     const sid = session(request, reply, true);
     const mine = await cartLines(request, sid);
-    const recs = mine.lines.length > 0 ? await recommended(request, exclusion(mine.lines)) : undefined;
+    const recs =
+      mine.lines.length > 0
+        ? await recommended(request, exclusion(mine.lines.map((l) => l.product.id)))
+        : undefined;
     return html(reply, cartPage({ ...mine, recommended: recs }));
   });
 
