@@ -7,6 +7,7 @@ import type { Construct } from "constructs";
 import { Namespace } from "kubernetes-models/v1/Namespace";
 import { UPSTREAM_CHARTS } from "../config/upstream-charts.js";
 import { argoApplication, type IgnoreDifference } from "../constructs/k8s/argo-application.js";
+import { allowNothing } from "../constructs/k8s/namespace-defaults.js";
 import {
   ARGO_PROJECT,
   INGRESS_GATEWAY_LABELS,
@@ -16,7 +17,6 @@ import {
 import { addTyped } from "../constructs/k8s/typed.js";
 
 /** Namespaces whose workloads run in the mesh. */
-const MESH_NAMESPACES = [NAMESPACES.shop, NAMESPACES.ingress] as const;
 
 /** istiod patches its webhooks' CA bundle and validator failure policy after install. */
 const WEBHOOK_DRIFT: IgnoreDifference[] = [
@@ -147,14 +147,8 @@ export class MeshChart extends Chart {
         spec: { accessLogging: [{ providers: [{ name: "envoy" }] }] },
       }),
     );
-    for (const namespace of MESH_NAMESPACES) {
-      // An empty spec allows nothing; each workload's own ALLOW policy opens exactly its callers.
-      addTyped(
-        this,
-        `AllowNothing-${namespace}`,
-        new AuthorizationPolicy({ metadata: { name: "allow-nothing", namespace }, spec: {} }),
-      );
-    }
+    // The shop's namespace gets its defaults with the shop (ShopChart); the gateway's are here.
+    allowNothing(this, NAMESPACES.ingress);
     // The gateway is the one workload the internet may reach; what it forwards is checked again at each service.
     addTyped(
       this,

@@ -74,11 +74,21 @@ describe("OptimizerChart", () => {
     expect(JSON.stringify(of("Role"))).not.toMatch(/"\*"/);
   });
 
-  test("its NetworkPolicy allows egress to Prometheus, the API server and DNS only", () => {
-    const [policy] = of("NetworkPolicy") as unknown as {
-      spec: { egress: { ports: { port: number }[] }[] };
+  test("its namespace denies by default; its own NetworkPolicy allows egress to Prometheus, the API server and DNS only", () => {
+    const policies = of("NetworkPolicy") as unknown as {
+      metadata: { name: string };
+      spec: { podSelector: object; policyTypes: string[]; egress?: { ports: { port: number }[] }[] };
     }[];
-    expect(policy.spec.egress.map((e) => e.ports.map((p) => p.port))).toEqual([[9090], [443], [53, 53]]);
+    const deny = policies.find((p) => p.metadata.name === "default-deny");
+    expect(deny?.spec).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+    const own = policies.find((p) => p.metadata.name === "meshpilot-optimizer");
+    expect(own?.spec.egress?.map((e) => e.ports.map((p) => p.port))).toEqual([[9090], [443], [53, 53]]);
+    expect(of("AuthorizationPolicy")).toEqual([
+      expect.objectContaining({
+        metadata: { name: "allow-nothing", namespace: "meshpilot-system" },
+        spec: {},
+      }),
+    ]);
   });
 
   test("the chart's Roles are enough for everything the controller does, and no more is used", async () => {

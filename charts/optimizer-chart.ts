@@ -7,6 +7,7 @@ import { TrafficIntentModel } from "../api/intent/model.js";
 import { MODES } from "../api/intent/schema.js";
 import { type EnvironmentConfig, imageRepository } from "../config/environments.js";
 import { OPTIMIZER_IMAGE, type ShopService } from "../config/shop.js";
+import { namespaceDefaults } from "../constructs/k8s/namespace-defaults.js";
 import { NAMESPACES } from "../constructs/k8s/namespaces.js";
 import { OptimizerWorkload } from "../constructs/k8s/optimizer-workload.js";
 import { addTyped } from "../constructs/k8s/typed.js";
@@ -23,6 +24,8 @@ export interface OptimizerChartProps {
 export class OptimizerChart extends Chart {
   constructor(scope: Construct, id: string, props: OptimizerChartProps) {
     super(scope, id, { disableResourceNameHashes: true });
+    // Like the shop's: nothing in the namespace talks or is reached unless its own policy says so.
+    namespaceDefaults(this, { namespace: NAMESPACES.optimizer, denyEgress: true });
     new OptimizerWorkload(this, "Workload", {
       namespace: NAMESPACES.optimizer,
       managedNamespaces: [NAMESPACES.shop],

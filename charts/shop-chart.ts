@@ -2,7 +2,6 @@ import { Gateway } from "@kubernetes-models/istio/networking.istio.io/v1/Gateway
 import { VirtualService } from "@kubernetes-models/istio/networking.istio.io/v1/VirtualService";
 import { Chart } from "cdk8s";
 import type { Construct } from "constructs";
-import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { type EnvironmentConfig, imageRepository } from "../config/environments.js";
 import {
   callersOf,
@@ -16,6 +15,7 @@ import {
 } from "../config/shop.js";
 import { ExternalStore, InClusterStore } from "../constructs/k8s/data-store.js";
 import { MeshService, type SecretEnv } from "../constructs/k8s/mesh-service.js";
+import { namespaceDefaults } from "../constructs/k8s/namespace-defaults.js";
 import { INGRESS_GATEWAY_LABELS, NAMESPACES } from "../constructs/k8s/namespaces.js";
 import { addTyped } from "../constructs/k8s/typed.js";
 
@@ -43,14 +43,7 @@ export class ShopChart extends Chart {
     const namespace = NAMESPACES.shop;
 
     // Everything in the namespace is closed unless a service's own policy opens it.
-    addTyped(
-      this,
-      "DefaultDeny",
-      new NetworkPolicy({
-        metadata: { name: "default-deny", namespace },
-        spec: { podSelector: {}, policyTypes: ["Ingress"] },
-      }),
-    );
+    namespaceDefaults(this, { namespace });
 
     const stores = this.stores(env, services, namespace);
     for (const service of services) {

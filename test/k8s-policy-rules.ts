@@ -152,7 +152,46 @@ export function servicesProtected(tree: Manifest[], namespaces: string[]): strin
   return v;
 }
 
+/** Every pod we run carries `app`: Istio's telemetry, Kiali and the log pipeline key on it. */
+export function appLabelled(tree: Manifest[]): string[] {
+  return workloads(tree)
+    .filter((m) => !podSpecLabels(m).app)
+    .map((m) => `${id(m)}: pods carry no 'app' label`);
+}
+
+/**
+ * A namespace that runs our workloads is closed by default: a NetworkPolicy selecting every pod with
+ * no ingress rule, and an AuthorizationPolicy with an empty spec (allow nothing).
+ */
+export function namespacesClosed(tree: Manifest[]): string[] {
+  const v: string[] = [];
+  const namespaces = new Set(workloads(tree).map((m) => m.metadata.namespace ?? "default"));
+  for (const ns of [...namespaces].sort()) {
+    const denies = tree.some((x) => {
+      const spec = x.spec as Obj;
+      return (
+        x.kind === "NetworkPolicy" &&
+        x.metadata.namespace === ns &&
+        Object.keys(spec?.podSelector ?? { any: 1 }).length === 0 &&
+        (spec.policyTypes ?? []).includes("Ingress") &&
+        (spec.ingress ?? []).length === 0
+      );
+    });
+    const allowsNothing = tree.some(
+      (x) =>
+        x.kind === "AuthorizationPolicy" &&
+        x.metadata.namespace === ns &&
+        Object.keys((x.spec as Obj) ?? {}).length === 0,
+    );
+    if (!denies) v.push(`namespace ${ns}: no default-deny NetworkPolicy`);
+    if (!allowsNothing) v.push(`namespace ${ns}: no allow-nothing AuthorizationPolicy`);
+  }
+  return v;
+}
+
 export const K8S_POLICY_RULES = {
+  "pods carry an app label": appLabelled,
+  "namespaces closed by default": namespacesClosed,
   "restricted Pod Security profile": restrictedProfile,
   "requests and limits set": resourcesSet,
   "probes set": probesSet,

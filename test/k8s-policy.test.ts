@@ -67,15 +67,44 @@ describe("workload policy rules catch violations", () => {
     metadata: { name: "web", namespace: "shop" },
     spec: { selector: { matchLabels: { app: "web" } } },
   };
+  const closed: Manifest[] = [
+    {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "NetworkPolicy",
+      metadata: { name: "default-deny", namespace: "shop" },
+      spec: { podSelector: {}, policyTypes: ["Ingress"] },
+    },
+    {
+      apiVersion: "security.istio.io/v1",
+      kind: "AuthorizationPolicy",
+      metadata: { name: "allow-nothing", namespace: "shop" },
+      spec: {},
+    },
+  ];
   const broken = (mutate: (d: any) => void): Manifest[] => {
     const d = good() as any;
     mutate(d);
-    return [d, hpa, pdb];
+    return [d, hpa, pdb, ...closed];
   };
   const container = (d: any) => d.spec.template.spec.containers[0];
 
   it("passes the compliant Deployment", () => {
-    for (const rule of Object.values(K8S_POLICY_RULES)) expect(rule([good(), hpa, pdb])).toEqual([]);
+    for (const rule of Object.values(K8S_POLICY_RULES))
+      expect(rule([good(), hpa, pdb, ...closed])).toEqual([]);
+  });
+
+  it("flags a namespace left open: no default-deny, or a deny policy that lets something in", () => {
+    const rule = K8S_POLICY_RULES["namespaces closed by default"];
+    expect(rule([good()])).toEqual([
+      "namespace shop: no default-deny NetworkPolicy",
+      "namespace shop: no allow-nothing AuthorizationPolicy",
+    ]);
+    const leaky = { ...closed[0], spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{}] } };
+    const scoped = { ...closed[1], spec: { selector: { matchLabels: { app: "web" } } } };
+    expect(rule([good(), leaky, scoped])).toEqual([
+      "namespace shop: no default-deny NetworkPolicy",
+      "namespace shop: no allow-nothing AuthorizationPolicy",
+    ]);
   });
 
   it.each([
@@ -118,6 +147,13 @@ describe("workload policy rules catch violations", () => {
         d.spec.template.spec.hostNetwork = true;
       },
       "shares a host namespace",
+    ],
+    [
+      "pods carry an app label",
+      (d: any): void => {
+        d.spec.template.metadata.labels = { "app.kubernetes.io/name": "web" };
+      },
+      "Deployment shop/web: pods carry no 'app' label",
     ],
     [
       "requests and limits set",

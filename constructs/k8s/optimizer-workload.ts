@@ -73,7 +73,9 @@ export class OptimizerWorkload extends Construct {
       });
     this.deployment = new kplus.Deployment(this, "Deployment", {
       metadata: meta(OPTIMIZER_NAME),
-      podMetadata: { labels },
+      // `app` only on the pods, not in the selector (immutable on a live Deployment): Istio's
+      // telemetry, Kiali and the log pipeline key on it.
+      podMetadata: { labels: { ...labels, app: OPTIMIZER_NAME } },
       // Two replicas: one leads and writes, the other keeps its caches and policies warm.
       replicas: 2,
       select: false,
