@@ -198,7 +198,20 @@ export function weakRegistries(json: TerraformJson): string[] {
   return violations;
 }
 
+/** EKS accepts NetworkPolicy objects either way; only the VPC CNI's node agent makes them real. */
+export function networkPolicyUnenforced(json: TerraformJson): string[] {
+  return each(json, "aws_eks_addon")
+    .filter(([, b]) => b.addon_name === "vpc-cni")
+    .filter(([, b]) => {
+      const text = b.configuration_values;
+      if (typeof text !== "string") return true;
+      return (JSON.parse(text) as Body).enableNetworkPolicy !== "true";
+    })
+    .map(([name]) => `aws_eks_addon.${name}: vpc-cni does not enforce NetworkPolicy`);
+}
+
 export const POLICY_RULES = {
+  "NetworkPolicy enforced": networkPolicyUnenforced,
   "no IAM * on *": wildcardIamStatements,
   "buckets encrypted and private": unprotectedBuckets,
   "volumes encrypted": unencryptedVolumes,

@@ -156,6 +156,22 @@ describe("policy rules catch violations", () => {
       },
       "aws_ecr_repository.r: not scanned on push",
     ],
+    [
+      "NetworkPolicy enforced",
+      { resource: { aws_eks_addon: { cni: { addon_name: "vpc-cni" } } } },
+      "aws_eks_addon.cni: vpc-cni does not enforce NetworkPolicy",
+    ],
+    [
+      "NetworkPolicy enforced",
+      {
+        resource: {
+          aws_eks_addon: {
+            cni: { addon_name: "vpc-cni", configuration_values: '{"enableNetworkPolicy":"false"}' },
+          },
+        },
+      },
+      "aws_eks_addon.cni: vpc-cni does not enforce NetworkPolicy",
+    ],
   ];
 
   it.each(cases)("%s flags %#", (rule, json, expected) => {

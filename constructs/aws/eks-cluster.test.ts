@@ -114,6 +114,24 @@ describe("EksCluster", () => {
     );
   });
 
+  it("has the VPC CNI enforce NetworkPolicy, read back from the add-on's configuration_values", () => {
+    const { json } = cluster();
+    const cni = resources(json, "aws_eks_addon").find((a) => a.addon_name === "vpc-cni");
+    expect(JSON.parse(String(cni?.configuration_values))).toEqual({
+      enableNetworkPolicy: "true",
+      nodeAgent: { enablePolicyEventLogs: "true" },
+    });
+  });
+
+  it("turns enforcement off only with the acknowledgement", () => {
+    expect(() => cluster({ enforceNetworkPolicy: false })).toThrow(
+      "EksCluster: 'enforceNetworkPolicy' is false but leaves every NetworkPolicy unenforced; keep it true, or set acknowledgeNetworkPolicyNotEnforced: true",
+    );
+    const { json } = cluster({ enforceNetworkPolicy: false, acknowledgeNetworkPolicyNotEnforced: true });
+    const cni = resources(json, "aws_eks_addon").find((a) => a.addon_name === "vpc-cni");
+    expect(JSON.parse(String(cni?.configuration_values))).toEqual({ enableNetworkPolicy: "false" });
+  });
+
   it("makes add-ons that need nodes wait for node groups, and node groups wait for the CNI", () => {
     const { json } = cluster({}, true);
     const addon = (name: string) => resources(json, "aws_eks_addon").find((a) => a.addon_name === name);

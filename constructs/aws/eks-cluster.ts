@@ -41,6 +41,16 @@ export type ManagedAddon =
 
 const CLUSTER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,99}$/;
 
+/**
+ * The VPC CNI add-on's configuration (its `configuration_values` schema): the node agent enforces
+ * NetworkPolicy, and logs each denied flow so a policy that blocks too much shows up in the node logs.
+ */
+export function vpcCniConfiguration(enforceNetworkPolicy: boolean): Record<string, unknown> {
+  return enforceNetworkPolicy
+    ? { enableNetworkPolicy: "true", nodeAgent: { enablePolicyEventLogs: "true" } }
+    : { enableNetworkPolicy: "false" };
+}
+
 /** Subnets a cluster lives in; a `Network` satisfies this through `clusterNetwork()`, or bring your own. */
 export interface ClusterNetwork {
   /** Private subnets for nodes. */
@@ -91,6 +101,17 @@ export interface EksClusterProps {
    * @default EKS's defaults
    */
   readonly addonVersions?: Partial<Record<ManagedAddon, string>>;
+  /**
+   * Have the VPC CNI's node agent enforce NetworkPolicy. Without it EKS accepts NetworkPolicy
+   * objects and ignores them, so every namespace default-deny in the GitOps tree would be decoration.
+   * @default true
+   */
+  readonly enforceNetworkPolicy?: boolean;
+  /**
+   * Required to set `enforceNetworkPolicy: false` (say, because another CNI such as Cilium enforces policy).
+   * @default false
+   */
+  readonly acknowledgeNetworkPolicyNotEnforced?: boolean;
   /**
    * Refuse `terraform destroy` of the cluster until this is turned off.
    * @default true
@@ -168,6 +189,15 @@ export class EksCluster extends Construct {
       "must hold at least two subnets in different availability zones",
     );
     checkRetentionDays("EksCluster", "logRetentionDays", retentionDays);
+    const enforceNetworkPolicy = props.enforceNetworkPolicy ?? true;
+    if (!enforceNetworkPolicy && !props.acknowledgeNetworkPolicyNotEnforced) {
+      throw new InvalidPropError(
+        "EksCluster",
+        "enforceNetworkPolicy",
+        false,
+        "leaves every NetworkPolicy unenforced; keep it true, or set acknowledgeNetworkPolicyNotEnforced: true if another CNI enforces policy",
+      );
+    }
 
     const clusterRole = new IamRole(this, "ClusterRole", {
       name: `${props.name}-cluster`,
@@ -280,7 +310,10 @@ export class EksCluster extends Construct {
       });
     const podIdentityAgent = addon("eks-pod-identity-agent");
     this.addons = {
-      "vpc-cni": addon("vpc-cni", { serviceAccountRoleArn: cniIdentity.roleArn }),
+      "vpc-cni": addon("vpc-cni", {
+        serviceAccountRoleArn: cniIdentity.roleArn,
+        configurationValues: JSON.stringify(vpcCniConfiguration(enforceNetworkPolicy)),
+      }),
       "kube-proxy": addon("kube-proxy"),
       "eks-pod-identity-agent": podIdentityAgent,
       coredns: addon("coredns"),
