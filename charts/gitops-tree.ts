@@ -2,7 +2,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { App, Yaml } from "cdk8s";
 import { INTENT_GROUP, INTENT_KIND } from "../api/intent/schema.js";
-import type { EnvironmentConfig } from "../config/environments.js";
+import { checkPosture, type EnvironmentConfig } from "../config/environments.js";
 import { imageNames, SHOP_SERVICES, type ShopService } from "../config/shop.js";
 import { NAMESPACES } from "../constructs/k8s/namespaces.js";
 import { type Manifest, validateManifest } from "../constructs/k8s/schemas.js";
@@ -36,6 +36,9 @@ export function synthGitOpsTree(
   env: EnvironmentConfig,
   services: readonly ShopService[] = SHOP_SERVICES,
 ): Record<string, Manifest[]> {
+  // The same posture check the AWS app runs: a tree for a production that would fail there fails here too.
+  const { errors } = checkPosture(env);
+  if (errors.length > 0) throw new Error(`configuration rejected:\n  ${errors.join("\n  ")}`);
   checkImageDigests(env, services);
   const app = new App();
   const charts = {

@@ -8,6 +8,7 @@ import { ENVOY_SCRAPE_INTERVAL_SECONDS } from "../api/optimizer.js";
 import { type EnvironmentConfig, lokiBucketName } from "../config/environments.js";
 import type { ShopService } from "../config/shop.js";
 import { UPSTREAM_CHARTS } from "../config/upstream-charts.js";
+import { alertmanagerConfig, receiverSecrets } from "../constructs/k8s/alert-routing.js";
 import { argoApplication } from "../constructs/k8s/argo-application.js";
 import { overviewDashboard, serviceDashboard } from "../constructs/k8s/dashboards.js";
 import { METRICS_PORT_NAME } from "../constructs/k8s/mesh-service.js";
@@ -90,10 +91,19 @@ export class ObservabilityChart extends Chart {
         values,
       });
 
+    const replicas = env.monitoring?.prometheusReplicas ?? 1;
+    const receivers = env.monitoring?.alertReceivers;
     app("kube-prometheus-stack", 0, UPSTREAM_CHARTS.kubePrometheusStack, {
       crds: { enabled: true },
+      // EKS runs these on its managed control plane, where nothing in the cluster can scrape them;
+      // left on, they are permanently down targets and their alerts page for nothing.
+      kubeControllerManager: { enabled: false },
+      kubeScheduler: { enabled: false },
+      kubeEtcd: { enabled: false },
       prometheus: {
         prometheusSpec: {
+          // Each replica scrapes everything; Alertmanager deduplicates their alerts.
+          replicas,
           // Select every monitor and rule in the cluster, not only the chart's own.
           serviceMonitorSelectorNilUsesHelmValues: false,
           podMonitorSelectorNilUsesHelmValues: false,
@@ -107,7 +117,15 @@ export class ObservabilityChart extends Chart {
           },
         },
       },
-      alertmanager: { alertmanagerSpec: { resources: resources("50m", "64Mi", "200m", "256Mi") } },
+      alertmanager: {
+        config: alertmanagerConfig(receivers),
+        alertmanagerSpec: {
+          // As many as Prometheus: the replicas gossip, so one notification goes out per alert.
+          replicas,
+          secrets: receiverSecrets(receivers),
+          resources: resources("50m", "64Mi", "200m", "256Mi"),
+        },
+      },
       grafana: {
         admin: { existingSecret: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" },
         "grafana.ini": { "auth.anonymous": { enabled: false }, users: { allow_sign_up: false } },

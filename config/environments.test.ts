@@ -26,8 +26,32 @@ describe("environment posture", () => {
       { gitops: { ...prod.gitops, promotion: "push" as const } },
       "'gitops.promotion' is \"push\" but production releases must arrive as a reviewed pull request",
     ],
+    [
+      { monitoring: { alertReceivers: prod.monitoring?.alertReceivers } },
+      "'monitoring.prometheusReplicas' is 1 but production needs 2",
+    ],
+    [{ monitoring: { prometheusReplicas: 2 } }, "'monitoring.alertReceivers' is not set"],
+    [
+      {
+        monitoring: {
+          prometheusReplicas: 2,
+          alertReceivers: {
+            critical: { type: "webhook" as const, url: "http://oncall.example.com/hook" },
+            warning: { type: "webhook" as const, url: "https://oncall.example.com/hook" },
+          },
+        },
+      },
+      "'monitoring.alertReceivers.critical.url' is \"http://oncall.example.com/hook\" but must be an https:// URL",
+    ],
+    [{ monitoring: { ...prod.monitoring, prometheusReplicas: 1.5 } }, "must be a whole number from 1 to 5"],
   ])("refuses prod with %j", (change, message) => {
     expect(checkPosture({ ...prod, ...change }).errors.join("\n")).toContain(message);
+  });
+
+  it("warns when dev's alerts would reach nobody", () => {
+    expect(checkPosture({ ...dev, monitoring: {} }).warnings).toEqual([
+      "environment 'dev': no 'monitoring.alertReceivers'; alerts fire but reach nobody",
+    ]);
   });
 
   it.each([

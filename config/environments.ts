@@ -1,4 +1,5 @@
 import { ecrRepositoryName, type NatGatewayMode, type NodeGroupOptions } from "./aws-options.js";
+import type { AlertReceiver, MonitoringConfig } from "./monitoring.js";
 
 /** Production gets the strict posture checks; development may trade resilience for cost. */
 export type EnvironmentTier = "development" | "production";
@@ -71,6 +72,11 @@ export interface EnvironmentConfig {
   readonly optimizer?: {
     readonly modes?: Readonly<Record<string, "observe" | "recommend" | "act">>;
   };
+  /**
+   * Prometheus replicas and alert receivers. Production needs two replicas and both receivers.
+   * @default one Prometheus, alerts sent nowhere
+   */
+  readonly monitoring?: MonitoringConfig;
   /** The GitHub repository whose Actions build, push and deploy. */
   readonly github: {
     readonly repository: string;
@@ -113,6 +119,12 @@ export const STATE_BACKEND: StateBackendConfig = {
 const GITOPS_REPO = "https://github.com/example-org/meshpilot-gitops.git";
 const GITHUB_REPO = "example-org/meshpilot";
 
+const DEV_ALERTS_CHANNEL: AlertReceiver = {
+  type: "slack",
+  channel: "#shop-dev-alerts",
+  webhookUrl: { name: "alertmanager-slack", key: "webhook-url" },
+};
+
 export const ENVIRONMENTS: readonly EnvironmentConfig[] = [
   {
     name: "dev",
@@ -142,6 +154,13 @@ export const ENVIRONMENTS: readonly EnvironmentConfig[] = [
     clusterDeletionProtection: false,
     gitops: { repoUrl: GITOPS_REPO, path: "dev/apps", revision: "main" },
     shop: { imageTag: "0.1.0", host: "shop.dev.example.com", dataStores: { mode: "in-cluster" } },
+    // Dev pages nobody: both severities go to the team's channel.
+    monitoring: {
+      alertReceivers: {
+        critical: DEV_ALERTS_CHANNEL,
+        warning: DEV_ALERTS_CHANNEL,
+      },
+    },
     github: { repository: GITHUB_REPO, pushEnvironments: [], applyEnvironment: "dev" },
   },
   {
@@ -187,6 +206,17 @@ export const ENVIRONMENTS: readonly EnvironmentConfig[] = [
         mode: "external",
         redis: { host: "cart.prod.cache.internal.example.com", port: 6379 },
         postgresql: { host: "orders.prod.db.internal.example.com", port: 5432, database: "orders" },
+      },
+    },
+    monitoring: {
+      prometheusReplicas: 2,
+      alertReceivers: {
+        critical: { type: "pagerduty", routingKey: { name: "alertmanager-pagerduty", key: "routing-key" } },
+        warning: {
+          type: "slack",
+          channel: "#shop-alerts",
+          webhookUrl: { name: "alertmanager-slack", key: "webhook-url" },
+        },
       },
     },
     github: { repository: GITHUB_REPO, pushEnvironments: [], applyEnvironment: "production" },
@@ -240,7 +270,30 @@ export function checkPosture(env: EnvironmentConfig): PostureReport {
       `${at}: 'shop.imageTag' is "${env.shop.imageTag}" but must be an explicit tag, never "latest"`,
     );
   }
-  if (env.tier !== "production") return { errors, warnings };
+  const replicas = env.monitoring?.prometheusReplicas ?? 1;
+  if (!Number.isInteger(replicas) || replicas < 1 || replicas > 5)
+    errors.push(
+      `${at}: 'monitoring.prometheusReplicas' is ${replicas} but must be a whole number from 1 to 5`,
+    );
+  for (const [severity, receiver] of Object.entries(env.monitoring?.alertReceivers ?? {})) {
+    if (receiver.type === "webhook" && !/^https:\/\/[^/\s]+/.test(receiver.url))
+      errors.push(
+        `${at}: 'monitoring.alertReceivers.${severity}.url' is "${receiver.url}" but must be an https:// URL; alerts carry service names and errors`,
+      );
+  }
+  if (env.tier !== "production") {
+    if (!env.monitoring?.alertReceivers)
+      warnings.push(`${at}: no 'monitoring.alertReceivers'; alerts fire but reach nobody`);
+    return { errors, warnings };
+  }
+  if (!env.monitoring?.alertReceivers)
+    errors.push(
+      `${at}: 'monitoring.alertReceivers' is not set but production alerts must reach someone; name a critical and a warning receiver`,
+    );
+  if (replicas < 2)
+    errors.push(
+      `${at}: 'monitoring.prometheusReplicas' is ${replicas} but production needs 2, so a restart or a lost node leaves no gap in alerts or in the optimizer's telemetry`,
+    );
   if (gitopsPromotion(env) !== "pull-request") {
     errors.push(
       `${at}: 'gitops.promotion' is "${gitopsPromotion(env)}" but production releases must arrive as a reviewed pull request; set "pull-request"`,

@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,18 +5,9 @@ import { Yaml } from "cdk8s";
 import { synthGitOpsTree } from "../../charts/gitops-tree.js";
 import { ENVIRONMENTS } from "../../config/environments.js";
 import { SHOP_SERVICES, type ShopService } from "../../config/shop.js";
+import { promtool } from "../../test/tools.js";
 import type { Manifest } from "./schemas.js";
 import { BURN_RATE_TIERS, ERROR_WINDOWS, sloAlertRules } from "./slo-rules.js";
-
-/** Runs the real promtool (Debian's prometheus package; .ci/run installs it). */
-function promtool(args: string[], cwd: string): string {
-  const run = spawnSync("promtool", args, { cwd, encoding: "utf8" });
-  if (run.error)
-    throw new Error(`promtool could not run (${run.error.message}); install Debian's prometheus package`);
-  const output = `${run.stdout}${run.stderr}`;
-  if (run.status !== 0) throw new Error(`promtool ${args.join(" ")} failed:\n${output}`);
-  return output;
-}
 
 const tree = synthGitOpsTree(ENVIRONMENTS[0]);
 const prometheusRule = tree.observability.find((m) => m.kind === "PrometheusRule") as Manifest;

@@ -5,6 +5,7 @@
  * ("Alerting on SLOs", table 5-8): a fast burn pages within minutes, a slow burn opens a ticket
  * later, and a short window must agree with each long one so an alert stops soon after recovery.
  */
+import { SEVERITY } from "../../config/monitoring.js";
 import type { ShopService } from "../../config/shop.js";
 
 export interface RecordingRule {
@@ -29,10 +30,10 @@ export const ERROR_WINDOWS = ["5m", "30m", "1h", "2h", "6h", "1d", "3d"] as cons
 
 /** Burn-rate tiers: [long window, short window, burn rate, severity]; a month's budget is the reference. */
 export const BURN_RATE_TIERS = [
-  { long: "1h", short: "5m", rate: 14.4, severity: "page" },
-  { long: "6h", short: "30m", rate: 6, severity: "page" },
-  { long: "1d", short: "2h", rate: 3, severity: "ticket" },
-  { long: "3d", short: "6h", rate: 1, severity: "ticket" },
+  { long: "1h", short: "5m", rate: 14.4, severity: SEVERITY.page },
+  { long: "6h", short: "30m", rate: 6, severity: SEVERITY.page },
+  { long: "1d", short: "2h", rate: 3, severity: SEVERITY.ticket },
+  { long: "3d", short: "6h", rate: 1, severity: SEVERITY.ticket },
 ] as const;
 
 const SERVICE_LABEL = "destination_service_name";
@@ -90,7 +91,7 @@ export function sloAlertRules(services: readonly ShopService[]): RuleGroup {
   for (const s of services) {
     const match = `{${SERVICE_LABEL}="${s.name}"}`;
     const budget = s.slo.errorRate;
-    for (const severity of ["page", "ticket"] as const) {
+    for (const severity of [SEVERITY.page, SEVERITY.ticket]) {
       const tiers = BURN_RATE_TIERS.filter((t) => t.severity === severity);
       const expr = tiers
         .map(
@@ -99,12 +100,12 @@ export function sloAlertRules(services: readonly ShopService[]): RuleGroup {
         )
         .join("\nor\n");
       rules.push({
-        alert: severity === "page" ? "ShopErrorBudgetFastBurn" : "ShopErrorBudgetSlowBurn",
+        alert: severity === SEVERITY.page ? "ShopErrorBudgetFastBurn" : "ShopErrorBudgetSlowBurn",
         expr,
-        for: severity === "page" ? "2m" : "15m",
+        for: severity === SEVERITY.page ? "2m" : "15m",
         labels: { severity, service: s.name, slo: "error-rate" },
         annotations: {
-          summary: `${s.name} is burning its error budget ${severity === "page" ? "fast" : "slowly"}`,
+          summary: `${s.name} is burning its error budget ${severity === SEVERITY.page ? "fast" : "slowly"}`,
           description: `${s.name} errors exceed ${num(tiers[tiers.length - 1].rate)}x its ${num(budget * 100)}% budget over both windows of a burn-rate tier.`,
         },
       });
@@ -113,7 +114,7 @@ export function sloAlertRules(services: readonly ShopService[]): RuleGroup {
       alert: "ShopLatencyObjectiveBreached",
       expr: `${latencyRecord("p99")}${match} > ${s.slo.p99LatencyMs}`,
       for: "10m",
-      labels: { severity: "ticket", service: s.name, slo: "latency" },
+      labels: { severity: SEVERITY.ticket, service: s.name, slo: "latency" },
       annotations: {
         summary: `${s.name} p99 latency is above ${s.slo.p99LatencyMs} ms`,
         description: `${s.name} p99 latency has stayed above its ${s.slo.p99LatencyMs} ms objective for 10 minutes.`,
