@@ -1,11 +1,8 @@
-import { AppProject } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/AppProject";
 import { Chart } from "cdk8s";
 import type { Construct } from "constructs";
 import type { EnvironmentConfig } from "../config/environments.js";
-import { UPSTREAM_CHARTS } from "../config/upstream-charts.js";
 import { argoApplication, type IgnoreDifference } from "../constructs/k8s/argo-application.js";
-import { ARGO_PROJECT, NAMESPACES, OPTIMIZER_FIELD_MANAGER } from "../constructs/k8s/namespaces.js";
-import { addTyped } from "../constructs/k8s/typed.js";
+import { OPTIMIZER_FIELD_MANAGER } from "../constructs/k8s/namespaces.js";
 
 /** One directory of the tree and the Application that syncs it. */
 export interface TreeApplication {
@@ -13,6 +10,8 @@ export interface TreeApplication {
   /** Sync wave: mesh, then observability, then shop, then the optimizer. */
   readonly wave: number;
   readonly namespace: string;
+  /** The Argo CD project (PROJECTS) whose whitelists bound what the directory may hold. */
+  readonly project: string;
   /** Live fields Argo CD leaves alone in this application (besides the optimizer's routing). */
   readonly ignoreDifferences?: readonly IgnoreDifference[];
 }
@@ -34,8 +33,8 @@ export interface GitOpsChartProps {
 }
 
 /**
- * Argo CD's side of the tree: a dedicated AppProject and one child Application per chart
- * directory, synced in waves. The root Application (created by Terraform) syncs this directory.
+ * Argo CD's side of the tree: one child Application per chart directory, each in its project,
+ * synced in waves. The root Application and the projects (created by Terraform) sync this directory.
  *
  * The optimizer changes VirtualService and DestinationRule routing at runtime. Argo CD must not
  * revert that, so the shop Application ignores every field the optimizer's field manager owns
@@ -45,37 +44,6 @@ export interface GitOpsChartProps {
 export class GitOpsChart extends Chart {
   constructor(scope: Construct, id: string, props: GitOpsChartProps) {
     super(scope, id, { disableResourceNameHashes: true });
-    const repos = [
-      props.env.gitops.repoUrl,
-      ...new Set(Object.values(UPSTREAM_CHARTS).map((c) => c.repoUrl)),
-    ];
-    const namespaces = [...Object.values(NAMESPACES), "kube-system"].sort();
-    addTyped(
-      this,
-      "Project",
-      new AppProject({
-        metadata: { name: ARGO_PROJECT, namespace: NAMESPACES.argocd },
-        spec: {
-          description: "Meshpilot: the mesh, observability, the shop and the optimizer",
-          sourceRepos: repos,
-          destinations: namespaces.map((namespace) => ({
-            server: "https://kubernetes.default.svc",
-            namespace,
-          })),
-          // Cluster-scoped kinds the upstream charts and our namespaces need; nothing else.
-          clusterResourceWhitelist: [
-            { group: "", kind: "Namespace" },
-            { group: "apiextensions.k8s.io", kind: "CustomResourceDefinition" },
-            { group: "rbac.authorization.k8s.io", kind: "ClusterRole" },
-            { group: "rbac.authorization.k8s.io", kind: "ClusterRoleBinding" },
-            { group: "admissionregistration.k8s.io", kind: "MutatingWebhookConfiguration" },
-            { group: "admissionregistration.k8s.io", kind: "ValidatingWebhookConfiguration" },
-          ],
-          orphanedResources: { warn: true },
-        },
-      }),
-    );
-
     const ownedByOptimizer: IgnoreDifference[] = props.optimizerOwned.map((o) => ({
       group: o.group,
       kind: o.kind,
@@ -90,7 +58,7 @@ export class GitOpsChart extends Chart {
       ];
       argoApplication(this, `App-${app.name}`, {
         name: app.name,
-        project: ARGO_PROJECT,
+        project: app.project,
         destinationNamespace: app.namespace,
         wave: app.wave,
         repoUrl: props.env.gitops.repoUrl,

@@ -75,7 +75,7 @@ describe("GitOps tree", () => {
     }
   });
 
-  it("syncs mesh, then observability, then shop, then the optimizer, in a dedicated project", () => {
+  it("syncs mesh, then observability, then shop, then the optimizer, each in its project (see argo-projects.test.ts)", () => {
     const apps = devTree.apps.filter((m) => m.kind === "Application");
     const wave = (name: string) =>
       Number(
@@ -85,13 +85,10 @@ describe("GitOps tree", () => {
     expect(TREE_APPLICATIONS.map((a) => a.name)).toEqual(["mesh", "observability", "shop", "optimizer"]);
     for (const app of all(devTree).filter((m) => m.kind === "Application")) {
       const spec = app.spec as Obj;
-      expect(spec.project).toBe("meshpilot");
+      expect(spec.project).toMatch(/^meshpilot-(platform|shop)$/);
       expect(spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
       expect(spec.syncPolicy.retry.backoff).toEqual(expect.objectContaining({ duration: "10s", factor: 2 }));
     }
-    const project = devTree.apps.find((m) => m.kind === "AppProject") as Manifest;
-    expect(project.metadata.name).not.toBe("default");
-    expect((project.spec as Obj).sourceRepos).toContain(dev.gitops.repoUrl);
     expect(((devTree.apps.find((a) => a.metadata.name === "shop") as Manifest).spec as Obj).source.path).toBe(
       "dev/shop",
     );

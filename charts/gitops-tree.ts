@@ -4,8 +4,9 @@ import { App, Yaml } from "cdk8s";
 import { INTENT_GROUP, INTENT_KIND } from "../api/intent/schema.js";
 import { checkPosture, type EnvironmentConfig } from "../config/environments.js";
 import { imageNames, SHOP_SERVICES, type ShopService } from "../config/shop.js";
-import { NAMESPACES } from "../constructs/k8s/namespaces.js";
+import { NAMESPACES, PROJECTS } from "../constructs/k8s/namespaces.js";
 import { type Manifest, validateManifest } from "../constructs/k8s/schemas.js";
+import { argoProjects } from "./argo-projects.js";
 import { GitOpsChart, type OptimizerOwnedObject, type TreeApplication } from "./gitops-chart.js";
 import { MeshChart } from "./mesh-chart.js";
 import { ObservabilityChart } from "./observability-chart.js";
@@ -14,13 +15,14 @@ import { ShopChart } from "./shop-chart.js";
 
 /** The chart directories, in sync order. `apps` (the Applications themselves) is synced by the root. */
 export const TREE_APPLICATIONS: readonly TreeApplication[] = [
-  { name: "mesh", wave: 0, namespace: NAMESPACES.istioSystem },
-  { name: "observability", wave: 1, namespace: NAMESPACES.observability },
-  { name: "shop", wave: 2, namespace: NAMESPACES.shop },
+  { name: "mesh", wave: 0, namespace: NAMESPACES.istioSystem, project: PROJECTS.platform },
+  { name: "observability", wave: 1, namespace: NAMESPACES.observability, project: PROJECTS.platform },
+  { name: "shop", wave: 2, namespace: NAMESPACES.shop, project: PROJECTS.shop },
   {
     name: "optimizer",
     wave: 3,
     namespace: NAMESPACES.optimizer,
+    project: PROJECTS.shop,
     // `paused` is the operator's brake, pulled with kubectl in an incident: self-heal must not
     // release it. Git sets it at creation; every other intent field stays Git's.
     ignoreDifferences: [{ group: INTENT_GROUP, kind: INTENT_KIND, jqPathExpressions: [".spec.paused"] }],
@@ -71,6 +73,16 @@ export function synthGitOpsTree(
   tree[APPS_DIRECTORY] = gitops.toJson() as Manifest[];
   for (const manifests of Object.values(tree)) for (const m of manifests) validateManifest(m);
   return tree;
+}
+
+/**
+ * The environment's Argo CD projects, sized to its tree and validated; Terraform creates them with
+ * Argo CD (GitOpsBootstrap), so they are not in the tree Argo CD syncs.
+ */
+export function synthArgoProjects(env: EnvironmentConfig, tree = synthGitOpsTree(env)): Manifest[] {
+  const projects = argoProjects(env, tree, TREE_APPLICATIONS);
+  for (const p of projects) validateManifest(p);
+  return projects;
 }
 
 /** `<namespace>.<kind>.<name>.yaml`, or `<kind>.<name>.yaml` for cluster-scoped objects: stable, no hashes. */

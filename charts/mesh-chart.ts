@@ -1,4 +1,3 @@
-import { Sidecar } from "@kubernetes-models/istio/networking.istio.io/v1/Sidecar";
 import { AuthorizationPolicy } from "@kubernetes-models/istio/security.istio.io/v1/AuthorizationPolicy";
 import { PeerAuthentication } from "@kubernetes-models/istio/security.istio.io/v1/PeerAuthentication";
 import { Telemetry } from "@kubernetes-models/istio/telemetry.istio.io/v1/Telemetry";
@@ -9,10 +8,10 @@ import { UPSTREAM_CHARTS } from "../config/upstream-charts.js";
 import { argoApplication, type IgnoreDifference } from "../constructs/k8s/argo-application.js";
 import { allowNothing } from "../constructs/k8s/namespace-defaults.js";
 import {
-  ARGO_PROJECT,
   INGRESS_GATEWAY_LABELS,
   INGRESS_GATEWAY_SERVICE_ACCOUNT,
   NAMESPACES,
+  PROJECTS,
 } from "../constructs/k8s/namespaces.js";
 import { addTyped } from "../constructs/k8s/typed.js";
 
@@ -34,7 +33,7 @@ const WEBHOOK_DRIFT: IgnoreDifference[] = [
 
 /**
  * Istio, from its upstream charts through Argo CD, plus the mesh-wide security and telemetry
- * defaults: STRICT mTLS, allow-nothing authorization, one access-log Telemetry, scoped egress.
+ * defaults: STRICT mTLS, allow-nothing authorization, one access-log Telemetry, and the gateway namespace's defaults.
  */
 export class MeshChart extends Chart {
   constructor(scope: Construct, id: string) {
@@ -71,7 +70,7 @@ export class MeshChart extends Chart {
     ) =>
       argoApplication(this, `App-${name}`, {
         name,
-        project: ARGO_PROJECT,
+        project: PROJECTS.platform,
         destinationNamespace: namespace,
         wave,
         chart,
@@ -156,15 +155,6 @@ export class MeshChart extends Chart {
       new AuthorizationPolicy({
         metadata: { name: "ingress-gateway", namespace: NAMESPACES.ingress },
         spec: { selector: { matchLabels: { ...INGRESS_GATEWAY_LABELS } }, action: "ALLOW", rules: [{}] },
-      }),
-    );
-    // Shop sidecars learn only their own namespace and istio-system: less configuration, less reach.
-    addTyped(
-      this,
-      "Sidecar-shop",
-      new Sidecar({
-        metadata: { name: "default", namespace: NAMESPACES.shop },
-        spec: { egress: [{ hosts: ["./*", `${NAMESPACES.istioSystem}/*`] }] },
       }),
     );
   }

@@ -12,7 +12,7 @@ import { alertmanagerConfig, receiverSecrets } from "../constructs/k8s/alert-rou
 import { argoApplication } from "../constructs/k8s/argo-application.js";
 import { overviewDashboard, serviceDashboard } from "../constructs/k8s/dashboards.js";
 import { METRICS_PORT_NAME } from "../constructs/k8s/mesh-service.js";
-import { ARGO_PROJECT, NAMESPACES } from "../constructs/k8s/namespaces.js";
+import { NAMESPACES, PROJECTS } from "../constructs/k8s/namespaces.js";
 import { recordingRules, sloAlertRules } from "../constructs/k8s/slo-rules.js";
 import { addTyped } from "../constructs/k8s/typed.js";
 
@@ -84,7 +84,7 @@ export class ObservabilityChart extends Chart {
     ) =>
       argoApplication(this, `App-${name}`, {
         name,
-        project: ARGO_PROJECT,
+        project: PROJECTS.platform,
         destinationNamespace: ns,
         wave,
         chart,

@@ -1,4 +1,5 @@
 import { Gateway } from "@kubernetes-models/istio/networking.istio.io/v1/Gateway";
+import { Sidecar } from "@kubernetes-models/istio/networking.istio.io/v1/Sidecar";
 import { VirtualService } from "@kubernetes-models/istio/networking.istio.io/v1/VirtualService";
 import { Chart } from "cdk8s";
 import type { Construct } from "constructs";
@@ -44,6 +45,15 @@ export class ShopChart extends Chart {
 
     // Everything in the namespace is closed unless a service's own policy opens it.
     namespaceDefaults(this, { namespace });
+    // Shop sidecars learn only their own namespace and istio-system: less configuration, less reach.
+    addTyped(
+      this,
+      "Sidecar-shop",
+      new Sidecar({
+        metadata: { name: "default", namespace },
+        spec: { egress: [{ hosts: ["./*", `${NAMESPACES.istioSystem}/*`] }] },
+      }),
+    );
 
     const stores = this.stores(env, services, namespace);
     for (const service of services) {

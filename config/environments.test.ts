@@ -31,6 +31,8 @@ describe("environment posture", () => {
       "'monitoring.prometheusReplicas' is 1 but production needs 2",
     ],
     [{ monitoring: { prometheusReplicas: 2 } }, "'monitoring.alertReceivers' is not set"],
+    [{ argocd: { url: prod.argocd.url } }, "'argocd.sso' is not set but production needs sign-in"],
+    [{ argocd: { ...prod.argocd, highAvailability: false } }, "'argocd.highAvailability' is false"],
     [
       {
         monitoring: {

@@ -1,3 +1,4 @@
+import type { ArgoCdAccess, ArgoCdSso } from "./argocd.js";
 import { ecrRepositoryName, type NatGatewayMode, type NodeGroupOptions } from "./aws-options.js";
 import type { AlertReceiver, MonitoringConfig } from "./monitoring.js";
 
@@ -52,6 +53,8 @@ export interface EnvironmentConfig {
      */
     readonly promotion?: GitOpsPromotion;
   };
+  /** Where people reach Argo CD and how they sign in. Production needs SSO and runs it highly available. */
+  readonly argocd: ArgoCdAccess;
   /** What the GitOps tree deploys. */
   readonly shop: {
     /** Image tag for every shop image; CI replaces it with the commit it built. Never "latest". */
@@ -119,6 +122,17 @@ export const STATE_BACKEND: StateBackendConfig = {
 const GITOPS_REPO = "https://github.com/example-org/meshpilot-gitops.git";
 const GITHUB_REPO = "example-org/meshpilot";
 
+/** Sign-in through the organisation's OIDC provider; platform engineers administer, developers read. */
+function exampleSso(env: string): ArgoCdSso {
+  return {
+    issuer: "https://login.example.com",
+    clientId: `argocd-${env}`,
+    clientSecret: { name: "argocd-oidc", key: "client-secret" },
+    adminGroups: ["platform-engineers"],
+    readonlyGroups: ["developers"],
+  };
+}
+
 const DEV_ALERTS_CHANNEL: AlertReceiver = {
   type: "slack",
   channel: "#shop-dev-alerts",
@@ -153,6 +167,7 @@ export const ENVIRONMENTS: readonly EnvironmentConfig[] = [
     logRetentionDays: 30,
     clusterDeletionProtection: false,
     gitops: { repoUrl: GITOPS_REPO, path: "dev/apps", revision: "main" },
+    argocd: { url: "https://argocd.dev.example.com", sso: exampleSso("dev") },
     shop: { imageTag: "0.1.0", host: "shop.dev.example.com", dataStores: { mode: "in-cluster" } },
     // Dev pages nobody: both severities go to the team's channel.
     monitoring: {
@@ -199,6 +214,7 @@ export const ENVIRONMENTS: readonly EnvironmentConfig[] = [
     logRetentionDays: 365,
     clusterDeletionProtection: true,
     gitops: { repoUrl: GITOPS_REPO, path: "prod/apps", revision: "main" },
+    argocd: { url: "https://argocd.example.com", sso: exampleSso("prod") },
     shop: {
       imageTag: "0.1.0",
       host: "shop.example.com",
@@ -236,6 +252,11 @@ export function lokiBucketName(env: EnvironmentConfig): string {
 /** How releases reach the environment's GitOps branch (see `gitops.promotion`). */
 export function gitopsPromotion(env: EnvironmentConfig): GitOpsPromotion {
   return env.gitops.promotion ?? (env.tier === "production" ? "pull-request" : "push");
+}
+
+/** Whether Argo CD runs highly available (see `argocd.highAvailability`). */
+export function argoCdHighAvailability(env: EnvironmentConfig): boolean {
+  return env.argocd.highAvailability ?? env.tier === "production";
 }
 
 /** Registry host of an environment's images. */
@@ -286,6 +307,14 @@ export function checkPosture(env: EnvironmentConfig): PostureReport {
       warnings.push(`${at}: no 'monitoring.alertReceivers'; alerts fire but reach nobody`);
     return { errors, warnings };
   }
+  if (!env.argocd.sso)
+    errors.push(
+      `${at}: 'argocd.sso' is not set but production needs sign-in: Argo CD's admin and Dex are off, so without SSO nobody can log in; name an OIDC issuer, client and admin groups`,
+    );
+  if (!argoCdHighAvailability(env))
+    errors.push(
+      `${at}: 'argocd.highAvailability' is false but production runs Argo CD highly available; remove the override`,
+    );
   if (!env.monitoring?.alertReceivers)
     errors.push(
       `${at}: 'monitoring.alertReceivers' is not set but production alerts must reach someone; name a critical and a warning receiver`,

@@ -155,8 +155,9 @@ describe("the names in the workflows are the names the stacks create", () => {
   it.each(ENVIRONMENTS.map((e) => [e.name, e] as const))(
     "%s: the release goes to the repository and directory Argo CD's root Application syncs",
     (_, env) => {
-      const root = Object.values(stacks[env.name].kubernetes_manifest as Record<string, { manifest: Obj }>)[0]
-        .manifest;
+      const root = Object.values(stacks[env.name].kubernetes_manifest as Record<string, { manifest: Obj }>)
+        .map((m) => m.manifest)
+        .find((m) => m.kind === "Application") as Obj;
       const source = (root.spec as Obj).source as Obj;
       const job = stepsOf(gitops, `release-${env.name}`);
       const checkout = job.find((s) => (s.with as Obj | undefined)?.path === "gitops")?.with as Obj;

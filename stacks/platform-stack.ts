@@ -1,7 +1,9 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider/index.js";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
+import { synthArgoProjects } from "../charts/gitops-tree.js";
 import {
+  argoCdHighAvailability,
   type EnvironmentConfig,
   lokiBucketName,
   PROJECT,
@@ -16,6 +18,7 @@ import { GitOpsBootstrap } from "../constructs/aws/gitops-bootstrap.js";
 import { LokiStorage } from "../constructs/aws/loki-storage.js";
 import { Network } from "../constructs/aws/network.js";
 import { stateKeyAlias, useRemoteState } from "../constructs/aws/state-backend.js";
+import { PROJECTS } from "../constructs/k8s/namespaces.js";
 import { defaultTags } from "./tags.js";
 
 export interface PlatformStackProps {
@@ -82,7 +85,14 @@ export class PlatformStack extends TerraformStack {
     for (const group of env.nodeGroups) this.cluster.addNodeGroup(`NodeGroup-${group.name}`, group);
 
     new LokiStorage(this, "Loki", { cluster: this.cluster, bucketName: lokiBucketName(env) });
-    new GitOpsBootstrap(this, "GitOps", { cluster: this.cluster, region: env.region, source: env.gitops });
+    new GitOpsBootstrap(this, "GitOps", {
+      cluster: this.cluster,
+      region: env.region,
+      source: env.gitops,
+      projects: synthArgoProjects(env),
+      rootProject: PROJECTS.root,
+      access: { ...env.argocd, highAvailability: argoCdHighAvailability(env) },
+    });
 
     new TerraformOutput(this, "cluster_name", { value: this.cluster.clusterName });
     new TerraformOutput(this, "cluster_endpoint", { value: this.cluster.endpoint });

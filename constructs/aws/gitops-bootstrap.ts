@@ -4,6 +4,7 @@ import { Manifest } from "@cdktf/provider-kubernetes/lib/manifest/index.js";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider/index.js";
 import { Fn } from "cdktf";
 import { Construct } from "constructs";
+import type { ArgoCdAccess, ArgoCdSso } from "../../config/argocd.js";
 import type { EksCluster } from "./eks-cluster.js";
 import { requireProp } from "./errors.js";
 
@@ -22,12 +23,29 @@ export interface GitOpsBootstrapProps {
   readonly region: string;
   readonly source: GitOpsSource;
   /**
+   * The Argo CD projects (AppProject manifests in the `argocd` namespace), created here so nothing
+   * synced from Git can widen them. The root Application goes in `rootProject`, which must be one of them.
+   */
+  readonly projects: readonly ArgoProjectManifest[];
+  /** The project of the root Application: it should admit Applications in `argocd` and nothing else. */
+  readonly rootProject: string;
+  /** The URL people open Argo CD at, and the OIDC sign-in; see `ArgoCdAccess`. */
+  readonly access: ArgoCdAccess;
+  /**
    * Argo CD Helm chart version (argo-helm `argo-cd`).
    * @default ARGO_CD_CHART_VERSION
    */
   readonly chartVersion?: string;
   /** @default "argocd" */
   readonly namespace?: string;
+}
+
+/** An AppProject as synthesized: plain JSON. */
+export interface ArgoProjectManifest {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: { readonly name: string; readonly namespace?: string };
+  readonly spec?: unknown;
 }
 
 /** The argo-helm `argo-cd` chart version Meshpilot pins. */
@@ -54,32 +72,73 @@ end
 return hs
 `;
 
-/** Hardened values for the Argo CD chart: nothing public, resources bounded, no unused components. */
-export function argoCdValues(): Record<string, unknown> {
+/** What the hardened values depend on: where people reach Argo CD, how they sign in, and HA. */
+export interface ArgoCdValuesOptions {
+  readonly url: string;
+  readonly sso?: ArgoCdSso;
+  readonly highAvailability: boolean;
+}
+
+/**
+ * Hardened values for the Argo CD chart: nothing public, local admin off, sign-in only through the
+ * OIDC provider with roles from groups (anyone else gets nothing), resources bounded, no unused
+ * components; in HA, several replicas of everything and Redis HA.
+ */
+export function argoCdValues(options: ArgoCdValuesOptions): Record<string, unknown> {
+  const { sso, highAvailability } = options;
+  const replicas = highAvailability ? 2 : 1;
+  const rbac = sso
+    ? [
+        ...sso.adminGroups.map((g) => `g, ${g}, role:admin`),
+        ...(sso.readonlyGroups ?? []).map((g) => `g, ${g}, role:readonly`),
+      ].join("\n")
+    : "";
   return {
     global: { networkPolicy: { create: true, defaultDenyIngress: true } },
     configs: {
       params: { "server.insecure": false },
       cm: {
+        url: options.url,
         "admin.enabled": false,
         "exec.enabled": false,
         "statusbadge.enabled": false,
         // Argo CD stopped assessing child Application health in 1.8; without this, sync waves
         // between the mesh, observability, shop and optimizer Applications would not wait.
         "resource.customizations.health.argoproj.io_Application": APPLICATION_HEALTH_LUA,
+        ...(sso
+          ? {
+              // `$<secret>:<key>` is resolved by Argo CD at runtime; the secret never enters Git or state.
+              "oidc.config": JSON.stringify({
+                name: "SSO",
+                issuer: sso.issuer,
+                clientID: sso.clientId,
+                clientSecret: `$${sso.clientSecret.name}:${sso.clientSecret.key}`,
+                requestedScopes: ["openid", "profile", "email", "groups"],
+              }),
+            }
+          : {}),
       },
+      // Signed-in users outside the named groups get no role at all.
+      rbac: { "policy.default": "", "policy.csv": rbac, scopes: "[groups]" },
     },
     server: {
+      replicas,
       service: { type: "ClusterIP" },
       ingress: { enabled: false },
       resources: RESOURCES.small,
     },
-    controller: { resources: RESOURCES.large },
-    repoServer: { resources: RESOURCES.medium },
-    applicationSet: { resources: RESOURCES.small },
+    // Two application controllers with dynamic distribution: if one dies, the other takes its clusters.
+    controller: {
+      replicas,
+      dynamicClusterDistribution: highAvailability,
+      resources: RESOURCES.large,
+    },
+    repoServer: { replicas, resources: RESOURCES.medium },
+    applicationSet: { replicas, resources: RESOURCES.small },
     notifications: { enabled: false },
     dex: { enabled: false },
     redis: { resources: RESOURCES.small },
+    "redis-ha": { enabled: highAvailability },
   };
 }
 
@@ -92,6 +151,7 @@ export function argoCdValues(): Record<string, unknown> {
 export class GitOpsBootstrap extends Construct {
   readonly release: Release;
   readonly rootApplication: Manifest;
+  readonly projects: Manifest[];
   readonly namespace: string;
 
   constructor(scope: Construct, id: string, props: GitOpsBootstrapProps) {
@@ -127,6 +187,29 @@ export class GitOpsBootstrap extends Construct {
       "must be an exact chart version such as 9.1.0",
     );
 
+    requireProp(
+      /^https:\/\/[^/\s]+/.test(props.access.url),
+      "GitOpsBootstrap",
+      "access.url",
+      props.access.url,
+      "must be the https:// URL people open Argo CD at",
+    );
+    if (props.access.sso) checkSso(props.access.sso);
+    requireProp(
+      props.projects.some((p) => p.metadata.name === props.rootProject),
+      "GitOpsBootstrap",
+      "rootProject",
+      props.rootProject,
+      `must name one of the projects given (${props.projects.map((p) => p.metadata.name).join(", ")})`,
+    );
+    requireProp(
+      props.rootProject !== "default",
+      "GitOpsBootstrap",
+      "rootProject",
+      props.rootProject,
+      "must not be 'default', which admits everything; give the root a project of its own",
+    );
+
     const { cluster } = props;
     const auth = {
       host: cluster.endpoint,
@@ -160,10 +243,26 @@ export class GitOpsBootstrap extends Construct {
       atomic: true,
       cleanupOnFail: true,
       timeout: 900,
-      values: [JSON.stringify(argoCdValues())],
+      values: [
+        JSON.stringify(
+          argoCdValues({
+            url: props.access.url,
+            sso: props.access.sso,
+            highAvailability: props.access.highAvailability ?? false,
+          }),
+        ),
+      ],
       dependsOn: cluster.nodeGroups.map((g) => g.nodeGroup),
     });
 
+    this.projects = props.projects.map(
+      (project) =>
+        new Manifest(this, `Project-${project.metadata.name}`, {
+          provider: kubernetes,
+          manifest: { ...project, metadata: { ...project.metadata, namespace: this.namespace } },
+          dependsOn: [this.release],
+        }),
+    );
     this.rootApplication = new Manifest(this, "RootApplication", {
       provider: kubernetes,
       manifest: {
@@ -175,7 +274,7 @@ export class GitOpsBootstrap extends Construct {
           finalizers: ["resources-finalizer.argocd.argoproj.io"],
         },
         spec: {
-          project: "default",
+          project: props.rootProject,
           source: {
             repoURL: props.source.repoUrl,
             path: props.source.path,
@@ -189,7 +288,42 @@ export class GitOpsBootstrap extends Construct {
           },
         },
       },
-      dependsOn: [this.release],
+      dependsOn: [this.release, ...this.projects],
     });
+  }
+}
+
+/** SSO must name a real issuer and at least one admin group, or nobody could administer Argo CD. */
+function checkSso(sso: ArgoCdSso): void {
+  requireProp(
+    /^https:\/\/[^/\s]+/.test(sso.issuer),
+    "GitOpsBootstrap",
+    "access.sso.issuer",
+    sso.issuer,
+    "must be the OIDC provider's https:// issuer URL",
+  );
+  requireProp(
+    sso.clientId.length > 0,
+    "GitOpsBootstrap",
+    "access.sso.clientId",
+    sso.clientId,
+    "must not be empty",
+  );
+  requireProp(
+    sso.adminGroups.length > 0,
+    "GitOpsBootstrap",
+    "access.sso.adminGroups",
+    sso.adminGroups,
+    "must name at least one group, or nobody could administer Argo CD",
+  );
+  for (const group of [...sso.adminGroups, ...(sso.readonlyGroups ?? [])]) {
+    // policy.csv is comma-separated: a comma or newline in a group name would write another rule.
+    requireProp(
+      /^[^,\n\r]+$/.test(group),
+      "GitOpsBootstrap",
+      "access.sso groups",
+      group,
+      "must not contain a comma or a line break",
+    );
   }
 }

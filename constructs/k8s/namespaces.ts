@@ -15,5 +15,15 @@ export const INGRESS_GATEWAY_LABELS = { istio: "ingressgateway" } as const;
 export const INGRESS_GATEWAY_SERVICE_ACCOUNT = "istio-ingressgateway";
 export const PROMETHEUS_POD_LABELS = { "app.kubernetes.io/name": "prometheus" } as const;
 
-/** The Argo CD project every Meshpilot application belongs to; never `default`. */
-export const ARGO_PROJECT = "meshpilot";
+/**
+ * Meshpilot's Argo CD projects; no application is in `default`. Terraform creates them (see
+ * charts/argo-projects.ts), so nothing synced from Git can change what a project admits.
+ */
+export const PROJECTS = {
+  /** The root app-of-apps: may create Applications in argocd, nothing else. */
+  root: "meshpilot-root",
+  /** Istio, observability and the cluster add-ons. */
+  platform: "meshpilot-platform",
+  /** The shop and the optimizer. */
+  shop: "meshpilot-shop",
+} as const;
