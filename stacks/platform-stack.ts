@@ -17,6 +17,7 @@ import { EksCluster } from "../constructs/aws/eks-cluster.js";
 import { GitOpsBootstrap } from "../constructs/aws/gitops-bootstrap.js";
 import { LokiStorage } from "../constructs/aws/loki-storage.js";
 import { Network } from "../constructs/aws/network.js";
+import { PermissionsBoundary } from "../constructs/aws/permissions-boundary.js";
 import { stateKeyAlias, useRemoteState } from "../constructs/aws/state-backend.js";
 import { PROJECTS } from "../constructs/k8s/namespaces.js";
 import { defaultTags } from "./tags.js";
@@ -37,6 +38,7 @@ export class PlatformStack extends TerraformStack {
   readonly cluster: EksCluster;
   readonly registry: ContainerRegistry;
   readonly ci: CiIdentity;
+  readonly boundary: PermissionsBoundary;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id);
@@ -59,8 +61,18 @@ export class PlatformStack extends TerraformStack {
       flowLogRetentionDays: env.logRetentionDays,
     });
     this.registry = new ContainerRegistry(this, "Registry", { prefix: PROJECT, repositories: imageNames() });
+    // Every role this stack creates carries the boundary, the CI roles included: whatever the apply
+    // role writes into a role's policies, the boundary caps it.
+    this.boundary = new PermissionsBoundary(this, "Boundary", {
+      namePrefix: name,
+      regions: [...new Set([env.region, state.region])].sort(),
+    });
+    this.boundary.applyToRolesIn(this);
     this.ci = new CiIdentity(this, "Ci", {
       namePrefix: name,
+      permissionsBoundaryArn: this.boundary.policyArn,
+      regions: [...new Set([env.region, state.region])].sort(),
+      registryPrefix: PROJECT,
       repository: env.github.repository,
       pushRepositoryArns: this.registry.repositoryArns,
       pushEnvironments: env.github.pushEnvironments,

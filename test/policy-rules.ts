@@ -210,7 +210,38 @@ export function networkPolicyUnenforced(json: TerraformJson): string[] {
     .map(([name]) => `aws_eks_addon.${name}: vpc-cni does not enforce NetworkPolicy`);
 }
 
+/** A role without the boundary is a role the CI apply role could grant anything. */
+export function rolesWithoutBoundary(json: TerraformJson): string[] {
+  return each(json, "aws_iam_role")
+    .filter(([, b]) => typeof b.permissions_boundary !== "string" || b.permissions_boundary === "")
+    .map(([name]) => `aws_iam_role.${name}: no permissions boundary`);
+}
+
+/**
+ * `service:*` on every resource is a service-wide grant. Allowed only when a condition holds it to
+ * the platform's regions (EC2, and the boundary's ceiling), never bare.
+ */
+export function serviceWideGrants(json: TerraformJson): string[] {
+  return statements(json)
+    .filter(({ statement: s }) => (s.effect ?? "Allow") === "Allow")
+    // A key policy's "*" is the key itself; only identity policies (no principals) grant across resources.
+    .filter(({ statement: s }) => asList(s.principals as Body[]).length === 0)
+    .filter(({ statement: s }) => asList(s.resources as string[]).includes("*"))
+    .filter(({ statement: s }) => asList(s.actions as string[]).some((a) => /^[a-z0-9-]+:\*$/.test(a)))
+    .filter(
+      ({ statement: s }) => !asList(s.condition as Body[]).some((c) => c.variable === "aws:RequestedRegion"),
+    )
+    .map(
+      ({ where, statement: s }) =>
+        `${where}: allows ${asList(s.actions as string[])
+          .filter((a) => a.endsWith(":*"))
+          .join(", ")} on every resource in every region`,
+    );
+}
+
 export const POLICY_RULES = {
+  "every role has the permissions boundary": rolesWithoutBoundary,
+  "no service-wide grant outside the platform's regions": serviceWideGrants,
   "NetworkPolicy enforced": networkPolicyUnenforced,
   "no IAM * on *": wildcardIamStatements,
   "buckets encrypted and private": unprotectedBuckets,

@@ -157,6 +157,22 @@ describe("policy rules catch violations", () => {
       "aws_ecr_repository.r: not scanned on push",
     ],
     [
+      "every role has the permissions boundary",
+      { resource: { aws_iam_role: { loose: { name: "x", assume_role_policy: "{}" } } } },
+      "aws_iam_role.loose: no permissions boundary",
+    ],
+    [
+      "no service-wide grant outside the platform's regions",
+      {
+        data: {
+          aws_iam_policy_document: {
+            apply: { statement: [{ actions: ["ec2:*", "s3:GetObject"], resources: ["*"] }] },
+          },
+        },
+      },
+      "data.aws_iam_policy_document.apply: allows ec2:* on every resource in every region",
+    ],
+    [
       "NetworkPolicy enforced",
       { resource: { aws_eks_addon: { cni: { addon_name: "vpc-cni" } } } },
       "aws_eks_addon.cni: vpc-cni does not enforce NetworkPolicy",

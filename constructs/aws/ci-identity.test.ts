@@ -7,6 +7,8 @@ const STATE = {
   stateKey: "meshpilot/dev/terraform.tfstate",
 };
 
+const BOUNDARY = "arn:aws:iam::222222222222:policy/mp-dev-boundary";
+
 function ci(props: Partial<CiIdentityProps> = {}) {
   const { json } = synthAws(
     (scope) =>
@@ -15,6 +17,8 @@ function ci(props: Partial<CiIdentityProps> = {}) {
         repository: "example-org/meshpilot",
         pushRepositoryArns: ["arn:aws:ecr:eu-west-1:222222222222:repository/meshpilot/cart"],
         state: STATE,
+        permissionsBoundaryArn: BOUNDARY,
+        regions: ["eu-west-1"],
         ...props,
       }),
   );
@@ -97,12 +101,32 @@ describe("CiIdentity", () => {
     expect(condition(trust, "token.actions.githubusercontent.com:sub")).toEqual([
       "repo:example-org/meshpilot:environment:production",
     ]);
-    const iam = permissions.find((s) => s.sid === "PlatformIam");
-    expect(iam?.resources).toEqual([
-      expect.stringMatching(/:role\/mp-dev-\*$/),
-      expect.stringMatching(/:policy\/mp-dev-\*$/),
-      expect.stringMatching(/:oidc-provider\/\*$/),
+    // Roles change only with the boundary on them, and only the platform's own.
+    const withBoundary = permissions.find((s) => s.sid === "RolesWithBoundary");
+    expect(withBoundary?.actions).toEqual(expect.arrayContaining(["iam:CreateRole", "iam:PutRolePolicy"]));
+    expect(withBoundary?.resources).toEqual([expect.stringMatching(/:role\/mp-dev-\*$/)]);
+    expect(withBoundary?.condition).toEqual([
+      { test: "StringEquals", variable: "iam:PermissionsBoundary", values: [BOUNDARY] },
     ]);
+    const iamStatements = permissions.filter((s) =>
+      (s.actions as string[]).some((a) => a.startsWith("iam:")),
+    );
+    for (const s of iamStatements) {
+      const writes = (s.actions as string[]).filter((a) => !/^iam:(Get|List)/.test(a));
+      if (writes.length > 0) expect(s.resources).not.toContain("*");
+    }
+    // No service-wide wildcard on every resource, except EC2, which is held to the region instead.
+    for (const s of permissions.filter((x) => (x.resources as string[]).includes("*"))) {
+      const wildcards = (s.actions as string[]).filter((a) => a.endsWith(":*"));
+      if (wildcards.length > 0) {
+        expect(wildcards).toEqual(["ec2:*"]);
+        expect(s.condition).toEqual([
+          { test: "StringEquals", variable: "aws:RequestedRegion", values: ["eu-west-1"] },
+        ]);
+      }
+    }
+    const cluster = permissions.find((s) => s.sid === "Cluster");
+    expect(cluster?.resources).toContainEqual(expect.stringMatching(/:eks:eu-west-1:.*:cluster\/mp-dev$/));
     for (const s of permissions) expect(s.actions).not.toContain("*");
   });
 

@@ -6,6 +6,7 @@ import { Construct } from "constructs";
 import { awsContext } from "./aws-context.js";
 import { InvalidPropError, requireProp } from "./errors.js";
 import { iamRoleName } from "./names.js";
+import { ROLE_PERMISSION_ACTIONS } from "./permissions-boundary.js";
 import { type PolicyStatement, policyDocument } from "./policy.js";
 
 const GITHUB_ISSUER = "token.actions.githubusercontent.com";
@@ -50,10 +51,27 @@ export interface CiIdentityProps {
   readonly applyEnvironment?: string;
   readonly state: CiStateAccess;
   /**
+   * Prefix of the ECR repositories the apply role manages (`<prefix>/<name>`).
+   * @default "meshpilot"
+   */
+  readonly registryPrefix?: string;
+  /**
    * Prefix of the IAM roles and policies the apply role may manage.
    * @default namePrefix
    */
   readonly managedIamPrefix?: string;
+  /**
+   * The permissions boundary every role the apply role creates or changes must carry (a
+   * `PermissionsBoundary`'s ARN). Put it on the CI roles too, so the apply role cannot lift itself.
+   */
+  readonly permissionsBoundaryArn: string;
+  /** Regions the apply role may change things in: the platform's and the state bucket's. */
+  readonly regions: string[];
+  /**
+   * The EKS cluster the apply role manages.
+   * @default namePrefix
+   */
+  readonly clusterName?: string;
   /**
    * An existing GitHub OIDC provider in the account (there can be only one per URL).
    * @default a new provider
@@ -190,39 +208,169 @@ export class CiIdentity extends Construct {
       policyArn: `arn:${ctx.partition}:iam::aws:policy/ReadOnlyAccess`,
     });
 
-    const iamResources = [
-      `arn:${ctx.partition}:iam::${ctx.accountId}:role/${iamPrefix}-*`,
-      `arn:${ctx.partition}:iam::${ctx.accountId}:policy/${iamPrefix}-*`,
-      `arn:${ctx.partition}:iam::${ctx.accountId}:oidc-provider/*`,
-    ];
     this.applyRole = role(
       "Apply",
       [subject(`environment:${applyEnvironment}`)],
       [
         ...stateRead,
         { sid: "WriteState", actions: ["s3:PutObject"], resources: [stateObject] },
-        {
-          sid: "PlatformServices",
-          actions: [
-            "ec2:*",
-            "eks:*",
-            "ecr:*",
-            "kms:*",
-            "logs:*",
-            "s3:*",
-            "ssm:GetParameter*",
-            "sts:GetCallerIdentity",
-          ],
-          resources: ["*"],
-        },
-        { sid: "PlatformIam", actions: ["iam:*"], resources: iamResources },
-        {
-          sid: "ServiceLinkedRoles",
-          actions: ["iam:CreateServiceLinkedRole"],
-          resources: [`arn:${ctx.partition}:iam::${ctx.accountId}:role/aws-service-role/*`],
-        },
-        { sid: "ReadIam", actions: ["iam:Get*", "iam:List*"], resources: ["*"] },
+        ...applyStatements({
+          partition: ctx.partition,
+          account: ctx.accountId,
+          regions: props.regions,
+          prefix: iamPrefix,
+          cluster: props.clusterName ?? props.namePrefix,
+          registryPrefix: props.registryPrefix ?? "meshpilot",
+          boundaryArn: props.permissionsBoundaryArn,
+        }),
       ],
     );
   }
+}
+
+interface ApplyScope {
+  readonly partition: string;
+  readonly account: string;
+  readonly regions: string[];
+  readonly prefix: string;
+  readonly cluster: string;
+  readonly registryPrefix: string;
+  readonly boundaryArn: string;
+}
+
+/**
+ * What `terraform apply` of a platform stack needs, and no more: each service's actions on the
+ * resource ARNs the stack's names allow, in the platform's regions. EC2 is the exception: its create
+ * calls mostly take no resource ARN Terraform could know, so it is capped by region only. IAM changes
+ * to roles need the permissions boundary on the role. docs/delivery.md lists what remains.
+ */
+function applyStatements(a: ApplyScope): PolicyStatement[] {
+  const inRegion = [{ test: "StringEquals", variable: "aws:RequestedRegion", values: a.regions }];
+  const regional = (service: string, resource: string) =>
+    a.regions.map((r) => `arn:${a.partition}:${service}:${r}:${a.account}:${resource}`);
+  const iam = (resource: string) => `arn:${a.partition}:iam::${a.account}:${resource}`;
+  return [
+    { sid: "Network", actions: ["ec2:*"], resources: ["*"], conditions: inRegion },
+    {
+      sid: "Cluster",
+      actions: ["eks:*"],
+      resources: [
+        ...regional("eks", `cluster/${a.cluster}`),
+        ...regional("eks", `nodegroup/${a.cluster}/*`),
+        ...regional("eks", `addon/${a.cluster}/*`),
+        ...regional("eks", `access-entry/${a.cluster}/*`),
+        ...regional("eks", `podidentityassociation/${a.cluster}/*`),
+      ],
+    },
+    {
+      sid: "ClusterDiscovery",
+      actions: ["eks:DescribeAddonVersions", "eks:ListClusters", "eks:DescribeAddonConfiguration"],
+      resources: ["*"],
+      conditions: inRegion,
+    },
+    { sid: "Registries", actions: ["ecr:*"], resources: regional("ecr", `repository/${a.registryPrefix}/*`) },
+    {
+      sid: "RegistryDiscovery",
+      actions: ["ecr:DescribeRegistry", "ecr:GetAuthorizationToken", "ecr:DescribeRepositories"],
+      resources: ["*"],
+      conditions: inRegion,
+    },
+    // CreateKey names no key yet; every later call is on a key or alias of the account, in region.
+    {
+      sid: "Keys",
+      actions: ["kms:*"],
+      resources: [...regional("kms", "key/*"), ...regional("kms", `alias/${a.prefix}*`)],
+    },
+    {
+      sid: "KeyCreation",
+      actions: ["kms:CreateKey", "kms:ListAliases"],
+      resources: ["*"],
+      conditions: inRegion,
+    },
+    {
+      sid: "Logs",
+      actions: ["logs:*"],
+      resources: [
+        ...regional("logs", `log-group:/aws/eks/${a.cluster}/*`),
+        ...regional("logs", `log-group:/aws/vpc/${a.prefix}/*`),
+      ],
+    },
+    { sid: "LogDiscovery", actions: ["logs:DescribeLogGroups"], resources: ["*"], conditions: inRegion },
+    {
+      sid: "Buckets",
+      actions: ["s3:*"],
+      resources: [`arn:${a.partition}:s3:::${a.prefix}-*`, `arn:${a.partition}:s3:::${a.prefix}-*/*`],
+    },
+    {
+      sid: "InterruptionQueue",
+      actions: ["sqs:*"],
+      resources: regional("sqs", `${a.prefix}-*`),
+    },
+    { sid: "InterruptionRules", actions: ["events:*"], resources: regional("events", `rule/${a.prefix}-*`) },
+    {
+      sid: "PublicParameters",
+      actions: ["ssm:GetParameter", "ssm:GetParameters"],
+      resources: a.regions.map((r) => `arn:${a.partition}:ssm:${r}::parameter/aws/service/*`),
+    },
+    { sid: "WhoAmI", actions: ["sts:GetCallerIdentity"], resources: ["*"] },
+    {
+      sid: "RolesWithBoundary",
+      actions: ROLE_PERMISSION_ACTIONS,
+      resources: [iam(`role/${a.prefix}-*`)],
+      conditions: [{ test: "StringEquals", variable: "iam:PermissionsBoundary", values: [a.boundaryArn] }],
+    },
+    {
+      sid: "PlatformRoles",
+      actions: [
+        "iam:DeleteRole",
+        "iam:PassRole",
+        "iam:TagRole",
+        "iam:UntagRole",
+        "iam:UpdateAssumeRolePolicy",
+        "iam:UpdateRole",
+        "iam:UpdateRoleDescription",
+      ],
+      resources: [iam(`role/${a.prefix}-*`)],
+    },
+    {
+      sid: "PlatformPolicies",
+      actions: [
+        "iam:CreatePolicy",
+        "iam:CreatePolicyVersion",
+        "iam:DeletePolicy",
+        "iam:DeletePolicyVersion",
+        "iam:TagPolicy",
+        "iam:UntagPolicy",
+      ],
+      resources: [iam(`policy/${a.prefix}-*`)],
+    },
+    {
+      sid: "InstanceProfiles",
+      actions: [
+        "iam:AddRoleToInstanceProfile",
+        "iam:CreateInstanceProfile",
+        "iam:DeleteInstanceProfile",
+        "iam:RemoveRoleFromInstanceProfile",
+        "iam:TagInstanceProfile",
+      ],
+      resources: [iam(`instance-profile/${a.prefix}*`)],
+    },
+    {
+      sid: "OidcProviders",
+      actions: [
+        "iam:CreateOpenIDConnectProvider",
+        "iam:DeleteOpenIDConnectProvider",
+        "iam:TagOpenIDConnectProvider",
+        "iam:UpdateOpenIDConnectProviderThumbprint",
+        "iam:AddClientIDToOpenIDConnectProvider",
+      ],
+      resources: [iam("oidc-provider/*")],
+    },
+    {
+      sid: "ServiceLinkedRoles",
+      actions: ["iam:CreateServiceLinkedRole"],
+      resources: [iam("role/aws-service-role/*")],
+    },
+    { sid: "ReadIam", actions: ["iam:Get*", "iam:List*"], resources: ["*"] },
+  ];
 }
