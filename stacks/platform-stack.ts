@@ -15,6 +15,8 @@ import { CiIdentity } from "../constructs/aws/ci-identity.js";
 import { ContainerRegistry } from "../constructs/aws/container-registry.js";
 import { EksCluster } from "../constructs/aws/eks-cluster.js";
 import { GitOpsBootstrap } from "../constructs/aws/gitops-bootstrap.js";
+import { Karpenter } from "../constructs/aws/karpenter.js";
+import { LoadBalancerControllerIdentity } from "../constructs/aws/load-balancer-controller.js";
 import { LokiStorage } from "../constructs/aws/loki-storage.js";
 import { Network } from "../constructs/aws/network.js";
 import { PermissionsBoundary } from "../constructs/aws/permissions-boundary.js";
@@ -97,6 +99,10 @@ export class PlatformStack extends TerraformStack {
     for (const group of env.nodeGroups) this.cluster.addNodeGroup(`NodeGroup-${group.name}`, group);
 
     new LokiStorage(this, "Loki", { cluster: this.cluster, bucketName: lokiBucketName(env) });
+    // The GitOps tree installs both controllers (charts/addons-chart.ts); their roles, the node role and
+    // the interruption queue are here, under names both sides derive.
+    new LoadBalancerControllerIdentity(this, "LoadBalancerController", { cluster: this.cluster });
+    new Karpenter(this, "Karpenter", { cluster: this.cluster, nodeSubnetIds: this.network.private.ids });
     new GitOpsBootstrap(this, "GitOps", {
       cluster: this.cluster,
       region: env.region,
