@@ -16,7 +16,14 @@ type Obj = Record<string, any>;
 
 describe("GitOps tree", () => {
   it("has one directory per chart plus the Applications", () => {
-    expect(Object.keys(devTree).sort()).toEqual(["apps", "mesh", "observability", "optimizer", "shop"]);
+    expect(Object.keys(devTree).sort()).toEqual([
+      "addons",
+      "apps",
+      "mesh",
+      "observability",
+      "optimizer",
+      "shop",
+    ]);
   });
 
   it.each(ENVIRONMENTS.map((e) => e.name))(
@@ -75,14 +82,20 @@ describe("GitOps tree", () => {
     }
   });
 
-  it("syncs mesh, then observability, then shop, then the optimizer, each in its project (see argo-projects.test.ts)", () => {
+  it("syncs the add-ons, then mesh, then observability, then shop, then the optimizer, each in its project (see argo-projects.test.ts)", () => {
     const apps = devTree.apps.filter((m) => m.kind === "Application");
     const wave = (name: string) =>
       Number(
         apps.find((a) => a.metadata.name === name)?.metadata.annotations?.["argocd.argoproj.io/sync-wave"],
       );
-    expect(["mesh", "observability", "shop", "optimizer"].map(wave)).toEqual([0, 1, 2, 3]);
-    expect(TREE_APPLICATIONS.map((a) => a.name)).toEqual(["mesh", "observability", "shop", "optimizer"]);
+    expect(["addons", "mesh", "observability", "shop", "optimizer"].map(wave)).toEqual([0, 1, 2, 3, 4]);
+    expect(TREE_APPLICATIONS.map((a) => a.name)).toEqual([
+      "addons",
+      "mesh",
+      "observability",
+      "shop",
+      "optimizer",
+    ]);
     for (const app of all(devTree).filter((m) => m.kind === "Application")) {
       const spec = app.spec as Obj;
       expect(spec.project).toMatch(/^meshpilot-(platform|shop)$/);

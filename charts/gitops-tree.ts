@@ -6,6 +6,7 @@ import { checkPosture, type EnvironmentConfig } from "../config/environments.js"
 import { imageNames, SHOP_SERVICES, type ShopService } from "../config/shop.js";
 import { NAMESPACES, PROJECTS } from "../constructs/k8s/namespaces.js";
 import { type Manifest, validateManifest } from "../constructs/k8s/schemas.js";
+import { ADDONS_NAMESPACE, AddonsChart } from "./addons-chart.js";
 import { argoProjects } from "./argo-projects.js";
 import { GitOpsChart, type OptimizerOwnedObject, type TreeApplication } from "./gitops-chart.js";
 import { MeshChart } from "./mesh-chart.js";
@@ -15,12 +16,14 @@ import { ShopChart } from "./shop-chart.js";
 
 /** The chart directories, in sync order. `apps` (the Applications themselves) is synced by the root. */
 export const TREE_APPLICATIONS: readonly TreeApplication[] = [
-  { name: "mesh", wave: 0, namespace: NAMESPACES.istioSystem, project: PROJECTS.platform },
-  { name: "observability", wave: 1, namespace: NAMESPACES.observability, project: PROJECTS.platform },
-  { name: "shop", wave: 2, namespace: NAMESPACES.shop, project: PROJECTS.shop },
+  // Add-ons first: the gateway's Service needs the load balancer controller to get its NLB.
+  { name: "addons", wave: 0, namespace: ADDONS_NAMESPACE, project: PROJECTS.platform },
+  { name: "mesh", wave: 1, namespace: NAMESPACES.istioSystem, project: PROJECTS.platform },
+  { name: "observability", wave: 2, namespace: NAMESPACES.observability, project: PROJECTS.platform },
+  { name: "shop", wave: 3, namespace: NAMESPACES.shop, project: PROJECTS.shop },
   {
     name: "optimizer",
-    wave: 3,
+    wave: 4,
     namespace: NAMESPACES.optimizer,
     project: PROJECTS.shop,
     // `paused` is the operator's brake, pulled with kubectl in an incident: self-heal must not
@@ -44,6 +47,7 @@ export function synthGitOpsTree(
   checkImageDigests(env, services);
   const app = new App();
   const charts = {
+    addons: new AddonsChart(app, "addons", { env }),
     mesh: new MeshChart(app, "mesh"),
     observability: new ObservabilityChart(app, "observability", { env, services }),
     shop: new ShopChart(app, "shop", { env, services }),

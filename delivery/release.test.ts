@@ -57,6 +57,7 @@ describe("npm run release", () => {
     expect(JSON.parse(readFileSync(join(out, "release.json"), "utf8"))).toEqual(record);
     expect(Object.keys(record.images).sort()).toEqual([...imageNames()].sort());
     expect(readdirSync(out).sort()).toEqual([
+      "addons",
       "apps",
       "mesh",
       "observability",

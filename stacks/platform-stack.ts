@@ -11,6 +11,7 @@ import {
   type StateBackendConfig,
 } from "../config/environments.js";
 import { imageNames } from "../config/shop.js";
+import { ociChartRepositories } from "../config/upstream-charts.js";
 import { CiIdentity } from "../constructs/aws/ci-identity.js";
 import { ContainerRegistry } from "../constructs/aws/container-registry.js";
 import { EksCluster } from "../constructs/aws/eks-cluster.js";
@@ -109,6 +110,7 @@ export class PlatformStack extends TerraformStack {
       source: env.gitops,
       projects: synthArgoProjects(env),
       rootProject: PROJECTS.root,
+      ociHelmRepositories: ociChartRepositories(),
       access: { ...env.argocd, highAvailability: argoCdHighAvailability(env) },
     });
 

@@ -122,6 +122,20 @@ describe("GitOpsBootstrap", () => {
     expect(root?.depends_on).toEqual(expect.arrayContaining([`kubernetes_manifest.${projectName}`]));
   });
 
+  it("registers OCI chart registries with Argo CD, without credentials", () => {
+    const manifests = Object.values(
+      bootstrap({ ociHelmRepositories: ["public.ecr.aws/karpenter"] }).resource?.kubernetes_manifest ?? {},
+    ).map((m) => m.manifest as { kind: string; metadata: { labels?: object }; stringData?: object });
+    const secret = manifests.find((m) => m.kind === "Secret");
+    expect(secret?.metadata.labels).toEqual({ "argocd.argoproj.io/secret-type": "repository" });
+    expect(secret?.stringData).toEqual({
+      type: "helm",
+      name: "public.ecr.aws/karpenter",
+      url: "public.ecr.aws/karpenter",
+      enableOCI: "true",
+    });
+  });
+
   it("signs people in through OIDC only, with roles from their groups and nothing for anyone else", () => {
     const values = JSON.parse((onlyResource(bootstrap(), "helm_release").values as string[])[0]);
     expect(values.configs.cm.url).toBe("https://argocd.example.com");

@@ -32,6 +32,12 @@ export interface GitOpsBootstrapProps {
   /** The URL people open Argo CD at, and the OIDC sign-in; see `ArgoCdAccess`. */
   readonly access: ArgoCdAccess;
   /**
+   * OCI registries holding Helm charts the tree installs (host/path, no `oci://`); Argo CD pulls
+   * from an OCI registry only through a repository entry that says so.
+   * @default none
+   */
+  readonly ociHelmRepositories?: string[];
+  /**
    * Argo CD Helm chart version (argo-helm `argo-cd`).
    * @default ARGO_CD_CHART_VERSION
    */
@@ -255,6 +261,23 @@ export class GitOpsBootstrap extends Construct {
       dependsOn: cluster.nodeGroups.map((g) => g.nodeGroup),
     });
 
+    // Public registries: the entry carries no credentials, only the flag.
+    (props.ociHelmRepositories ?? []).forEach((url, i) => {
+      new Manifest(this, `OciRepository${i}`, {
+        provider: kubernetes,
+        manifest: {
+          apiVersion: "v1",
+          kind: "Secret",
+          metadata: {
+            name: `oci-${url.replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "")}`.slice(0, 63),
+            namespace: this.namespace,
+            labels: { "argocd.argoproj.io/secret-type": "repository" },
+          },
+          stringData: { type: "helm", name: url, url, enableOCI: "true" },
+        },
+        dependsOn: [this.release],
+      });
+    });
     this.projects = props.projects.map(
       (project) =>
         new Manifest(this, `Project-${project.metadata.name}`, {

@@ -8,6 +8,8 @@ import { VirtualService } from "@kubernetes-models/istio/networking.istio.io/v1/
 import { AuthorizationPolicy } from "@kubernetes-models/istio/security.istio.io/v1/AuthorizationPolicy";
 import { PeerAuthentication } from "@kubernetes-models/istio/security.istio.io/v1/PeerAuthentication";
 import { Telemetry } from "@kubernetes-models/istio/telemetry.istio.io/v1/Telemetry";
+import { EC2NodeClass } from "@kubernetes-models/karpenter/karpenter.k8s.aws/v1/EC2NodeClass";
+import { NodePool } from "@kubernetes-models/karpenter/karpenter.sh/v1/NodePool";
 import { PodMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor";
 import { PrometheusRule } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule";
 import { ServiceMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor";
@@ -74,6 +76,8 @@ const SCHEMAS: Record<string, ModelClass> = Object.fromEntries(
       ["monitoring.coreos.com/v1", "ServiceMonitor", ServiceMonitor],
       ["monitoring.coreos.com/v1", "PrometheusRule", PrometheusRule],
       ["apiextensions.k8s.io/v1", "CustomResourceDefinition", CustomResourceDefinition],
+      ["karpenter.sh/v1", "NodePool", NodePool],
+      ["karpenter.k8s.aws/v1", "EC2NodeClass", EC2NodeClass],
       // Ours: validated with the same schema its CRD ships (api/intent/schema.ts).
       ["optimizer.meshpilot.io/v1alpha1", "TrafficIntent", TrafficIntentModel],
     ] as const
