@@ -222,21 +222,24 @@ export function rolesWithoutBoundary(json: TerraformJson): string[] {
  * the platform's regions (EC2, and the boundary's ceiling), never bare.
  */
 export function serviceWideGrants(json: TerraformJson): string[] {
-  return statements(json)
-    .filter(({ statement: s }) => (s.effect ?? "Allow") === "Allow")
-    // A key policy's "*" is the key itself; only identity policies (no principals) grant across resources.
-    .filter(({ statement: s }) => asList(s.principals as Body[]).length === 0)
-    .filter(({ statement: s }) => asList(s.resources as string[]).includes("*"))
-    .filter(({ statement: s }) => asList(s.actions as string[]).some((a) => /^[a-z0-9-]+:\*$/.test(a)))
-    .filter(
-      ({ statement: s }) => !asList(s.condition as Body[]).some((c) => c.variable === "aws:RequestedRegion"),
-    )
-    .map(
-      ({ where, statement: s }) =>
-        `${where}: allows ${asList(s.actions as string[])
-          .filter((a) => a.endsWith(":*"))
-          .join(", ")} on every resource in every region`,
-    );
+  return (
+    statements(json)
+      .filter(({ statement: s }) => (s.effect ?? "Allow") === "Allow")
+      // A key policy's "*" is the key itself; only identity policies (no principals) grant across resources.
+      .filter(({ statement: s }) => asList(s.principals as Body[]).length === 0)
+      .filter(({ statement: s }) => asList(s.resources as string[]).includes("*"))
+      .filter(({ statement: s }) => asList(s.actions as string[]).some((a) => /^[a-z0-9-]+:\*$/.test(a)))
+      .filter(
+        ({ statement: s }) =>
+          !asList(s.condition as Body[]).some((c) => c.variable === "aws:RequestedRegion"),
+      )
+      .map(
+        ({ where, statement: s }) =>
+          `${where}: allows ${asList(s.actions as string[])
+            .filter((a) => a.endsWith(":*"))
+            .join(", ")} on every resource in every region`,
+      )
+  );
 }
 
 export const POLICY_RULES = {
