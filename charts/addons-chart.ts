@@ -4,7 +4,7 @@ import { type EnvironmentConfig, platformName } from "../config/environments.js"
 import { UPSTREAM_CHARTS } from "../config/upstream-charts.js";
 import { KARPENTER_SERVICE_ACCOUNT, karpenterNames } from "../constructs/aws/karpenter.js";
 import { LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT } from "../constructs/aws/load-balancer-controller.js";
-import { argoApplication } from "../constructs/k8s/argo-application.js";
+import { chartApplications } from "../constructs/k8s/argo-application.js";
 import { PROJECTS } from "../constructs/k8s/namespaces.js";
 import { nodePools } from "../constructs/k8s/node-pools.js";
 
@@ -35,20 +35,7 @@ export class AddonsChart extends Chart {
     const { env } = props;
     const cluster = platformName(env);
     const karpenter = karpenterNames(cluster);
-    const app = (
-      name: string,
-      wave: number,
-      chart: (typeof UPSTREAM_CHARTS)[keyof typeof UPSTREAM_CHARTS],
-      values: Record<string, unknown>,
-    ) =>
-      argoApplication(this, `App-${name}`, {
-        name,
-        project: PROJECTS.platform,
-        destinationNamespace: ADDONS_NAMESPACE,
-        wave,
-        chart,
-        values,
-      });
+    const app = chartApplications(this, { project: PROJECTS.platform, namespace: ADDONS_NAMESPACE });
 
     app("aws-load-balancer-controller", 0, UPSTREAM_CHARTS.awsLoadBalancerController, {
       clusterName: cluster,

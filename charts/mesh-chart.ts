@@ -4,8 +4,8 @@ import { Telemetry } from "@kubernetes-models/istio/telemetry.istio.io/v1/Teleme
 import { Chart } from "cdk8s";
 import type { Construct } from "constructs";
 import { Namespace } from "kubernetes-models/v1/Namespace";
-import { UPSTREAM_CHARTS } from "../config/upstream-charts.js";
-import { argoApplication, type IgnoreDifference } from "../constructs/k8s/argo-application.js";
+import { UPSTREAM_CHARTS, type UpstreamChart } from "../config/upstream-charts.js";
+import { chartApplications, type IgnoreDifference } from "../constructs/k8s/argo-application.js";
 import { allowNothing } from "../constructs/k8s/namespace-defaults.js";
 import {
   INGRESS_GATEWAY_LABELS,
@@ -61,22 +61,18 @@ export class MeshChart extends Chart {
       );
     }
 
+    const app = chartApplications(this, {
+      project: PROJECTS.platform,
+      namespace: NAMESPACES.istioSystem,
+      ignoreDifferences: WEBHOOK_DRIFT,
+    });
     const istio = (
       name: string,
-      chart: (typeof UPSTREAM_CHARTS)[keyof typeof UPSTREAM_CHARTS],
+      chart: UpstreamChart,
       wave: number,
       values: Record<string, unknown>,
-      namespace: string = NAMESPACES.istioSystem,
-    ) =>
-      argoApplication(this, `App-${name}`, {
-        name,
-        project: PROJECTS.platform,
-        destinationNamespace: namespace,
-        wave,
-        chart,
-        values,
-        ignoreDifferences: WEBHOOK_DRIFT,
-      });
+      namespace?: string,
+    ) => app(name, wave, chart, values, namespace);
     istio("istio-base", UPSTREAM_CHARTS.istioBase, 0, { defaultRevision: "default" });
     istio(
       "istio-cni",

@@ -9,7 +9,7 @@ import { type EnvironmentConfig, lokiBucketName } from "../config/environments.j
 import type { ShopService } from "../config/shop.js";
 import { UPSTREAM_CHARTS } from "../config/upstream-charts.js";
 import { alertmanagerConfig, receiverSecrets } from "../constructs/k8s/alert-routing.js";
-import { argoApplication } from "../constructs/k8s/argo-application.js";
+import { chartApplications } from "../constructs/k8s/argo-application.js";
 import { overviewDashboard, serviceDashboard } from "../constructs/k8s/dashboards.js";
 import { METRICS_PORT_NAME } from "../constructs/k8s/mesh-service.js";
 import { NAMESPACES, PROJECTS } from "../constructs/k8s/namespaces.js";
@@ -76,20 +76,7 @@ export class ObservabilityChart extends Chart {
     super(scope, id, { disableResourceNameHashes: true });
     const { env, services } = props;
     const ns = NAMESPACES.observability;
-    const app = (
-      name: string,
-      wave: number,
-      chart: (typeof UPSTREAM_CHARTS)[keyof typeof UPSTREAM_CHARTS],
-      values: Record<string, unknown>,
-    ) =>
-      argoApplication(this, `App-${name}`, {
-        name,
-        project: PROJECTS.platform,
-        destinationNamespace: ns,
-        wave,
-        chart,
-        values,
-      });
+    const app = chartApplications(this, { project: PROJECTS.platform, namespace: ns });
 
     const replicas = env.monitoring?.prometheusReplicas ?? 1;
     const receivers = env.monitoring?.alertReceivers;

@@ -91,3 +91,35 @@ export function argoApplication(
     }),
   );
 }
+
+/** What every chart Application of one directory shares. */
+export interface ChartApplicationDefaults {
+  readonly project: string;
+  /** Where the charts install, unless a call names another namespace. */
+  readonly namespace: string;
+  /** @default none */
+  readonly ignoreDifferences?: IgnoreDifference[];
+}
+
+/**
+ * A maker of Helm-chart Applications for one directory: `(name, wave, chart, values, namespace?)`,
+ * each an {@link argoApplication} with the directory's project and namespace.
+ */
+export function chartApplications(scope: Construct, defaults: ChartApplicationDefaults) {
+  return (
+    name: string,
+    wave: number,
+    chart: UpstreamChart,
+    values: Record<string, unknown>,
+    namespace: string = defaults.namespace,
+  ): ApiObject =>
+    argoApplication(scope, `App-${name}`, {
+      name,
+      project: defaults.project,
+      destinationNamespace: namespace,
+      wave,
+      chart,
+      values,
+      ignoreDifferences: defaults.ignoreDifferences,
+    });
+}
