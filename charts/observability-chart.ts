@@ -13,7 +13,7 @@ import { chartApplications } from "../constructs/k8s/argo-application.js";
 import { overviewDashboard, serviceDashboard } from "../constructs/k8s/dashboards.js";
 import { METRICS_PORT_NAME } from "../constructs/k8s/mesh-service.js";
 import { NAMESPACES, PROJECTS } from "../constructs/k8s/namespaces.js";
-import { recordingRules, sloAlertRules } from "../constructs/k8s/slo-rules.js";
+import { checkoutRecoveryRules, recordingRules, sloAlertRules } from "../constructs/k8s/slo-rules.js";
 import { addTyped } from "../constructs/k8s/typed.js";
 
 export interface ObservabilityChartProps {
@@ -224,7 +224,13 @@ export class ObservabilityChart extends Chart {
       "ShopRules",
       new PrometheusRule({
         metadata: { name: "shop-slo", namespace: ns },
-        spec: { groups: [recordingRules(NAMESPACES.shop), sloAlertRules(services)] as never },
+        spec: {
+          groups: [
+            recordingRules(NAMESPACES.shop),
+            sloAlertRules(services),
+            checkoutRecoveryRules(),
+          ] as never,
+        },
       }),
     );
 

@@ -141,6 +141,12 @@ export const SHOP_SERVICES: readonly ShopService[] = [
  */
 export const SERVICE_METRICS_PORT = 9464;
 
+/**
+ * Checkout's gauge of unfinished checkouts whose driver is gone, after the last recovery pass. The
+ * service exports it and an alert watches it, so both read the name here.
+ */
+export const CHECKOUTS_AWAITING_RECOVERY_METRIC = "meshpilot_checkouts_awaiting_recovery";
+
 /** The optimizer's image shares the registry with the shop's. */
 export const OPTIMIZER_IMAGE = "optimizer";
 

@@ -113,4 +113,46 @@ describe("SLO rules, checked by the real promtool", () => {
     writeFileSync(join(dir, "tests.yaml"), Yaml.stringify(tests));
     expect(promtool(["test", "rules", "tests.yaml"], dir)).toContain("SUCCESS");
   });
+
+  it("raises a ticket when checkouts wait for recovery for 15 minutes, and not for a passing blip", () => {
+    const series = (values: string) => [
+      { series: 'meshpilot_checkouts_awaiting_recovery{namespace="shop",pod="checkout-1"}', values },
+    ];
+    const labels = { severity: "warning", service: "checkout", namespace: "shop" };
+    const tests = {
+      rule_files: ["rules.yaml"],
+      evaluation_interval: "30s",
+      tests: [
+        {
+          interval: "1m",
+          input_series: series("0 0 3x30"),
+          alert_rule_test: [
+            { eval_time: "10m", alertname: "ShopCheckoutsAwaitingRecovery", exp_alerts: [] },
+            {
+              eval_time: "20m",
+              alertname: "ShopCheckoutsAwaitingRecovery",
+              exp_alerts: [
+                {
+                  exp_labels: labels,
+                  exp_annotations: {
+                    summary: "Checkouts have been waiting for recovery for 15 minutes",
+                    description:
+                      "3 unfinished checkouts have no driver; the recovery worker keeps retrying them. Check that orders and payments answer (docs/checkout-saga.md).",
+                  },
+                },
+              ],
+            },
+          ],
+        },
+        {
+          // A crash the next pass settles: two minutes with one checkout waiting, then none.
+          interval: "1m",
+          input_series: series("0 1 1 0x30"),
+          alert_rule_test: [{ eval_time: "30m", alertname: "ShopCheckoutsAwaitingRecovery", exp_alerts: [] }],
+        },
+      ],
+    };
+    writeFileSync(join(dir, "recovery-tests.yaml"), Yaml.stringify(tests));
+    expect(promtool(["test", "rules", "recovery-tests.yaml"], dir)).toContain("SUCCESS");
+  });
 });

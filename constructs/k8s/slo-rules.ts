@@ -6,7 +6,7 @@
  * later, and a short window must agree with each long one so an alert stops soon after recovery.
  */
 import { SEVERITY } from "../../config/monitoring.js";
-import type { ShopService } from "../../config/shop.js";
+import { CHECKOUTS_AWAITING_RECOVERY_METRIC, type ShopService } from "../../config/shop.js";
 
 export interface RecordingRule {
   readonly record: string;
@@ -122,4 +122,29 @@ export function sloAlertRules(services: readonly ShopService[]): RuleGroup {
     });
   }
   return { name: "meshpilot-shop-slo", interval: "30s", rules };
+}
+
+/**
+ * Money in limbo: checkouts whose driver died and that the recovery worker has not finished. A pass
+ * normally settles them within seconds; a quarter of an hour means a callee (orders, payments) is
+ * still away, and customers may hold a charge without an order until it returns.
+ */
+export function checkoutRecoveryRules(): RuleGroup {
+  return {
+    name: "meshpilot-shop-checkout",
+    interval: "30s",
+    rules: [
+      {
+        alert: "ShopCheckoutsAwaitingRecovery",
+        expr: `max by (namespace) (${CHECKOUTS_AWAITING_RECOVERY_METRIC}) > 0`,
+        for: "15m",
+        labels: { severity: SEVERITY.ticket, service: "checkout" },
+        annotations: {
+          summary: "Checkouts have been waiting for recovery for 15 minutes",
+          description:
+            "{{ $value }} unfinished checkouts have no driver; the recovery worker keeps retrying them. Check that orders and payments answer (docs/checkout-saga.md).",
+        },
+      },
+    ],
+  };
 }

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { Counter, Gauge, type Registry } from "prom-client";
+import { CHECKOUTS_AWAITING_RECOVERY_METRIC } from "../../config/shop.js";
 import { drive, type SagaDeps } from "./saga.js";
 import type { SagaState } from "./saga-store.js";
 
@@ -33,7 +34,7 @@ export function recoveryWorker(
   onCompleted: (sessionId: string) => Promise<void>,
 ): RecoveryWorker {
   const awaiting = new Gauge({
-    name: "meshpilot_checkouts_awaiting_recovery",
+    name: CHECKOUTS_AWAITING_RECOVERY_METRIC,
     help: "Unfinished checkouts whose driver is gone (crashed, hung up, or its callee was away), after the last recovery pass.",
     registers: [registry],
   });
