@@ -2,30 +2,44 @@
  * The one synth entry: `npm start`, `npx cdktf synth|deploy` and `npx cdk8s synth` all run this.
  *
  * It needs no credentials, network, terraform or cdktf CLI: it only writes files under dist/.
+ * Everything is written to a scratch folder beside the output first and swapped in only when the
+ * whole synth succeeded, so a failed synth leaves the last good output where it was.
  */
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { synthGitOpsTree, writeGitOpsTree } from "./charts/gitops-tree.js";
+import { handleCliErrors } from "./common/cli.js";
 import { ENVIRONMENTS } from "./config/environments.js";
 import { buildPlatformApp } from "./stacks/app.js";
 import { formatSummary, summarizeGitOps, summarizeTerraform } from "./stacks/summary.js";
 
+handleCliErrors("synth");
 const root = process.cwd();
 // cdktf-cli tells the app where to write through CDKTF_OUTDIR; alone, we write to dist/.
 const terraformOut = resolve(process.env.CDKTF_OUTDIR ?? join(root, "dist", "terraform"));
 const gitopsOut = resolve(process.env.CDK8S_OUTDIR ?? join(root, "dist", "gitops"));
+const scratch = (dir: string) => `${dir}.synth-${process.pid}`;
+const staged = [terraformOut, gitopsOut].map((dir) => ({ dir, tmp: scratch(dir) }));
 
-// Start clean so a removed stack or environment never lingers in the output.
-rmSync(terraformOut, { recursive: true, force: true });
-mkdirSync(terraformOut, { recursive: true });
+try {
+  for (const { tmp } of staged) {
+    rmSync(tmp, { recursive: true, force: true });
+    mkdirSync(tmp, { recursive: true });
+  }
+  const { app, warnings } = buildPlatformApp({ outdir: scratch(terraformOut) });
+  app.synth();
+  // The GitOps tree per environment: every object validated against its upstream schema first.
+  for (const env of ENVIRONMENTS) writeGitOpsTree(scratch(gitopsOut), env, synthGitOpsTree(env));
 
-const { app, warnings } = buildPlatformApp({ outdir: terraformOut });
-app.synth();
-
-// The GitOps tree per environment: every object validated against its upstream schema first.
-for (const env of ENVIRONMENTS) writeGitOpsTree(gitopsOut, env, synthGitOpsTree(env));
-
-console.log(formatSummary(summarizeTerraform(terraformOut), summarizeGitOps(gitopsOut), warnings, root));
-console.log(
-  `\nWritten to ${terraformOut}${summarizeGitOps(gitopsOut).length > 0 ? ` and ${gitopsOut}` : ""}`,
-);
+  // Start clean so a removed stack or environment never lingers in the output.
+  for (const { dir, tmp } of staged) {
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(tmp, dir);
+  }
+  console.log(formatSummary(summarizeTerraform(terraformOut), summarizeGitOps(gitopsOut), warnings, root));
+  console.log(
+    `\nWritten to ${terraformOut}${summarizeGitOps(gitopsOut).length > 0 ? ` and ${gitopsOut}` : ""}`,
+  );
+} finally {
+  for (const { tmp } of staged) rmSync(tmp, { recursive: true, force: true });
+}

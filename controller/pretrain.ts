@@ -9,27 +9,29 @@
  *   npm run pretrain -- --episodes 40 --seed 7
  */
 import { mkdirSync, writeFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { PRETRAINED_PATH } from "../api/optimizer.js";
+import { handleCliErrors, parseCli, UsageError } from "../common/cli.js";
 import { trainQLearning } from "./bench/contenders.js";
 import { exportQTable, type QTable } from "./policy/q-table.js";
 import { curriculumScenario } from "./sim/curriculum.js";
 
-const { values } = parseArgs({
-  options: {
+handleCliErrors("pretrain");
+const { values } = parseCli(
+  `usage: npm run pretrain -- [--episodes N] [--seed N] [--out FILE]
+
+Trains the Q-table the optimizer image ships on a curriculum of randomized scenarios.`,
+  {
     episodes: { type: "string", default: "120" },
     seed: { type: "string", default: "1" },
     out: { type: "string", default: PRETRAINED_PATH },
   },
-});
+);
 const episodes = Number(values.episodes);
 const seed = Number(values.seed);
-if (!Number.isInteger(episodes) || episodes < 1 || !Number.isInteger(seed) || seed < 0) {
-  console.error(
-    `pretrain: --episodes must be a whole number from 1 and --seed one from 0, got '${values.episodes}' and '${values.seed}'`,
+if (!Number.isInteger(episodes) || episodes < 1 || !Number.isInteger(seed) || seed < 0)
+  throw new UsageError(
+    `--episodes must be a whole number from 1 and --seed one from 0, got '${values.episodes}' and '${values.seed}'`,
   );
-  process.exit(2);
-}
 let table: QTable | undefined;
 const started = performance.now();
 const rewards: number[] = [];

@@ -5,10 +5,9 @@
  * Flags: --scenario <file> (default: the brownout), --policy <name> (default: thompson-k2),
  * --seed N, --pace <ms per interval> (slows the output down to watch it).
  */
-import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { parseArgs } from "node:util";
 import { DEFAULT_GUARDRAILS } from "../api/guardrail-limits.js";
+import { handleCliErrors, parseCli, readUserFile, UsageError } from "../common/cli.js";
 import { contender, ISTIO_DEFAULT, trainQLearning } from "./bench/contenders.js";
 import { createPolicy, POLICY_NAMES } from "./policy/registry.js";
 import { simulateControl } from "./sim/control-loop.js";
@@ -16,23 +15,28 @@ import type { SimulationResult } from "./sim/engine.js";
 import { parseScenario } from "./sim/scenario.js";
 import { UnknownNameError } from "./unknown-name-error.js";
 
-const { values } = parseArgs({
-  options: {
-    scenario: { type: "string", default: join(import.meta.dirname, "scenarios", "brownout.json") },
-    policy: { type: "string", default: "thompson-k2" },
-    seed: { type: "string", default: "1" },
-    pace: { type: "string", default: "0" },
-  },
+handleCliErrors("simulate");
+const USAGE = `usage: npm run simulate -- [--scenario FILE] [--policy ${POLICY_NAMES.join("|")}] [--seed N] [--pace MS]
+
+Runs one scenario under one Meshpilot policy, printing every decision with its explanation, then the
+same traffic under Istio's default.`;
+const { values } = parseCli(USAGE, {
+  scenario: { type: "string", default: join(import.meta.dirname, "scenarios", "brownout.json") },
+  policy: { type: "string", default: "thompson-k2" },
+  seed: { type: "string", default: "1" },
+  pace: { type: "string", default: "0" },
 });
 const file = values.scenario as string;
-const scenario = parseScenario(readFileSync(file, "utf8"), relative(process.cwd(), file));
+const scenario = parseScenario(readUserFile(file, "scenario file"), relative(process.cwd(), file));
 const seed = Number(values.seed);
 const paceMs = Number(values.pace);
 const name = values.policy as string;
-if (!(POLICY_NAMES as readonly string[]).includes(name)) {
-  console.error(`simulate: ${new UnknownNameError("--policy", name, POLICY_NAMES).message}`);
-  process.exit(2);
-}
+if (!(POLICY_NAMES as readonly string[]).includes(name))
+  throw new UnknownNameError("--policy", name, POLICY_NAMES);
+if (!Number.isInteger(seed) || !(paceMs >= 0))
+  throw new UsageError(
+    `--seed must be a whole number and --pace at least 0, got '${values.seed}' and '${values.pace}'`,
+  );
 let pretrained: Awaited<ReturnType<typeof trainQLearning>>["table"] | undefined;
 if (name === "q-learning") {
   console.log("Pre-training the Q-table on 10 episodes of this scenario (other seeds)...");

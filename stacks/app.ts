@@ -6,6 +6,8 @@ import {
   STATE_BACKEND,
   type StateBackendConfig,
 } from "../config/environments.js";
+import { InvalidPropError } from "../constructs/aws/errors.js";
+import { EnvironmentError, environmentKey } from "./environment-errors.js";
 import { PlatformStack } from "./platform-stack.js";
 import { StateBackendStack } from "./state-backend-stack.js";
 
@@ -48,6 +50,13 @@ export function buildPlatformApp(options: PlatformAppOptions): { app: App; warni
     environments,
     localStatePath: STATE_BACKEND_LOCAL_STATE,
   });
-  for (const env of environments) new PlatformStack(app, platformStackName(env), { env, state });
+  for (const env of environments) {
+    try {
+      new PlatformStack(app, platformStackName(env), { env, state });
+    } catch (e) {
+      if (e instanceof InvalidPropError) throw new EnvironmentError(env.name, environmentKey(e), e);
+      throw e;
+    }
+  }
   return { app, warnings: reports.flatMap((r) => r.warnings) };
 }

@@ -7,8 +7,8 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join, relative } from "node:path";
-import { parseArgs } from "node:util";
 import { PRETRAINED_PATH } from "../../api/optimizer.js";
+import { handleCliErrors, parseCli, readUserFile, UsageError } from "../../common/cli.js";
 import { Q_ACTIONS } from "../policy/q-learning.js";
 import type { QTable } from "../policy/q-table.js";
 import { importQTable } from "../policy/q-table.js";
@@ -39,24 +39,32 @@ const SEED_001 = [
 ] as const;
 const SEED_001_SCENARIO = "flash-sale-1000";
 
+const USAGE = `usage: npm run bench -- [--scenario FILE ...] [--policies NAME,...] [--seeds N]
+  [--train-episodes N] [--out DIR]
+
+Runs every policy and peer on every scenario and writes DIR/BENCHMARKS.md, DIR/bench/results.json and
+the plots (default DIR: docs/).`;
+
+handleCliErrors("bench");
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      scenario: { type: "string", multiple: true },
-      policies: { type: "string" },
-      seeds: { type: "string", default: "5" },
-      "train-episodes": { type: "string", default: "20" },
-      out: { type: "string", default: join(import.meta.dirname, "..", "..", "docs") },
-    },
+  const { values } = parseCli(USAGE, {
+    scenario: { type: "string", multiple: true },
+    policies: { type: "string" },
+    seeds: { type: "string", default: "5" },
+    "train-episodes": { type: "string", default: "20" },
+    out: { type: "string", default: join(import.meta.dirname, "..", "..", "docs") },
   });
   const seeds = Number(values.seeds);
   const episodes = Number(values["train-episodes"]);
   if (!Number.isInteger(seeds) || seeds < 1)
-    throw new Error(`--seeds must be a whole number of at least 1, got '${values.seeds}'`);
+    throw new UsageError(`--seeds must be a whole number of at least 1, got '${values.seeds}'`);
   if (!Number.isInteger(episodes) || episodes < 0)
-    throw new Error(`--train-episodes must be a whole number, got '${values["train-episodes"]}'`);
+    throw new UsageError(`--train-episodes must be a whole number, got '${values["train-episodes"]}'`);
   const files = values.scenario ?? DEFAULT_SCENARIOS;
-  const scenarios = files.map((f) => parseScenario(readFileSync(f, "utf8"), relative(process.cwd(), f)));
+  const scenarios = files.map((f) =>
+    parseScenario(readUserFile(f, "scenario file"), relative(process.cwd(), f)),
+  );
   const contenders: Contender[] = values.policies
     ? values.policies.split(",").map((n) => contender(n.trim()))
     : [...CONTENDERS];

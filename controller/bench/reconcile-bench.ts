@@ -16,9 +16,9 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { parseArgs } from "node:util";
 import { OPTIMIZER_RUNTIME_ENV, PRETRAINED_PATH } from "../../api/optimizer.js";
 import { stopChild } from "../../common/child-process.js";
+import { handleCliErrors, parseCli, UsageError } from "../../common/cli.js";
 import { bundleEntries } from "../../services/bundle.js";
 import { PrometheusSource } from "../metrics/prometheus.js";
 import { startPrometheus } from "../testbed/prometheus-server.js";
@@ -28,21 +28,23 @@ import type { PassFigures, WorkerConfig } from "./optimizer-worker.js";
 
 const TARGETS = { cpuMs: 200, queries: 5, rssMb: 150 };
 
-const { values } = parseArgs({
-  options: {
+handleCliErrors("bench:optimizer");
+const { values } = parseCli(
+  `usage: npm run bench:optimizer -- [--intents N] [--passes N] [--out DIR]
+
+Measures the controller's reconcile passes against a fake API server holding N intents.`,
+  {
     intents: { type: "string", default: "500" },
     passes: { type: "string", default: "5" },
     out: { type: "string", default: "docs" },
   },
-});
+);
 const intents = Number(values.intents);
 const passes = Number(values.passes);
-if (!Number.isInteger(intents) || intents < 1 || !Number.isInteger(passes) || passes < 1) {
-  console.error(
-    `bench:optimizer: --intents and --passes must be whole numbers from 1 (got ${values.intents}, ${values.passes})`,
+if (!Number.isInteger(intents) || intents < 1 || !Number.isInteger(passes) || passes < 1)
+  throw new UsageError(
+    `--intents and --passes must be whole numbers from 1 (got ${values.intents}, ${values.passes})`,
   );
-  process.exit(2);
-}
 
 const fixture = spawn(
   process.execPath,

@@ -102,4 +102,24 @@ describe("scenario files", () => {
       "broken.json: invalid scenario\n  $: not JSON",
     );
   });
+
+  it("reports a oneOf by the branch its kind picks, or the kinds there are, not every branch's failures", () => {
+    const base = JSON.parse(steady);
+    const withServiceTime = (serviceTime: object) =>
+      JSON.stringify({ ...base, replicas: [{ ...base.replicas[0], serviceTime }] });
+    const problems = (text: string) => {
+      try {
+        parseScenario(text, "x.json");
+      } catch (e) {
+        return (e as ScenarioError).problems;
+      }
+      return [];
+    };
+    expect(problems(withServiceTime({ kind: "exponential", meanMs: "ten" }))).toEqual([
+      "$.replicas[0].serviceTime.meanMs: must be number",
+    ]);
+    expect(problems(withServiceTime({ kind: "exp", meanMs: 10 }))).toEqual([
+      "$.replicas[0].serviceTime.kind: must be one of deterministic, exponential, lognormal, pareto",
+    ]);
+  });
 });

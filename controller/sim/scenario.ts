@@ -335,6 +335,72 @@ function describe(error: ErrorObject): string {
   return `${where}: ${error.message}`;
 }
 
+/**
+ * The errors worth showing. A `oneOf` reports every branch's failures; every branch here is told
+ * apart by its `kind`, so keep only the branch whose `kind` the object has, or, when no branch has
+ * it, one line listing the kinds there are.
+ */
+function relevantErrors(errors: readonly ErrorObject[]): ErrorObject[] {
+  type Group = { branches: Set<string>; rejected: Set<string>; kinds: unknown[] };
+  // Ajv reports each failed oneOf itself, at the object it applies to: that defines the groups.
+  const groups = new Map<string, Group>();
+  for (const e of errors)
+    if (e.keyword === "oneOf")
+      groups.set(`${e.schemaPath}@${e.instancePath}`, {
+        branches: new Set(),
+        rejected: new Set(),
+        kinds: [],
+      });
+  const groupOf = (e: ErrorObject): { key: string; path: string; branch: string } | undefined => {
+    const m = /^(.*\/oneOf)\/(\d+)\//.exec(e.schemaPath);
+    if (!m) return undefined;
+    const paths = [...groups.keys()]
+      .filter((k) => k.startsWith(`${m[1]}@`))
+      .map((k) => k.slice(m[1].length + 1))
+      .filter((p) => e.instancePath === p || e.instancePath.startsWith(`${p}/`))
+      .sort((a, b) => b.length - a.length);
+    return paths.length > 0 ? { key: `${m[1]}@${paths[0]}`, path: paths[0], branch: m[2] } : undefined;
+  };
+  const isKindMismatch = (e: ErrorObject, path: string) =>
+    e.instancePath === `${path}/kind` && (e.keyword === "const" || e.keyword === "enum");
+  for (const e of errors) {
+    const at = groupOf(e);
+    const g = at && groups.get(at.key);
+    if (!at || !g) continue;
+    g.branches.add(at.branch);
+    if (isKindMismatch(e, at.path)) {
+      g.rejected.add(at.branch);
+      const p = e.params as { allowedValue?: unknown; allowedValues?: unknown[] };
+      g.kinds.push(...(p.allowedValues ?? [p.allowedValue]));
+    }
+  }
+  const kept: ErrorObject[] = [];
+  const reported = new Set<string>();
+  for (const e of errors) {
+    if (e.keyword === "oneOf") continue;
+    const at = groupOf(e);
+    const g = at && groups.get(at.key);
+    if (!at || !g) {
+      kept.push(e);
+      continue;
+    }
+    const matching = [...g.branches].filter((b) => !g.rejected.has(b));
+    if (matching.length === 0) {
+      // No branch takes this kind: say which kinds there are, once.
+      if (!reported.has(at.key)) {
+        reported.add(at.key);
+        kept.push({
+          ...e,
+          instancePath: `${at.path}/kind`,
+          keyword: "enum",
+          message: `must be one of ${[...new Set(g.kinds)].join(", ")}`,
+        });
+      }
+    } else if (matching.includes(at.branch) && !isKindMismatch(e, at.path)) kept.push(e);
+  }
+  return kept;
+}
+
 /** Parses and validates a scenario file's text; `source` names it in errors. */
 export function parseScenario(text: string, source: string, seed?: number): Scenario {
   let data: unknown;
@@ -344,8 +410,7 @@ export function parseScenario(text: string, source: string, seed?: number): Scen
     throw new ScenarioError(source, [`$: not JSON (${(e as Error).message})`]);
   }
   if (!validate(data)) {
-    // oneOf failures repeat for each branch; keep the most specific message per path.
-    const problems = [...new Set((validate.errors ?? []).filter((e) => e.keyword !== "oneOf").map(describe))];
+    const problems = [...new Set(relevantErrors(validate.errors ?? []).map(describe))];
     throw new ScenarioError(
       source,
       problems.length > 0 ? problems : ["$: does not match the scenario schema"],
