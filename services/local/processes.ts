@@ -11,6 +11,7 @@ import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { stopChild, waitFor } from "../../common/child-process.js";
+import { UsageError } from "../../common/cli.js";
 import { freePort } from "../../common/free-port.js";
 import { SHOP_SERVICES, type ShopService, serviceEnvironment } from "../../config/shop.js";
 import { LOCAL_SESSION_SECRET } from "./dev-secrets.js";
@@ -86,19 +87,36 @@ async function stores(env: Readonly<Record<string, string | undefined>>): Promis
   return { redis, postgresql, started };
 }
 
+/** Whether nothing listens on a loopback port (by binding it for a moment). */
+function portFree(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const s = createServer();
+    s.once("error", () => resolve(false));
+    s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
+  });
+}
+
 /** An offset that puts every model port on a free port, away from a developer's running shop. */
 export async function freeOffset(from = 21_000): Promise<number> {
-  const free = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const s = createServer();
-      s.once("error", () => resolve(false));
-      s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
-    });
   for (let offset = from; offset < 40_000; offset += 100) {
     const ports = SHOP_SERVICES.map((s) => s.port + offset);
-    if ((await Promise.all(ports.map(free))).every(Boolean)) return offset;
+    if ((await Promise.all(ports.map(portFree))).every(Boolean)) return offset;
   }
   throw new Error("no free port range for the shop");
+}
+
+/**
+ * Refuses to start over ports something already holds: another shop there would answer our
+ * readiness probes, and we would report ready on someone else's processes.
+ */
+async function checkPortsFree(offset: number): Promise<void> {
+  const taken: string[] = [];
+  for (const s of SHOP_SERVICES)
+    if (!(await portFree(s.port + offset))) taken.push(`${s.port + offset} (${s.name})`);
+  if (taken.length > 0)
+    throw new UsageError(
+      `port${taken.length > 1 ? "s" : ""} ${taken.join(", ")} already in use on 127.0.0.1; stop what holds ${taken.length > 1 ? "them" : "it"}, or move the shop with --port-offset N`,
+    );
 }
 
 /** Probes a service's /readyz once; anything but 200 throws with what it answered. */
@@ -112,6 +130,8 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
   const offset = options.portOffset ?? 0;
   const log = options.log ?? ((service, line) => process.stdout.write(`${service.padEnd(14)} | ${line}\n`));
   const tsx = createRequire(import.meta.url).resolve("tsx");
+  // Before any store starts: a refusal leaves nothing behind.
+  await checkPortsFree(offset);
   const found = await stores(env);
   const children: ChildProcess[] = [];
   const byUrl = new Map<string, ChildProcess>();

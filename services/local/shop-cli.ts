@@ -5,33 +5,38 @@
  *   REDIS_URL=redis://:pw@127.0.0.1:6379 DATABASE_URL=postgres://orders:pw@127.0.0.1/orders npm run shop
  *   npm run shop -- --set catalog.FAULT_LATENCY_MS=200 --set catalog.FAULT_ERROR_RATE=0.05
  *   npm run shop -- --json                        # raw JSON log lines instead of the readable form
+ *   npm run shop -- --port-offset 100             # every port 100 up, beside another shop
  */
-import { parseArgs } from "node:util";
+import { handleCliErrors, parseCli, UsageError } from "../../common/cli.js";
 import { SHOP_SERVICES } from "../../config/shop.js";
 import { startShop } from "./processes.js";
 
-const { values } = parseArgs({
-  options: {
+handleCliErrors("shop");
+const { values } = parseCli(
+  `usage: npm run shop -- [--set service.NAME=value ...] [--port-offset N] [--json]
+
+Starts the seven services on 127.0.0.1 (their model ports plus N), with Redis and PostgreSQL from
+Debian's packages unless REDIS_URL and DATABASE_URL name running ones, until Ctrl-C.`,
+  {
     set: { type: "string", multiple: true, default: [] },
     json: { type: "boolean", default: false },
-    help: { type: "boolean", short: "h", default: false },
+    "port-offset": { type: "string", default: "0" },
   },
-});
-if (values.help) {
-  console.log("usage: npm run shop -- [--set service.NAME=value ...] [--json]");
-  process.exit(0);
-}
+);
+const portOffset = Number(values["port-offset"]);
+if (!Number.isInteger(portOffset) || portOffset < 0 || portOffset > 50_000)
+  throw new UsageError(
+    `--port-offset must be a whole number from 0 to 50000, got '${values["port-offset"]}'`,
+  );
 
 const overrides: Record<string, Record<string, string>> = {};
 for (const item of values.set) {
   const m = /^([a-z]+)\.([A-Z][A-Z0-9_]*)=(.*)$/.exec(item);
   const known = SHOP_SERVICES.map((s) => s.name);
-  if (!m || !known.includes(m[1])) {
-    console.error(
-      `shop: --set "${item}" must look like service.NAME=value, with service one of ${known.join(", ")}`,
+  if (!m || !known.includes(m[1]))
+    throw new UsageError(
+      `--set "${item}" must look like service.NAME=value, with service one of ${known.join(", ")}`,
     );
-    process.exit(2);
-  }
   overrides[m[1]] = { ...overrides[m[1]], [m[2]]: m[3] };
 }
 
@@ -68,13 +73,12 @@ function readable(service: string, line: string): string {
   return parts.filter(Boolean).join(" ");
 }
 
+// startShop stops whatever it started before it throws; handleCliErrors prints the one line.
 const shop = await startShop({
   overrides,
+  portOffset,
   log: (service, line) =>
     process.stdout.write(`${values.json ? `${service} ${line}` : readable(service, line)}\n`),
-}).catch((e: Error) => {
-  console.error(`shop: ${e.message}`);
-  process.exit(1);
 });
 console.log(`\nshop ready: ${shop.urls.frontend} (Ctrl-C stops the services and the stores this started)\n`);
 const stop = async () => {
