@@ -8,7 +8,7 @@
  *   npm run load -- --mix view_product=0.8,checkout=0.2 --seed 7
  */
 import { writeFileSync } from "node:fs";
-import { parseArgs } from "node:util";
+import { handleCliErrors, parseCli, UsageError } from "../../common/cli.js";
 import { servicePort } from "../../config/shop.js";
 import { parseMix } from "./journey.js";
 import { summarize, table } from "./report.js";
@@ -17,9 +17,10 @@ import { type LoadOptions, runLoad } from "./runner.js";
 const USAGE = `usage: npm run load -- [--target URL] [--mode closed|open] [--vus N] [--rate N] [--max-vus N]
   [--duration SECONDS] [--think-ms MS] [--timeout-ms MS] [--mix step=p,...] [--seed N] [--out FILE]`;
 
+handleCliErrors("load");
+
 function fail(message: string): never {
-  console.error(`load: ${message}\n${USAGE}`);
-  process.exit(2);
+  throw new UsageError(`${message}\n${USAGE}`);
 }
 
 function number(name: string, raw: string, min: number, max: number): number {
@@ -29,26 +30,19 @@ function number(name: string, raw: string, min: number, max: number): number {
   return n;
 }
 
-const { values } = parseArgs({
-  options: {
-    target: { type: "string", default: `http://127.0.0.1:${servicePort("frontend")}` },
-    mode: { type: "string", default: "closed" },
-    vus: { type: "string", default: "50" },
-    rate: { type: "string", default: "20" },
-    "max-vus": { type: "string", default: "1000" },
-    duration: { type: "string", default: "30" },
-    "think-ms": { type: "string", default: "500" },
-    "timeout-ms": { type: "string", default: "10000" },
-    mix: { type: "string" },
-    seed: { type: "string", default: "1" },
-    out: { type: "string" },
-    help: { type: "boolean", short: "h", default: false },
-  },
+const { values } = parseCli(USAGE, {
+  target: { type: "string", default: `http://127.0.0.1:${servicePort("frontend")}` },
+  mode: { type: "string", default: "closed" },
+  vus: { type: "string", default: "50" },
+  rate: { type: "string", default: "20" },
+  "max-vus": { type: "string", default: "1000" },
+  duration: { type: "string", default: "30" },
+  "think-ms": { type: "string", default: "500" },
+  "timeout-ms": { type: "string", default: "10000" },
+  mix: { type: "string" },
+  seed: { type: "string", default: "1" },
+  out: { type: "string" },
 });
-if (values.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
 if (values.mode !== "closed" && values.mode !== "open")
   fail(`--mode is "${values.mode}" but must be closed or open`);
 let mix: LoadOptions["mix"];
