@@ -63,6 +63,7 @@ const auditLines: string[] = [];
 audit.on("data", (chunk: Buffer) => auditLines.push(...chunk.toString().split("\n").filter(Boolean)));
 let prometheus: RunningPrometheus;
 let optimizer: RunningOptimizer;
+let optimizerStopped = false;
 
 beforeAll(async () => {
   const server = await api.listen();
@@ -81,10 +82,20 @@ beforeAll(async () => {
   meshes.observe.mark();
   meshes.act.mark();
   await new Promise((r) => setTimeout(r, RUN_MS - meshes.act.nowMs));
+  // Quiesce before the checks read what it wrote: a pass still in flight on a busy machine would
+  // have its audit line out and its Event not yet posted.
+  await optimizer.stop();
+  optimizerStopped = true;
 });
 
 afterAll(() =>
-  stopClosedLoop({ optimizer, meshes: [meshes.observe, meshes.act], prometheus, exporter, api }),
+  stopClosedLoop({
+    optimizer: optimizerStopped ? undefined : optimizer,
+    meshes: [meshes.observe, meshes.act],
+    prometheus,
+    exporter,
+    api,
+  }),
 );
 
 describe("closed loop: simulator → exporter → Prometheus → optimizer → API double → simulator", () => {
