@@ -6,9 +6,9 @@
  *   npm run plan-summary -- --env dev --plan plan.json --out summary.md
  *   npm run rules -- --out <dir> [--gitops dist/gitops]
  */
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { parseArgs } from "node:util";
+import { handleCliErrors, parseCli, readUserFile, UsageError } from "../common/cli.js";
 import { parsePlan, summarizePlan } from "./plan-summary.js";
 import { exportPrometheusRules } from "./prometheus-rules.js";
 import { readDigestDirectory, releaseMessage, writeRelease } from "./release.js";
@@ -18,15 +18,17 @@ type Values = Record<string, string | boolean | undefined>;
 
 function required(values: Values, name: string): string {
   const v = values[name];
-  if (typeof v !== "string" || v === "") throw new Error(`--${name} is required`);
+  if (typeof v !== "string" || v === "") throw new UsageError(`--${name} is required`);
   return v;
 }
 
 const commands: Record<
   string,
-  { options: Record<string, { type: "string" | "boolean" }>; run(v: Values): void }
+  { usage: string; options: Record<string, { type: "string" | "boolean" }>; run(v: Values): void }
 > = {
   workflows: {
+    usage:
+      "usage: npm run workflows [-- --check]\n\nWrites .github/workflows/ from config (--check: fail if they drifted).",
     options: { check: { type: "boolean" } },
     run(v) {
       const drifted: string[] = [];
@@ -49,6 +51,8 @@ const commands: Record<
     },
   },
   release: {
+    usage:
+      "usage: npm run release -- --env ENV --tag COMMIT --digests DIR --out DIR [--message FILE]\n\nRenders ENV's GitOps tree with every image pinned by the digest CI pushed.",
     options: {
       env: { type: "string" },
       tag: { type: "string" },
@@ -74,14 +78,18 @@ const commands: Record<
     },
   },
   "plan-summary": {
+    usage:
+      "usage: npm run plan-summary -- --env ENV --plan plan.json --out summary.md\n\nSummarizes a Terraform plan for a pull request.",
     options: { env: { type: "string" }, plan: { type: "string" }, out: { type: "string" } },
     run(v) {
-      const summary = summarizePlan(required(v, "env"), parsePlan(readFileSync(required(v, "plan"), "utf8")));
+      const summary = summarizePlan(required(v, "env"), parsePlan(readUserFile(required(v, "plan"), "plan")));
       writeFileSync(required(v, "out"), summary);
       console.log(summary);
     },
   },
   rules: {
+    usage:
+      "usage: npm run rules -- --out DIR [--gitops dist/gitops]\n\nExports the tree's PrometheusRules as rule files promtool reads.",
     options: { out: { type: "string" }, gitops: { type: "string" } },
     run(v) {
       const files = exportPrometheusRules(
@@ -93,14 +101,10 @@ const commands: Record<
   },
 };
 
+handleCliErrors(process.argv[2] ?? "delivery");
 const [name, ...rest] = process.argv.slice(2);
 const command = commands[name ?? ""];
-try {
-  if (!command)
-    throw new Error(`unknown command "${name ?? ""}"; one of: ${Object.keys(commands).join(", ")}`);
-  const { values } = parseArgs({ args: rest, options: command.options, strict: true });
-  command.run(values);
-} catch (e) {
-  console.error(`error: ${(e as Error).message}`);
-  process.exitCode = 1;
-}
+if (!command)
+  throw new UsageError(`unknown command "${name ?? ""}"; one of: ${Object.keys(commands).join(", ")}`);
+const { values } = parseCli(command.usage, command.options, rest);
+command.run(values);

@@ -118,7 +118,7 @@ describe("npm run release", () => {
       );
     const bad = cli("main");
     expect(bad.status).toBe(1);
-    expect(bad.stderr).toContain('error: --tag "main" is not a commit SHA');
+    expect(bad.stderr).toContain('release: --tag "main" is not a commit SHA');
     expect(existsSync(out)).toBe(false);
     const good = cli(COMMIT);
     expect(good.status).toBe(0);
