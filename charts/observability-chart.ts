@@ -13,7 +13,12 @@ import { chartApplications } from "../constructs/k8s/argo-application.js";
 import { overviewDashboard, serviceDashboard } from "../constructs/k8s/dashboards.js";
 import { METRICS_PORT_NAME } from "../constructs/k8s/mesh-service.js";
 import { NAMESPACES, PROJECTS } from "../constructs/k8s/namespaces.js";
-import { checkoutRecoveryRules, recordingRules, sloAlertRules } from "../constructs/k8s/slo-rules.js";
+import {
+  checkoutRecoveryRules,
+  objectiveRules,
+  recordingRules,
+  sloAlertRules,
+} from "../constructs/k8s/slo-rules.js";
 import { addTyped } from "../constructs/k8s/typed.js";
 
 export interface ObservabilityChartProps {
@@ -229,14 +234,15 @@ export class ObservabilityChart extends Chart {
             recordingRules(NAMESPACES.shop),
             sloAlertRules(services),
             checkoutRecoveryRules(),
+            objectiveRules(NAMESPACES.shop, services),
           ] as never,
         },
       }),
     );
 
     const dashboards: [string, object][] = [
-      ["meshpilot-overview", overviewDashboard(services)],
-      ...services.map((s): [string, object] => [`meshpilot-${s.name}`, serviceDashboard(s)]),
+      ["meshpilot-overview", overviewDashboard()],
+      ["meshpilot-service", serviceDashboard()],
     ];
     for (const [name, dashboard] of dashboards) {
       addTyped(

@@ -6,6 +6,7 @@ import { synthGitOpsTree } from "../../charts/gitops-tree.js";
 import { ENVIRONMENTS } from "../../config/environments.js";
 import { SHOP_SERVICES, type ShopService } from "../../config/shop.js";
 import { promtool } from "../../test/tools.js";
+import { serviceDashboard } from "./dashboards.js";
 import type { Manifest } from "./schemas.js";
 import { BURN_RATE_TIERS, ERROR_WINDOWS, sloAlertRules } from "./slo-rules.js";
 
@@ -154,5 +155,35 @@ describe("SLO rules, checked by the real promtool", () => {
     };
     writeFileSync(join(dir, "recovery-tests.yaml"), Yaml.stringify(tests));
     expect(promtool(["test", "rules", "recovery-tests.yaml"], dir)).toContain("SUCCESS");
+  });
+
+  it("the service dashboard's 30-day budget reads 50% left at half the budget's error rate", () => {
+    const stat = (
+      serviceDashboard() as { panels: { type: string; targets: { expr: string }[] }[] }
+    ).panels.find((p) => p.type === "stat");
+    const expr = (stat?.targets[0].expr ?? "").replaceAll("$service", "cart");
+    const budget = cart.slo.errorRate;
+    // Two days of traffic at half the budget's error rate: half the budget is spent, half left.
+    const total = 100_000;
+    const errors = Math.round(total * budget * 0.5);
+    const tests = {
+      rule_files: ["rules.yaml"],
+      evaluation_interval: "5m",
+      tests: [
+        {
+          interval: "1h",
+          input_series: series("cart", total - errors, errors, 48),
+          promql_expr_test: [
+            {
+              expr,
+              eval_time: "47h",
+              exp_samples: [{ labels: '{destination_service_name="cart"}', value: 0.5 }],
+            },
+          ],
+        },
+      ],
+    };
+    writeFileSync(join(dir, "budget-tests.yaml"), Yaml.stringify(tests));
+    expect(promtool(["test", "rules", "budget-tests.yaml"], dir)).toContain("SUCCESS");
   });
 });

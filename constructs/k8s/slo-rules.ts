@@ -11,6 +11,7 @@ import { CHECKOUTS_AWAITING_RECOVERY_METRIC, type ShopService } from "../../conf
 export interface RecordingRule {
   readonly record: string;
   readonly expr: string;
+  readonly labels?: Record<string, string>;
 }
 export interface AlertingRule {
   readonly alert: string;
@@ -48,6 +49,43 @@ export const versionRateRecord = "service_version:istio_requests:rate5m";
 export const errorRatioRecord = (window: string) => `service:istio_requests_errors:ratio_rate${window}`;
 export const latencyRecord = (quantile: "p50" | "p95" | "p99") =>
   `service:istio_request_duration_milliseconds:${quantile}_5m`;
+
+/** Each service's objectives as series, so one templated dashboard can draw any service's lines. */
+export const objectiveRecord = {
+  errorRate: "service:slo_error_rate:objective",
+  p99LatencyMs: "service:slo_p99_latency_ms:objective",
+} as const;
+
+/** The SLO's own window: the error budget is a month's. */
+export const BUDGET_WINDOW = "30d";
+
+/**
+ * Slow rules, evaluated every 5 minutes: the objectives as series, and the error ratio over the
+ * SLO's 30-day window (too long a range to evaluate every 30 s).
+ */
+export function objectiveRules(namespace: string, services: readonly ShopService[]): RuleGroup {
+  const rules: RecordingRule[] = [
+    {
+      record: errorRatioRecord(BUDGET_WINDOW),
+      expr:
+        `sum by (${SERVICE_LABEL}) (increase(istio_requests_total${selector(namespace, ',response_code=~"5.."')}[${BUDGET_WINDOW}]))\n` +
+        `/\nsum by (${SERVICE_LABEL}) (increase(istio_requests_total${selector(namespace)}[${BUDGET_WINDOW}]))`,
+    },
+    ...services.flatMap((s) => [
+      {
+        record: objectiveRecord.errorRate,
+        expr: `vector(${num(s.slo.errorRate)})`,
+        labels: { [SERVICE_LABEL]: s.name },
+      },
+      {
+        record: objectiveRecord.p99LatencyMs,
+        expr: `vector(${num(s.slo.p99LatencyMs)})`,
+        labels: { [SERVICE_LABEL]: s.name },
+      },
+    ]),
+  ];
+  return { name: "meshpilot-shop-objectives", interval: "5m", rules };
+}
 
 /** Per-service (and per-version) rate, error ratio and latency quantiles. */
 export function recordingRules(namespace: string): RuleGroup {
