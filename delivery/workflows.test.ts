@@ -107,8 +107,11 @@ describe("the names in the workflows are the names the stacks create", () => {
       stacks[env.name] = JSON.parse(
         readFileSync(join(outdir, "stacks", platformStackName(env), "cdk.tf.json"), "utf8"),
       ).resource as Obj;
+    // Synthesizing both environments takes seconds, more on a busy machine: past Jest's default 5 s.
+  }, 120_000);
+  afterAll(() => {
+    if (outdir) rmSync(outdir, { recursive: true, force: true });
   });
-  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
   const names = (resources: Obj, type: string) =>
     Object.values(resources[type] as Record<string, { name: string }>).map((r) => r.name);
