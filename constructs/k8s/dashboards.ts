@@ -82,6 +82,17 @@ function budgetLeft(match = ""): string {
   return `1 - (${errorRatioRecord(BUDGET_WINDOW)}${match} / on (${SERVICE}) ${objectiveRecord.errorRate}${match})`;
 }
 
+/** A stat panel of {@link budgetLeft}, for the services `match` selects (every one when empty). */
+function budgetStat(span: number, match: string, legendFormat: string): StatPanel {
+  return new StatPanel()
+    .title(`Error budget left (${BUDGET_WINDOW} SLO)`)
+    .unit("percentunit")
+    .datasource(PROMETHEUS)
+    .height(5)
+    .span(span)
+    .withTarget(query(budgetLeft(match), legendFormat));
+}
+
 function board(title: string, uid: string): DashboardBuilder {
   return new DashboardBuilder(title)
     .uid(uid)
@@ -107,15 +118,7 @@ export function overviewDashboard(): object {
   );
   d.withPanel(timeseries("p99 latency", "ms", [query(latencyRecord("p99"), `{{${SERVICE}}}`)]));
   d.withPanel(timeseries("p50 latency", "ms", [query(latencyRecord("p50"), `{{${SERVICE}}}`)]));
-  d.withPanel(
-    new StatPanel()
-      .title(`Error budget left (${BUDGET_WINDOW} SLO)`)
-      .unit("percentunit")
-      .datasource(PROMETHEUS)
-      .height(5)
-      .span(24)
-      .withTarget(query(budgetLeft(), `{{${SERVICE}}}`)),
-  );
+  d.withPanel(budgetStat(24, "", `{{${SERVICE}}}`));
   // The optimizer's own series (controller/telemetry/metrics.ts): what it decided, why, and how fast.
   d.withRow(new RowBuilder("Optimizer decisions"));
   d.withPanel(
@@ -208,14 +211,6 @@ export function serviceDashboard(): object {
       query(`${objectiveRecord.p99LatencyMs}${match}`, "p99 objective"),
     ]),
   );
-  d.withPanel(
-    new StatPanel()
-      .title(`Error budget left (${BUDGET_WINDOW} SLO)`)
-      .unit("percentunit")
-      .datasource(PROMETHEUS)
-      .height(5)
-      .span(12)
-      .withTarget(query(budgetLeft(match), "$service")),
-  );
+  d.withPanel(budgetStat(12, match, "$service"));
   return d.build();
 }
