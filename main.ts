@@ -7,9 +7,8 @@
  */
 import { mkdirSync, renameSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { synthGitOpsTree, writeGitOpsTree } from "./charts/gitops-tree.js";
+import { writeEnvironmentTree } from "./charts/gitops-tree.js";
 import { handleCliErrors } from "./common/cli.js";
-import { ENVIRONMENTS } from "./config/environments.js";
 import { buildPlatformApp } from "./stacks/app.js";
 import { formatSummary, summarizeGitOps, summarizeTerraform } from "./stacks/summary.js";
 
@@ -18,18 +17,19 @@ const root = process.cwd();
 // cdktf-cli tells the app where to write through CDKTF_OUTDIR; alone, we write to dist/.
 const terraformOut = resolve(process.env.CDKTF_OUTDIR ?? join(root, "dist", "terraform"));
 const gitopsOut = resolve(process.env.CDK8S_OUTDIR ?? join(root, "dist", "gitops"));
-const scratch = (dir: string) => `${dir}.synth-${process.pid}`;
-const staged = [terraformOut, gitopsOut].map((dir) => ({ dir, tmp: scratch(dir) }));
+const staged = [terraformOut, gitopsOut].map((dir) => ({ dir, tmp: `${dir}.synth-${process.pid}` }));
 
 try {
   for (const { tmp } of staged) {
     rmSync(tmp, { recursive: true, force: true });
     mkdirSync(tmp, { recursive: true });
   }
-  const { app, warnings } = buildPlatformApp({ outdir: scratch(terraformOut) });
+  const [terraformTmp, gitopsTmp] = staged.map((s) => s.tmp);
+  // The AWS app synthesizes each environment's GitOps tree (its Argo CD projects are sized to it),
+  // every object validated against its upstream schema; the same trees are written here.
+  const { app, warnings, gitopsTrees } = buildPlatformApp({ outdir: terraformTmp });
   app.synth();
-  // The GitOps tree per environment: every object validated against its upstream schema first.
-  for (const env of ENVIRONMENTS) writeGitOpsTree(scratch(gitopsOut), env, synthGitOpsTree(env));
+  for (const [name, tree] of gitopsTrees) writeEnvironmentTree(join(gitopsTmp, name), tree);
 
   // Start clean so a removed stack or environment never lingers in the output.
   for (const { dir, tmp } of staged) {

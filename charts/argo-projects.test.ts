@@ -1,6 +1,7 @@
 import { ENVIRONMENTS, type EnvironmentConfig } from "../config/environments.js";
 import { PROJECTS } from "../constructs/k8s/namespaces.js";
 import type { Manifest } from "../constructs/k8s/schemas.js";
+import { groupOf } from "./argo-projects.js";
 import { synthArgoProjects, synthGitOpsTree, TREE_APPLICATIONS } from "./gitops-tree.js";
 
 type Kind = { group: string; kind: string };
@@ -11,7 +12,6 @@ type ProjectSpec = {
   sourceRepos: string[];
 };
 const specOf = (p: Manifest) => p.spec as ProjectSpec;
-const groupOf = (m: Manifest) => (m.apiVersion.includes("/") ? m.apiVersion.split("/")[0] : "");
 const listed = (list: Kind[], m: Manifest) => list.some((k) => k.group === groupOf(m) && k.kind === m.kind);
 
 /** Why a project would refuse to sync an object, or undefined if it admits it (Argo CD's own checks). */

@@ -52,7 +52,8 @@ const PLATFORM_CHART_NAMESPACED_KINDS: GroupKind[] = [
   { group: "monitoring.coreos.com", kind: "PodMonitor" },
 ];
 
-const groupOf = (m: Manifest) => (m.apiVersion.includes("/") ? m.apiVersion.split("/")[0] : "");
+/** An object's API group, as AppProject whitelists spell it ("" for the core group). */
+export const groupOf = (m: Manifest) => (m.apiVersion.includes("/") ? m.apiVersion.split("/")[0] : "");
 
 /** The distinct kinds of some manifests, namespaced or cluster-scoped, sorted. */
 export function kindsOf(manifests: readonly Manifest[], scope: "namespaced" | "cluster"): GroupKind[] {

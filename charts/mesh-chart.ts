@@ -4,7 +4,7 @@ import { Telemetry } from "@kubernetes-models/istio/telemetry.istio.io/v1/Teleme
 import { Chart } from "cdk8s";
 import type { Construct } from "constructs";
 import { Namespace } from "kubernetes-models/v1/Namespace";
-import { UPSTREAM_CHARTS, type UpstreamChart } from "../config/upstream-charts.js";
+import { UPSTREAM_CHARTS } from "../config/upstream-charts.js";
 import { chartApplications, type IgnoreDifference } from "../constructs/k8s/argo-application.js";
 import { allowNothing } from "../constructs/k8s/namespace-defaults.js";
 import {
@@ -61,23 +61,16 @@ export class MeshChart extends Chart {
       );
     }
 
-    const app = chartApplications(this, {
+    const istio = chartApplications(this, {
       project: PROJECTS.platform,
       namespace: NAMESPACES.istioSystem,
       ignoreDifferences: WEBHOOK_DRIFT,
     });
-    const istio = (
-      name: string,
-      chart: UpstreamChart,
-      wave: number,
-      values: Record<string, unknown>,
-      namespace?: string,
-    ) => app(name, wave, chart, values, namespace);
-    istio("istio-base", UPSTREAM_CHARTS.istioBase, 0, { defaultRevision: "default" });
+    istio("istio-base", 0, UPSTREAM_CHARTS.istioBase, { defaultRevision: "default" });
     istio(
       "istio-cni",
-      UPSTREAM_CHARTS.istioCni,
       1,
+      UPSTREAM_CHARTS.istioCni,
       {
         // Pods need no NET_ADMIN init container, so mesh namespaces can enforce the restricted profile.
         cni: {
@@ -86,7 +79,7 @@ export class MeshChart extends Chart {
       },
       "kube-system",
     );
-    istio("istiod", UPSTREAM_CHARTS.istiod, 2, {
+    istio("istiod", 2, UPSTREAM_CHARTS.istiod, {
       pilot: {
         cni: { enabled: true },
         resources: { requests: { cpu: "200m", memory: "512Mi" }, limits: { cpu: "2", memory: "2Gi" } },
@@ -106,8 +99,8 @@ export class MeshChart extends Chart {
     });
     istio(
       "istio-ingressgateway",
-      UPSTREAM_CHARTS.istioGateway,
       3,
+      UPSTREAM_CHARTS.istioGateway,
       {
         name: INGRESS_GATEWAY_SERVICE_ACCOUNT,
         labels: { ...INGRESS_GATEWAY_LABELS },

@@ -1,25 +1,13 @@
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runScript } from "../test/tools.js";
 
-const root = join(import.meta.dirname, "..");
 let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "meshpilot-cli-"));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Runs a command the way `npm run` does (tsx), without npm's banner. */
-function run(script: string, args: string[]) {
-  const r = spawnSync(process.execPath, ["--import", "tsx", "--disable-warning=DEP0044", script, ...args], {
-    cwd: root,
-    encoding: "utf8",
-    timeout: 60_000,
-    env: { ...process.env, MESHPILOT_DEBUG: "" },
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
 
 describe("the commands' help and errors", () => {
   it.each([
@@ -28,20 +16,20 @@ describe("the commands' help and errors", () => {
     ["controller/pretrain.ts", "usage: npm run pretrain"],
     ["controller/bench/reconcile-bench.ts", "usage: npm run bench:optimizer"],
   ])("%s --help prints its usage and exits 0", (script, usage) => {
-    const r = run(script, ["--help"]);
+    const r = runScript(script, ["--help"]);
     expect(r.code).toBe(0);
     expect(r.out).toContain(usage);
   });
 
   it("an unknown flag is one line naming it, then the usage, exit 2", () => {
-    const r = run("controller/bench/bench.ts", ["--bogus"]);
+    const r = runScript("controller/bench/bench.ts", ["--bogus"]);
     expect(r.code).toBe(2);
     expect(r.err.split("\n")[0]).toBe("bench: Unknown option '--bogus'");
     expect(r.err).not.toMatch(/\n\s+at /);
   });
 
   it("a missing scenario file says which and why, without a stack trace", () => {
-    const r = run("controller/simulate.ts", ["--scenario", "no-such.json"]);
+    const r = runScript("controller/simulate.ts", ["--scenario", "no-such.json"]);
     expect(r.code).toBe(2);
     expect(r.err).toBe("simulate: cannot read scenario file 'no-such.json': no such file\n");
   });
@@ -49,7 +37,7 @@ describe("the commands' help and errors", () => {
   it("a bad scenario lists each problem once, with its JSON path, and nothing else", () => {
     const file = join(dir, "bad.json");
     writeFileSync(file, JSON.stringify({ name: "x", durationMs: 1000, replicas: [], routing: {} }));
-    const r = run("controller/simulate.ts", ["--scenario", file]);
+    const r = runScript("controller/simulate.ts", ["--scenario", file]);
     expect(r.code).toBe(2);
     const lines = r.err.trim().split("\n");
     expect(lines[0]).toMatch(/^simulate: .*bad\.json: invalid scenario$/);

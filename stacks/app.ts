@@ -1,4 +1,5 @@
 import { App } from "cdktf";
+import { synthArgoProjects, synthGitOpsTree } from "../charts/gitops-tree.js";
 import {
   checkPosture,
   ENVIRONMENTS,
@@ -7,6 +8,7 @@ import {
   type StateBackendConfig,
 } from "../config/environments.js";
 import { InvalidPropError } from "../constructs/aws/errors.js";
+import type { Manifest } from "../constructs/k8s/schemas.js";
 import { EnvironmentError, environmentKey } from "./environment-errors.js";
 import { PlatformStack } from "./platform-stack.js";
 import { StateBackendStack } from "./state-backend-stack.js";
@@ -36,7 +38,12 @@ export const STATE_BACKEND_LOCAL_STATE = "../../../../terraform.state-backend.tf
  *
  * Throws before building anything if an environment fails its posture check; returns the warnings.
  */
-export function buildPlatformApp(options: PlatformAppOptions): { app: App; warnings: string[] } {
+export function buildPlatformApp(options: PlatformAppOptions): {
+  app: App;
+  warnings: string[];
+  /** Each environment's GitOps tree by name, synthesized for its Argo CD projects: write these, do not synthesize again. */
+  gitopsTrees: ReadonlyMap<string, Record<string, Manifest[]>>;
+} {
   const environments = options.environments ?? ENVIRONMENTS;
   const state = options.state ?? STATE_BACKEND;
   const reports = environments.map(checkPosture);
@@ -50,13 +57,20 @@ export function buildPlatformApp(options: PlatformAppOptions): { app: App; warni
     environments,
     localStatePath: STATE_BACKEND_LOCAL_STATE,
   });
+  const gitopsTrees = new Map<string, Record<string, Manifest[]>>();
   for (const env of environments) {
     try {
-      new PlatformStack(app, platformStackName(env), { env, state });
+      const tree = synthGitOpsTree(env);
+      gitopsTrees.set(env.name, tree);
+      new PlatformStack(app, platformStackName(env), {
+        env,
+        state,
+        argoProjects: synthArgoProjects(env, tree),
+      });
     } catch (e) {
       if (e instanceof InvalidPropError) throw new EnvironmentError(env.name, environmentKey(e), e);
       throw e;
     }
   }
-  return { app, warnings: reports.flatMap((r) => r.warnings) };
+  return { app, warnings: reports.flatMap((r) => r.warnings), gitopsTrees };
 }

@@ -1,7 +1,6 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider/index.js";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
-import { synthArgoProjects } from "../charts/gitops-tree.js";
 import {
   argoCdHighAvailability,
   type EnvironmentConfig,
@@ -23,11 +22,14 @@ import { Network } from "../constructs/aws/network.js";
 import { PermissionsBoundary } from "../constructs/aws/permissions-boundary.js";
 import { stateKeyAlias, useRemoteState } from "../constructs/aws/state-backend.js";
 import { PROJECTS } from "../constructs/k8s/namespaces.js";
+import type { Manifest } from "../constructs/k8s/schemas.js";
 import { defaultTags } from "./tags.js";
 
 export interface PlatformStackProps {
   readonly env: EnvironmentConfig;
   readonly state: StateBackendConfig;
+  /** The environment's Argo CD projects (`synthArgoProjects`), sized to its GitOps tree. */
+  readonly argoProjects: readonly Manifest[];
 }
 
 /** The state object key of an environment's platform stack. */
@@ -66,15 +68,14 @@ export class PlatformStack extends TerraformStack {
     this.registry = new ContainerRegistry(this, "Registry", { prefix: PROJECT, repositories: imageNames() });
     // Every role this stack creates carries the boundary, the CI roles included: whatever the apply
     // role writes into a role's policies, the boundary caps it.
-    this.boundary = new PermissionsBoundary(this, "Boundary", {
-      namePrefix: name,
-      regions: [...new Set([env.region, state.region])].sort(),
-    });
+    // The platform's region and the state bucket's: apply writes the state there.
+    const regions = [...new Set([env.region, state.region])].sort();
+    this.boundary = new PermissionsBoundary(this, "Boundary", { namePrefix: name, regions });
     this.boundary.applyToRolesIn(this);
     this.ci = new CiIdentity(this, "Ci", {
       namePrefix: name,
       permissionsBoundaryArn: this.boundary.policyArn,
-      regions: [...new Set([env.region, state.region])].sort(),
+      regions,
       registryPrefix: PROJECT,
       repository: env.github.repository,
       pushRepositoryArns: this.registry.repositoryArns,
@@ -108,7 +109,7 @@ export class PlatformStack extends TerraformStack {
       cluster: this.cluster,
       region: env.region,
       source: env.gitops,
-      projects: synthArgoProjects(env),
+      projects: props.argoProjects,
       rootProject: PROJECTS.root,
       ociHelmRepositories: ociChartRepositories(),
       access: { ...env.argocd, highAvailability: argoCdHighAvailability(env) },

@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { join } from "node:path";
 
 /**
  * Runs a real command-line tool from a Debian package that .ci/run installs (promtool from
@@ -19,3 +20,17 @@ export function runTool(tool: string, args: string[], cwd: string, debianPackage
 export const promtool = (args: string[], cwd: string) => runTool("promtool", args, cwd, "prometheus");
 export const amtool = (args: string[], cwd: string) =>
   runTool("amtool", args, cwd, "prometheus-alertmanager");
+
+/**
+ * Runs one of our command scripts the way `npm run` does (tsx), without npm's banner, with a
+ * timeout; MESHPILOT_DEBUG is cleared so the output is what a user sees.
+ */
+export function runScript(script: string, args: string[]) {
+  const run = spawnSync(process.execPath, ["--import", "tsx", "--disable-warning=DEP0044", script, ...args], {
+    cwd: join(import.meta.dirname, ".."),
+    encoding: "utf8",
+    timeout: 60_000,
+    env: { ...process.env, MESHPILOT_DEBUG: "" },
+  });
+  return { code: run.status, out: run.stdout, err: run.stderr };
+}

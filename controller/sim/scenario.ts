@@ -363,8 +363,9 @@ function relevantErrors(errors: readonly ErrorObject[]): ErrorObject[] {
   };
   const isKindMismatch = (e: ErrorObject, path: string) =>
     e.instancePath === `${path}/kind` && (e.keyword === "const" || e.keyword === "enum");
-  for (const e of errors) {
-    const at = groupOf(e);
+  // Each error's place, found once for both passes below.
+  const located = errors.map((e) => ({ e, at: groupOf(e) }));
+  for (const { e, at } of located) {
     const g = at && groups.get(at.key);
     if (!at || !g) continue;
     g.branches.add(at.branch);
@@ -376,9 +377,8 @@ function relevantErrors(errors: readonly ErrorObject[]): ErrorObject[] {
   }
   const kept: ErrorObject[] = [];
   const reported = new Set<string>();
-  for (const e of errors) {
+  for (const { e, at } of located) {
     if (e.keyword === "oneOf") continue;
-    const at = groupOf(e);
     const g = at && groups.get(at.key);
     if (!at || !g) {
       kept.push(e);

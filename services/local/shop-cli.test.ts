@@ -1,17 +1,9 @@
-import { spawnSync } from "node:child_process";
 import { createServer, type Server } from "node:net";
-import { join } from "node:path";
 import { SHOP_SERVICES } from "../../config/shop.js";
+import { runScript } from "../../test/tools.js";
 import { freeOffset } from "./processes.js";
 
-const root = join(import.meta.dirname, "..", "..");
-const run = (args: string[]) =>
-  spawnSync(process.execPath, ["--import", "tsx", "services/local/shop-cli.ts", ...args], {
-    cwd: root,
-    encoding: "utf8",
-    timeout: 60_000,
-    env: { ...process.env, MESHPILOT_DEBUG: "" },
-  });
+const run = (args: string[]) => runScript("services/local/shop-cli.ts", args);
 
 describe("npm run shop", () => {
   let holder: Server | undefined;
@@ -26,24 +18,24 @@ describe("npm run shop", () => {
     await new Promise<void>((resolve) => holder?.listen(frontend + offset, "127.0.0.1", resolve));
     // Stores from the environment would be used as they are: none is started either way.
     const r = run(["--port-offset", String(offset)]);
-    expect(r.status).toBe(2);
-    expect(r.stderr).toBe(
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(
       `shop: port ${frontend + offset} (frontend) already in use on 127.0.0.1; stop what holds it, or move the shop with --port-offset N\n`,
     );
-    expect(r.stdout).not.toContain("shop ready");
+    expect(r.out).not.toContain("shop ready");
   });
 
   it("checks its flags: --help, a bad offset, a bad --set", () => {
-    expect(run(["--help"]).stdout).toContain(
+    expect(run(["--help"]).out).toContain(
       "usage: npm run shop -- [--set service.NAME=value ...] [--port-offset N]",
     );
     const offset = run(["--port-offset", "1.5"]);
-    expect([offset.status, offset.stderr]).toEqual([
+    expect([offset.code, offset.err]).toEqual([
       2,
       "shop: --port-offset must be a whole number from 0 to 50000, got '1.5'\n",
     ]);
     const set = run(["--set", "catalogue.X=1"]);
-    expect(set.status).toBe(2);
-    expect(set.stderr).toContain('shop: --set "catalogue.X=1" must look like service.NAME=value');
+    expect(set.code).toBe(2);
+    expect(set.err).toContain('shop: --set "catalogue.X=1" must look like service.NAME=value');
   });
 });
