@@ -15,6 +15,7 @@ export default {
     "^(\\.{1,2}/.*)\\.js$": "$1",
     // examples/ imports the package by name, as a consumer would.
     "^meshpilot$": "<rootDir>/index.ts",
+    "^meshpilot/(aws|k8s)$": "<rootDir>/$1.ts",
     "^\\.\\./workflow-v1\\.0\\.min\\.json$": "<rootDir>/test/workflow-schema.cjs",
   },
   setupFilesAfterEnv: ["<rootDir>/test/setup.ts"],

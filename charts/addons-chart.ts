@@ -2,8 +2,11 @@ import { Chart } from "cdk8s";
 import type { Construct } from "constructs";
 import { type EnvironmentConfig, platformName } from "../config/environments.js";
 import { UPSTREAM_CHARTS } from "../config/upstream-charts.js";
-import { KARPENTER_SERVICE_ACCOUNT, karpenterNames } from "../constructs/aws/karpenter.js";
-import { LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT } from "../constructs/aws/load-balancer-controller.js";
+import {
+  KARPENTER_SERVICE_ACCOUNT,
+  karpenterNames,
+  LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT,
+} from "../constructs/aws/addon-names.js";
 import { chartApplications } from "../constructs/k8s/argo-application.js";
 import { PROJECTS } from "../constructs/k8s/namespaces.js";
 import { nodePools } from "../constructs/k8s/node-pools.js";

@@ -1,6 +1,7 @@
 import { testCluster } from "../../test/fixtures.js";
 import { policyStatements, resources, synthAws } from "../../test/synth.js";
-import { KARPENTER_DISCOVERY_TAG, Karpenter, karpenterNames } from "./karpenter.js";
+import { KARPENTER_DISCOVERY_TAG, karpenterNames } from "./addon-names.js";
+import { Karpenter } from "./karpenter.js";
 
 function karpenter(nodeSubnetIds = ["subnet-a", "subnet-b"]) {
   const { json } = synthAws((scope) => {

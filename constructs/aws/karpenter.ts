@@ -7,16 +7,12 @@ import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue/index.js";
 import { SqsQueuePolicy } from "@cdktf/provider-aws/lib/sqs-queue-policy/index.js";
 import { Construct } from "constructs";
+import { KARPENTER_DISCOVERY_TAG, KARPENTER_SERVICE_ACCOUNT, karpenterNames } from "./addon-names.js";
 import { awsContext } from "./aws-context.js";
 import type { EksCluster } from "./eks-cluster.js";
 import { requireProp } from "./errors.js";
-import { iamRoleName } from "./names.js";
 import { type PolicyCondition, type PolicyStatement, policyDocument } from "./policy.js";
 import { WorkloadIdentity } from "./workload-identity.js";
-
-/** The tag Karpenter's EC2NodeClass selects subnets and security groups by. */
-export const KARPENTER_DISCOVERY_TAG = "karpenter.sh/discovery";
-export const KARPENTER_SERVICE_ACCOUNT = "karpenter";
 
 export interface KarpenterProps {
   readonly cluster: EksCluster;
@@ -24,14 +20,6 @@ export interface KarpenterProps {
   readonly nodeSubnetIds: string[];
   /** @default "kube-system", where Karpenter's docs install it */
   readonly namespace?: string;
-}
-
-/** The names the GitOps tree's Karpenter values and EC2NodeClass refer to; derived, never looked up. */
-export function karpenterNames(clusterName: string): { nodeRole: string; interruptionQueue: string } {
-  return {
-    nodeRole: iamRoleName(`${clusterName}-karpenter-node`),
-    interruptionQueue: `${clusterName}-karpenter`,
-  };
 }
 
 /** EC2 and AWS Health events that warn of a node going away; Karpenter drains it first. */

@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT } from "./addon-names.js";
 import { awsContext } from "./aws-context.js";
 import type { PolicyCondition, PolicyStatement } from "./policy.js";
 import { WorkloadIdentity, type WorkloadIdentityCluster } from "./workload-identity.js";
@@ -158,5 +159,3 @@ export class LoadBalancerControllerIdentity extends Construct {
     });
   }
 }
-
-export const LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT = "aws-load-balancer-controller";

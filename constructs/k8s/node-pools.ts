@@ -2,7 +2,7 @@ import { EC2NodeClass } from "@kubernetes-models/karpenter/karpenter.k8s.aws/v1/
 import { NodePool } from "@kubernetes-models/karpenter/karpenter.sh/v1/NodePool";
 import type { Construct } from "constructs";
 import type { NodeGroupOptions } from "../../config/aws-options.js";
-import { KARPENTER_DISCOVERY_TAG } from "../aws/karpenter.js";
+import { KARPENTER_DISCOVERY_TAG } from "../aws/addon-names.js";
 import { addTyped } from "./typed.js";
 
 export interface NodePoolsProps {

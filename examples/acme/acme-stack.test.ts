@@ -6,7 +6,7 @@ import { AcmeStack } from "./acme-stack.js";
 describe("the Acme example", () => {
   it("imports Meshpilot by package name only", () => {
     const source = readFileSync(join(import.meta.dirname, "acme-stack.ts"), "utf8");
-    expect(source).toMatch(/from "meshpilot";/);
+    expect(source).toMatch(/from "meshpilot\/aws";/);
     expect(source).not.toMatch(/from "\.\.\//);
   });
 

@@ -7,7 +7,7 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider/index.js";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
-import { ContainerRegistry, EksCluster, Network, WorkloadIdentity } from "meshpilot";
+import { ContainerRegistry, EksCluster, Network, WorkloadIdentity } from "meshpilot/aws";
 
 export interface AcmeStackProps {
   readonly region: string;
