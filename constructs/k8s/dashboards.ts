@@ -171,7 +171,10 @@ export function overviewDashboard(): object {
       .datasource(PROMETHEUS)
       .height(4)
       .span(6)
-      .withTarget(query('sum(increase(meshpilot_optimizer_writes_total{outcome!="ok"}[1h]))', "failed")),
+      // No failed write yet means no such series: read it as 0, not "No data".
+      .withTarget(
+        query('sum(increase(meshpilot_optimizer_writes_total{outcome!="ok"}[1h])) or vector(0)', "failed"),
+      ),
   );
   return d.build();
 }

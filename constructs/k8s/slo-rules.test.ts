@@ -8,7 +8,14 @@ import { SHOP_SERVICES, type ShopService } from "../../config/shop.js";
 import { promtool } from "../../test/tools.js";
 import { serviceDashboard } from "./dashboards.js";
 import type { Manifest } from "./schemas.js";
-import { BURN_RATE_TIERS, ERROR_WINDOWS, sloAlertRules } from "./slo-rules.js";
+import {
+  BUDGET_WINDOW,
+  BURN_RATE_TIERS,
+  ERROR_WINDOWS,
+  errorRatioRecord,
+  objectiveRecord,
+  sloAlertRules,
+} from "./slo-rules.js";
 
 const tree = synthGitOpsTree(ENVIRONMENTS[0]);
 const prometheusRule = tree.observability.find((m) => m.kind === "PrometheusRule") as Manifest;
@@ -155,6 +162,39 @@ describe("SLO rules, checked by the real promtool", () => {
     };
     writeFileSync(join(dir, "recovery-tests.yaml"), Yaml.stringify(tests));
     expect(promtool(["test", "rules", "recovery-tests.yaml"], dir)).toContain("SUCCESS");
+  });
+
+  it("reads a service that never failed as 0 errors and its whole budget left, not as absent", () => {
+    const labels = `reporter="destination",destination_workload_namespace="shop",destination_service_name="cart"`;
+    const tests = {
+      rule_files: ["rules.yaml"],
+      evaluation_interval: "5m",
+      tests: [
+        {
+          interval: "1m",
+          // Only 200s: the 5xx series does not exist at all, as on a healthy service.
+          input_series: [
+            { series: `istio_requests_total{${labels},response_code="200"}`, values: "0+600x120" },
+          ],
+          promql_expr_test: [
+            {
+              expr: errorRatioRecord("5m"),
+              eval_time: "60m",
+              exp_samples: [
+                { labels: `${errorRatioRecord("5m")}{destination_service_name="cart"}`, value: 0 },
+              ],
+            },
+            {
+              expr: `1 - ${errorRatioRecord(BUDGET_WINDOW)} / on (destination_service_name) ${objectiveRecord.errorRate}`,
+              eval_time: "60m",
+              exp_samples: [{ labels: '{destination_service_name="cart"}', value: 1 }],
+            },
+          ],
+        },
+      ],
+    };
+    writeFileSync(join(dir, "healthy-tests.yaml"), Yaml.stringify(tests));
+    expect(promtool(["test", "rules", "healthy-tests.yaml"], dir)).toContain("SUCCESS");
   });
 
   it("the service dashboard's 30-day budget reads 50% left at half the budget's error rate", () => {

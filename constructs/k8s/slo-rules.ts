@@ -67,9 +67,7 @@ export function objectiveRules(namespace: string, services: readonly ShopService
   const rules: RecordingRule[] = [
     {
       record: errorRatioRecord(BUDGET_WINDOW),
-      expr:
-        `sum by (${SERVICE_LABEL}) (increase(istio_requests_total${selector(namespace, ',response_code=~"5.."')}[${BUDGET_WINDOW}]))\n` +
-        `/\nsum by (${SERVICE_LABEL}) (increase(istio_requests_total${selector(namespace)}[${BUDGET_WINDOW}]))`,
+      expr: errorRatioExpr(namespace, "increase", BUDGET_WINDOW),
     },
     ...services.flatMap((s) => [
       {
@@ -100,9 +98,7 @@ export function recordingRules(namespace: string): RuleGroup {
     },
     ...ERROR_WINDOWS.map((w) => ({
       record: errorRatioRecord(w),
-      expr:
-        `sum by (${SERVICE_LABEL}) (rate(istio_requests_total${selector(namespace, ',response_code=~"5.."')}[${w}]))\n` +
-        `/\nsum by (${SERVICE_LABEL}) (rate(istio_requests_total${selector(namespace)}[${w}]))`,
+      expr: errorRatioExpr(namespace, "rate", w),
     })),
     ...(
       [
@@ -116,6 +112,17 @@ export function recordingRules(namespace: string): RuleGroup {
     })),
   ];
   return { name: "meshpilot-shop-recording", interval: "30s", rules };
+}
+
+/**
+ * 5xx over all requests. A service that has answered no 5xx in the window has no 5xx series at
+ * all, so the numerator falls back to zero times its traffic: its ratio reads 0, not absent, and
+ * the dashboards show every service, not only the failing ones.
+ */
+function errorRatioExpr(namespace: string, fn: "rate" | "increase", window: string): string {
+  const total = `sum by (${SERVICE_LABEL}) (${fn}(istio_requests_total${selector(namespace)}[${window}]))`;
+  const errors = `sum by (${SERVICE_LABEL}) (${fn}(istio_requests_total${selector(namespace, ',response_code=~"5.."')}[${window}]))`;
+  return `(${errors}\n  or 0 * ${total})\n/\n${total}`;
 }
 
 /** Formats a number for PromQL without float noise (0.0144, not 0.014400000000000001). */

@@ -6,19 +6,20 @@
  * Flags: --scenario <file> (repeatable), --policies a,b,c, --seeds N, --train-episodes N, --out <dir>.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { basename, join, relative } from "node:path";
+import { join, relative } from "node:path";
 import { PRETRAINED_PATH } from "../../api/optimizer.js";
 import { handleCliErrors, parseCli, readUserFile, UsageError } from "../../common/cli.js";
+import { renderSvg, svgToPng } from "../../common/plot.js";
 import { Q_ACTIONS } from "../policy/q-learning.js";
 import type { QTable } from "../policy/q-table.js";
 import { importQTable } from "../policy/q-table.js";
 import { parseScenario, type Scenario } from "../sim/scenario.js";
 import { telemetryLadder } from "../sim/telemetry-model.js";
-import { CONTENDERS, type Contender, contender, type RunOutcome, trainQLearning } from "./contenders.js";
+import { CONTENDERS, type Contender, contender, trainQLearning } from "./contenders.js";
 import { sections, upsertSection } from "./doc-section.js";
+import { benchPlots, faultWindows, type PlotData } from "./plots.js";
 import { evaluateTargets, type RunRecord, row, type SummaryRow, summarize, summaryTable } from "./report.js";
 import { formatInterval } from "./stats.js";
-import { groupedBarChart, lineChart } from "./svg.js";
 import { LADDER_POLICY, LADDER_SCENARIO, type LadderRow, ladderSection } from "./telemetry-ladder.js";
 
 const SCENARIO_DIR = join(import.meta.dirname, "..", "scenarios");
@@ -74,7 +75,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   const total = scenarios.length * contenders.length * seeds;
   const runs: RunRecord[] = [];
-  const timelines: Record<string, RunOutcome["timeline"]> = {};
+  const timelines: Record<string, [number, number][]> = {};
   const qCurves: Record<string, number[]> = {};
   let done = 0;
   let rrRequests = 0;
@@ -106,7 +107,12 @@ async function main(): Promise<void> {
           seed: s,
           result: outcome.result,
         });
-        if (s === 1) timelines[`${scenario.name}/${c.name}`] = outcome.timeline;
+        // Rounded to 0.1 ms, as the report shows it; the plots draw these very values.
+        if (s === 1)
+          timelines[`${scenario.name}/${c.name}`] = outcome.timeline.map(([t, ms]) => [
+            t,
+            Math.round(ms * 10) / 10,
+          ]);
         done++;
         progress(
           `[${done}/${total}] ${scenario.name} x ${c.name} x seed ${s}: p99 ${outcome.result.p99Ms.toFixed(1)} ms (${(elapsed / 1000).toFixed(2)} s)`,
@@ -124,11 +130,19 @@ async function main(): Promise<void> {
   const targets = evaluateTargets(rows, curve, { speed, wallS, defaultMatrix }, heldOut);
 
   mkdirSync(join(out, "bench"), { recursive: true });
+  const plotData: PlotData = {
+    contenders: contenders.map((c) => c.name),
+    summary: rows,
+    timelines,
+    faults: Object.fromEntries(scenarios.map((s) => [s.name, faultWindows(s.config.faults)])),
+    objectives: Object.fromEntries(scenarios.map((s) => [s.name, s.objectives])),
+    qCurves,
+  };
   writeFileSync(
     join(out, "bench", "results.json"),
-    `${JSON.stringify({ seeds, trainEpisodes: episodes, scenarios: scenarios.map((s) => s.name), contenders: contenders.map((c) => c.name), runs, summary: rows, heldOut, targets, qCurves }, null, 2)}\n`,
+    `${JSON.stringify({ seeds, trainEpisodes: episodes, scenarios: scenarios.map((s) => s.name), runs, heldOut, targets, ...plotData }, null, 2)}\n`,
   );
-  const plots = writePlots(out, scenarios, contenders, rows, timelines, qCurves);
+  const plots = await writePlots(out, plotData);
   // Sections other benchmark commands own (the optimizer's speed) survive this rewrite.
   const previous = existsSync(join(out, "BENCHMARKS.md"))
     ? readFileSync(join(out, "BENCHMARKS.md"), "utf8")
@@ -246,58 +260,14 @@ function progress(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
-function writePlots(
-  out: string,
-  scenarios: readonly Scenario[],
-  contenders: readonly Contender[],
-  rows: readonly SummaryRow[],
-  timelines: Record<string, RunOutcome["timeline"]>,
-  qCurves: Record<string, number[]>,
-): string[] {
-  const written: string[] = [];
-  const write = (name: string, svg: string) => {
-    writeFileSync(join(out, "bench", name), svg);
-    written.push(`bench/${name}`);
-  };
-  const names = scenarios.map((s) => s.name);
-  write(
-    "p99-by-scenario.svg",
-    groupedBarChart(
-      "p99 latency per policy per scenario (mean, 95% interval)",
-      "p99 (ms)",
-      names,
-      contenders.map((c) => ({
-        name: c.name,
-        values: names.map((s) => row(rows, s, c.name)?.p99Ms.mean ?? Number.NaN),
-        errors: names.map((s) => row(rows, s, c.name)?.p99Ms.halfWidth ?? 0),
-      })),
-    ),
-  );
-  const brownout = contenders.filter((c) => timelines[`brownout/${c.name}`]);
-  if (brownout.length > 0) {
-    write(
-      "brownout-p99-over-time.svg",
-      lineChart(
-        "p99 per control interval through the brownout (60 s to 240 s), seed 1",
-        "time (s)",
-        "p99 (ms)",
-        brownout.map((c) => ({ name: c.name, points: timelines[`brownout/${c.name}`] })),
-      ),
-    );
-  }
-  if (Object.keys(qCurves).length > 0) {
-    write(
-      "q-learning-curve.svg",
-      lineChart(
-        "Q-learning: mean reward per training episode",
-        "episode",
-        "mean reward",
-        Object.entries(qCurves).map(([name, curve]) => ({
-          name,
-          points: curve.map((r, i): [number, number] => [i + 1, r]),
-        })),
-      ),
-    );
+/** Each plot as SVG (linked from the report) and PNG (for viewers without SVG), from the results' own data. */
+async function writePlots(out: string, data: PlotData): Promise<{ path: string; title: string }[]> {
+  const written: { path: string; title: string }[] = [];
+  for (const plot of benchPlots(data)) {
+    const svg = await renderSvg(plot.spec);
+    writeFileSync(join(out, "bench", `${plot.name}.svg`), svg);
+    writeFileSync(join(out, "bench", `${plot.name}.png`), svgToPng(svg));
+    written.push({ path: `bench/${plot.name}.svg`, title: plot.title });
   }
   return written;
 }
@@ -309,7 +279,7 @@ function markdown(
   targets: ReturnType<typeof evaluateTargets>,
   seeds: number,
   episodes: number,
-  plots: readonly string[],
+  plots: readonly { path: string; title: string }[],
   run: { speed?: number; wallS: number },
   ladder: LadderRow[],
   heldOut: readonly SummaryRow[],
@@ -379,7 +349,13 @@ function markdown(
       "",
     );
   if (plots.length > 0) {
-    lines.push("## Plots", "", ...plots.map((p) => `![${basename(p, ".svg")}](${p})`), "");
+    lines.push(
+      "## Plots",
+      "",
+      "Each plot is also in `docs/bench/` as a PNG beside its SVG, drawn from `results.json` by the same command.",
+      "",
+      ...plots.flatMap((p) => [`![${p.title}](${p.path})`, ""]),
+    );
   }
   lines.push(
     "## Speed",

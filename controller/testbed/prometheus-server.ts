@@ -14,20 +14,31 @@ export interface RunningPrometheus {
   stop(): Promise<void>;
 }
 
+export interface PrometheusOptions {
+  /** @default "/metrics" */
+  readonly metricsPath?: string;
+  /** A rule file's text (recording and alerting rules), evaluated every scrape interval. */
+  readonly rules?: string;
+}
+
 export async function startPrometheus(
   targets: readonly string[],
   scrapeIntervalS = 1,
+  options: PrometheusOptions = {},
 ): Promise<RunningPrometheus> {
   const dir = mkdtempSync(join(tmpdir(), "meshpilot-prometheus-"));
   const port = await freePort();
+  if (options.rules !== undefined) writeFileSync(join(dir, "rules.yml"), options.rules);
   writeFileSync(
     join(dir, "prometheus.yml"),
     [
       "global:",
       `  scrape_interval: ${scrapeIntervalS}s`,
       `  evaluation_interval: ${scrapeIntervalS}s`,
+      ...(options.rules !== undefined ? ["rule_files:", `  - ${join(dir, "rules.yml")}`] : []),
       "scrape_configs:",
       "  - job_name: mesh",
+      `    metrics_path: ${options.metricsPath ?? "/metrics"}`,
       "    static_configs:",
       `      - targets: [${targets.map((t) => `"${t}"`).join(", ")}]`,
       "",

@@ -6,16 +6,22 @@
  *   npm run load -- --vus 1000 --duration 60 --think-ms 1000
  *   npm run load -- --mode open --rate 200 --max-vus 1000 --out load-report.json
  *   npm run load -- --mix view_product=0.8,checkout=0.2 --seed 7
+ *   npm run load -- --plot load.svg                      # latency over time (.svg, or .png)
  */
 import { writeFileSync } from "node:fs";
 import { handleCliErrors, parseCli, UsageError } from "../../common/cli.js";
+import { renderSvg, svgToPng } from "../../common/plot.js";
 import { servicePort } from "../../config/shop.js";
 import { parseMix } from "./journey.js";
+import { loadPlot } from "./plot.js";
 import { summarize, table } from "./report.js";
 import { type LoadOptions, runLoad } from "./runner.js";
 
 const USAGE = `usage: npm run load -- [--target URL] [--mode closed|open] [--vus N] [--rate N] [--max-vus N]
-  [--duration SECONDS] [--think-ms MS] [--timeout-ms MS] [--mix step=p,...] [--seed N] [--out FILE]`;
+  [--duration SECONDS] [--think-ms MS] [--timeout-ms MS] [--mix step=p,...] [--seed N] [--out FILE]
+  [--plot FILE.svg|FILE.png]
+
+--out writes the report as JSON; --plot draws its latency, throughput and errors over time.`;
 
 handleCliErrors("load");
 
@@ -42,7 +48,10 @@ const { values } = parseCli(USAGE, {
   mix: { type: "string" },
   seed: { type: "string", default: "1" },
   out: { type: "string" },
+  plot: { type: "string" },
 });
+if (values.plot !== undefined && !/\.(svg|png)$/.test(values.plot))
+  fail(`--plot is "${values.plot}" but must name a .svg or .png file`);
 if (values.mode !== "closed" && values.mode !== "open")
   fail(`--mode is "${values.mode}" but must be closed or open`);
 let mix: LoadOptions["mix"];
@@ -85,4 +94,9 @@ console.log(table(report));
 if (values.out) {
   writeFileSync(values.out, `${JSON.stringify(report, null, 2)}\n`);
   console.log(`wrote ${values.out}`);
+}
+if (values.plot) {
+  const svg = await renderSvg(loadPlot(report));
+  writeFileSync(values.plot, values.plot.endsWith(".png") ? svgToPng(svg) : svg);
+  console.log(`wrote ${values.plot}`);
 }

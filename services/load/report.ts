@@ -22,6 +22,16 @@ export interface StepReport {
   readonly statuses: Readonly<Record<string, number>>;
 }
 
+/** One interval of the run: its start, throughput, errors and latency percentiles. */
+export interface TimelinePoint {
+  readonly atS: number;
+  readonly requestsPerS: number;
+  readonly errorsPerS: number;
+  readonly p50Ms: number;
+  readonly p95Ms: number;
+  readonly p99Ms: number;
+}
+
 export interface LoadReport {
   readonly target: string;
   readonly mode: "closed" | "open";
@@ -32,6 +42,7 @@ export interface LoadReport {
   readonly visits: { readonly started: number; readonly completed: number; readonly dropped: number };
   readonly steps: Readonly<Record<Step, StepReport>>;
   readonly total: StepReport;
+  readonly timeline: { readonly bucketSeconds: number; readonly points: readonly TimelinePoint[] };
 }
 
 const ms = (micros: number) => Math.round(micros) / 1000;
@@ -85,6 +96,26 @@ export function summarize(result: LoadResult): LoadReport {
     visits: result.visits,
     steps,
     total: step(count, errors, result.total, statuses),
+    timeline: timeline(result.timeline),
+  };
+}
+
+function timeline(t: LoadResult["timeline"]): LoadReport["timeline"] {
+  const bucketSeconds = t.bucketMs / 1000;
+  const perS = (n: number) => Math.round((n / bucketSeconds) * 100) / 100;
+  return {
+    bucketSeconds,
+    points: t.buckets.map((b, i) => {
+      const l = latency(b.latency);
+      return {
+        atS: i * bucketSeconds,
+        requestsPerS: perS(b.requests),
+        errorsPerS: perS(b.errors),
+        p50Ms: l.p50,
+        p95Ms: l.p95,
+        p99Ms: l.p99,
+      };
+    }),
   };
 }
 

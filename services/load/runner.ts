@@ -6,7 +6,7 @@
  * Open loop: visits arrive as a Poisson process at `rate` per second whatever the shop's speed,
  * each on its own virtual user, up to `maxVus` at once; arrivals beyond that are counted as dropped.
  */
-import type { Histogram } from "hdr-histogram-js";
+import hdr, { type Histogram } from "hdr-histogram-js";
 import { newLatencyHistogram } from "../../common/latency-histogram.js";
 import { Random } from "../../common/random.js";
 import { type Mix, planVisit, STEPS, type Step } from "./journey.js";
@@ -45,9 +45,24 @@ export interface StepStats {
   readonly latency: Histogram;
 }
 
+/** One interval of the run, for the latency-over-time plot. */
+export interface TimeBucket {
+  requests: number;
+  errors: number;
+  /** Two significant digits in a packed array: hundreds of these stay small. */
+  readonly latency: Histogram;
+}
+
+/** The interval the timeline is cut into: one second, or longer so a long run has at most 600 points. */
+export function timelineBucketMs(durationMs: number): number {
+  return 1000 * Math.max(1, Math.ceil(durationMs / 1000 / 600));
+}
+
 export interface LoadResult {
   readonly options: LoadOptions;
   readonly elapsedMs: number;
+  /** Requests by the interval they started in; a request's latency counts where it began. */
+  readonly timeline: { readonly bucketMs: number; readonly buckets: readonly TimeBucket[] };
   readonly steps: Readonly<Record<Step, StepStats>>;
   /** Every request's latency, whatever its step. */
   readonly total: Histogram;
@@ -72,6 +87,23 @@ export async function runLoad(options: LoadOptions, onProgress?: (p: Progress) =
   let requests = 0;
   let errors = 0;
   let visitNumber = 0;
+  const bucketMs = timelineBucketMs(options.durationMs);
+  const buckets: TimeBucket[] = [];
+  const bucketAt = (at: number): TimeBucket => {
+    const i = Math.max(0, Math.floor((at - start) / bucketMs));
+    for (let j = buckets.length; j <= i; j++)
+      buckets.push({
+        requests: 0,
+        errors: 0,
+        latency: hdr.build({
+          lowestDiscernibleValue: 1,
+          highestTrackableValue: 3_600_000_000,
+          numberOfSignificantValueDigits: 2,
+          bitBucketSize: "packed",
+        }),
+      });
+    return buckets[i];
+  };
 
   /** One visit on one virtual user with its own cookie jar. */
   const visit = async (random: Random) => {
@@ -110,10 +142,14 @@ export async function runLoad(options: LoadOptions, onProgress?: (p: Progress) =
       stats.statuses[status] = (stats.statuses[status] ?? 0) + 1;
       stats.latency.recordValue(micros);
       all.recordValue(micros);
+      const bucket = bucketAt(began);
+      bucket.requests++;
+      bucket.latency.recordValue(micros);
       requests++;
       // 4xx and 5xx, timeouts and connection failures all count: a healthy journey gets 2xx/3xx only.
       if (!/^[23]\d\d$/.test(status)) {
         stats.errors++;
+        bucket.errors++;
         errors++;
         return;
       }
@@ -168,5 +204,12 @@ export async function runLoad(options: LoadOptions, onProgress?: (p: Progress) =
   }
   await Promise.all(users);
   clearInterval(ticker);
-  return { options, elapsedMs: performance.now() - start, steps, total: all, visits };
+  return {
+    options,
+    elapsedMs: performance.now() - start,
+    timeline: { bucketMs, buckets },
+    steps,
+    total: all,
+    visits,
+  };
 }

@@ -30,6 +30,13 @@ export interface ShopOptions {
   readonly entry?: (service: string) => readonly string[];
   /** Receives every log line, prefixed with its service. */
   readonly log?: (service: string, line: string) => void;
+  /**
+   * Leaves each model port to a sidecar the caller starts: every service listens this many ports
+   * higher, while the services still call each other (and the caller sends traffic) on the model
+   * ports, as Istio's inbound capture puts Envoy in front of the app. `urls` are the listening ports.
+   * @default 0, no sidecars: the services listen on the model ports
+   */
+  readonly sidecarPortShift?: number;
 }
 
 export interface RunningShop {
@@ -109,10 +116,11 @@ export async function freeOffset(from = 21_000): Promise<number> {
  * Refuses to start over ports something already holds: another shop there would answer our
  * readiness probes, and we would report ready on someone else's processes.
  */
-async function checkPortsFree(offset: number): Promise<void> {
+async function checkPortsFree(offset: number, shift: number): Promise<void> {
   const taken: string[] = [];
   for (const s of SHOP_SERVICES)
-    if (!(await portFree(s.port + offset))) taken.push(`${s.port + offset} (${s.name})`);
+    for (const port of shift > 0 ? [s.port + offset, s.port + offset + shift] : [s.port + offset])
+      if (!(await portFree(port))) taken.push(`${port} (${s.name})`);
   if (taken.length > 0)
     throw new UsageError(
       `port${taken.length > 1 ? "s" : ""} ${taken.join(", ")} already in use on 127.0.0.1; stop what holds ${taken.length > 1 ? "them" : "it"}, or move the shop with --port-offset N`,
@@ -128,10 +136,11 @@ async function readyz(url: string): Promise<void> {
 export async function startShop(options: ShopOptions = {}): Promise<RunningShop> {
   const env = options.env ?? process.env;
   const offset = options.portOffset ?? 0;
+  const shift = options.sidecarPortShift ?? 0;
   const log = options.log ?? ((service, line) => process.stdout.write(`${service.padEnd(14)} | ${line}\n`));
   const tsx = createRequire(import.meta.url).resolve("tsx");
   // Before any store starts: a refusal leaves nothing behind.
-  await checkPortsFree(offset);
+  await checkPortsFree(offset, shift);
   const found = await stores(env);
   const children: ChildProcess[] = [];
   const byUrl = new Map<string, ChildProcess>();
@@ -141,7 +150,10 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
   const launch = async (model: ShopService, port: number, extra: Record<string, string>) => {
     // Each process's metrics port is free and its own (seven processes share this host), and
     // never one of the shop's traffic ports, which a restarted process may be about to take again.
-    const traffic = new Set([port, ...SHOP_SERVICES.map((s) => s.port + offset)]);
+    const traffic = new Set([
+      port,
+      ...SHOP_SERVICES.flatMap((s) => [s.port + offset, s.port + offset + shift]),
+    ]);
     let metricsPort = await freePort();
     while (traffic.has(metricsPort)) metricsPort = await freePort();
     const contract = serviceEnvironment(model, {
@@ -207,7 +219,7 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
     const urls: Record<string, string> = {};
     await Promise.all(
       SHOP_SERVICES.map(async (s) => {
-        urls[s.name] = await launch(s, s.port + offset, {});
+        urls[s.name] = await launch(s, s.port + offset + shift, {});
       }),
     );
     return {
