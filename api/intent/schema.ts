@@ -90,6 +90,53 @@ export const INTENT_SPEC_SCHEMA = {
       default: false,
       description: "While paused nothing is written; manual weights are left alone.",
     },
+    rollout: {
+      type: "object",
+      description:
+        "Roll out a new version subset under the objectives: the canary's weight moves as fast as the evidence allows and goes back to 0 as soon as the canary is worse than the stable subset. While present, it replaces the algorithm.",
+      required: ["stable", "canary"],
+      additionalProperties: false,
+      properties: {
+        stable: { ...NAME, description: "The subset serving the current version." },
+        canary: { ...NAME, description: "The subset serving the new version." },
+        canaryImage: {
+          type: "string",
+          maxLength: 512,
+          description:
+            "The canary's image; on promotion, status names it as the image to pin for the stable subset in Git.",
+        },
+        exposureBudgetPercentMinutes: {
+          type: "number",
+          // OpenAPI v3.0, as CRDs speak it, has only the boolean form of exclusiveMinimum.
+          minimum: 0.01,
+          maximum: 100000,
+          default: 100,
+          description:
+            "The most a bad canary may be exposed before it is caught: weight in percent times minutes.",
+        },
+        deadlineMinutes: {
+          type: "integer",
+          minimum: 1,
+          maximum: 10080,
+          default: 30,
+          description:
+            "A rollout still undecided this long after it started turns Inconclusive and holds for a person.",
+        },
+        gates: {
+          type: "array",
+          items: { type: "integer", minimum: 1, maximum: 99 },
+          maxItems: 10,
+          default: [],
+          description: "Canary weights the rollout pauses at until they are listed in approvedGates.",
+        },
+        approvedGates: {
+          type: "array",
+          items: { type: "integer", minimum: 1, maximum: 99 },
+          maxItems: 10,
+          default: [],
+        },
+      },
+    },
   },
 } as const;
 
@@ -114,6 +161,43 @@ export const INTENT_STATUS_SCHEMA = {
       },
     },
     weights: { type: "object", additionalProperties: { type: "integer" } },
+    rollout: {
+      type: "object",
+      properties: {
+        phase: { type: "string", enum: ["Progressing", "Paused", "Promoted", "Aborted", "Inconclusive"] },
+        canaryWeight: { type: "integer" },
+        startedAt: { type: "string", format: "date-time" },
+        reason: { type: "string", maxLength: 4096 },
+        exposurePercentMinutes: { type: "number" },
+        evidence: {
+          type: "array",
+          maxItems: 20,
+          items: {
+            type: "object",
+            properties: {
+              at: { type: "string", format: "date-time" },
+              weight: { type: "integer" },
+              canaryP99Ms: { type: "number" },
+              stableP99Ms: { type: "number" },
+              canaryErrorRatio: { type: "number" },
+              stableErrorRatio: { type: "number" },
+              errorsWorse: { type: "number" },
+              latencyLlr: { type: "number" },
+              verdict: { type: "string" },
+            },
+          },
+        },
+        gitChange: {
+          type: "object",
+          description: "What a pipeline must commit after a promotion, so Git matches the promoted routing.",
+          properties: {
+            subset: { type: "string" },
+            image: { type: "string" },
+            message: { type: "string" },
+          },
+        },
+      },
+    },
     lastDecision: {
       type: "object",
       properties: {
@@ -148,6 +232,17 @@ export interface TrafficIntentSpec {
     readonly allowHedging?: boolean;
   };
   readonly paused?: boolean;
+  readonly rollout?: RolloutSpec;
+}
+
+export interface RolloutSpec {
+  readonly stable: string;
+  readonly canary: string;
+  readonly canaryImage?: string;
+  readonly exposureBudgetPercentMinutes?: number;
+  readonly deadlineMinutes?: number;
+  readonly gates?: readonly number[];
+  readonly approvedGates?: readonly number[];
 }
 
 /** A spec after defaulting: every optional field filled in. */
@@ -160,6 +255,7 @@ export interface ResolvedIntentSpec {
   readonly mode: (typeof MODES)[number];
   readonly guardrails: Required<NonNullable<TrafficIntentSpec["guardrails"]>>;
   readonly paused: boolean;
+  readonly rollout?: Required<Omit<RolloutSpec, "canaryImage">> & { readonly canaryImage?: string };
 }
 
 export interface TrafficIntent {

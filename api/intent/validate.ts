@@ -79,6 +79,21 @@ export function validateIntent(spec: unknown, subsets?: readonly string[]): Inte
       path: "spec.guardrails.allowHedging",
       reason: "thompson-hedging sends hedged duplicates; set allowHedging: true, for idempotent routes only",
     });
+  const rollout = resolved.rollout;
+  if (rollout) {
+    if (rollout.stable === rollout.canary)
+      problems.push({
+        path: "spec.rollout.canary",
+        reason: `is '${rollout.canary}', the stable subset too; name the new version's subset`,
+      });
+    if (subsets !== undefined)
+      for (const field of ["stable", "canary"] as const)
+        if (!subsets.includes(rollout[field]))
+          problems.push({
+            path: `spec.rollout.${field}`,
+            reason: `names no subset of the DestinationRule (it has ${subsets.join(", ") || "none"})`,
+          });
+  }
   if (resolved.objectives.costWeight > 0 && !resolved.objectives.subsetCost)
     problems.push({ path: "spec.objectives.subsetCost", reason: "is required when costWeight > 0" });
   return problems.length > 0 ? { valid: false, problems } : { valid: true, spec: resolved };

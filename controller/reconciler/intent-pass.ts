@@ -20,9 +20,23 @@ import type { SafetySettings } from "../control/safety.js";
 import { controlStep, type StepAction } from "../control/step.js";
 import { describeError, type KubeClients } from "../kube/clients.js";
 import type { Observation } from "../metrics/observation.js";
-import type { RoutingKnobs } from "../policy/policy.js";
+import type { Policy, RoutingKnobs } from "../policy/policy.js";
 import type { QTable } from "../policy/q-table.js";
 import { createPolicy, policyNameOf } from "../policy/registry.js";
+import {
+  detectionMinutes,
+  type RolloutState,
+  rolloutPolicy,
+  rolloutProblem,
+} from "../rollout/rollout-policy.js";
+import {
+  ROLLOUT_GUARDRAILS,
+  ROUTING_PROPAGATION_MS,
+  rolloutPolicyName,
+  rolloutSafety,
+  rolloutSettingsOf,
+  rolloutStatus,
+} from "../rollout/settings.js";
 import type { OptimizerMetrics } from "../telemetry/metrics.js";
 import { addFinalizer, hasFinalizer, removeFinalizer } from "./finalizer.js";
 import { keep, type Runtime, runtimeOf, stepMemoryOf } from "./memory.js";
@@ -54,6 +68,8 @@ export interface PassOptions {
   readonly log: Logger;
   readonly pretrained?: QTable;
   readonly telemetry?: OptimizerMetrics;
+  /** The control interval: a rollout's pace and exposure are reckoned in it. */
+  readonly intervalMs: number;
 }
 
 export class IntentPass {
@@ -93,9 +109,21 @@ export class IntentPass {
   async decide(p: Prepared, observation: Observation, leader: boolean, nowMs: number): Promise<Visit> {
     const { intent, spec, vs, dr } = p;
     const ns = intent.metadata.namespace as string;
-    const policyName = policyNameOf(spec);
-    const policy = createPolicy(policyName, { pretrained: this.o.pretrained });
+    const { name: policyName, policy } = this.policyOf(spec);
     const r = this.runtime(keyOf(intent), policyName, () => policy.initialState(subsetsOf(dr)));
+    if (spec.rollout) {
+      const problem = rolloutProblem(
+        rolloutSettingsOf(spec.rollout, this.o.intervalMs),
+        subsetsOf(dr),
+        detectionMinutes(observation.windowMs, this.o.intervalMs, ROUTING_PROPAGATION_MS),
+      );
+      if (problem) {
+        await this.o.recorder.settle(intent, r, nowMs, "invalid", `Invalid: ${problem}`, {
+          Invalid: { status: true, reason: "InvalidSpec", message: problem },
+        });
+        return "done";
+      }
+    }
     let live: RoutingKnobs;
     try {
       // Hedging, the least-request tuning and the lane live in objects only the optimizer writes
@@ -114,7 +142,13 @@ export class IntentPass {
     }
     if (!r.original && !r.written) r.original = originalRouting(vs, dr, spec.target.host);
     r.target = targetOf(intent, spec, vs);
-    const settings = stepSettings(spec, this.o.safety, laneProblem(dr));
+    const settings = spec.rollout
+      ? {
+          ...stepSettings(spec, rolloutSafety(this.o.safety)),
+          guardrails: ROLLOUT_GUARDRAILS,
+          hedgingAllowed: false,
+        }
+      : stepSettings(spec, this.o.safety, laneProblem(dr));
     this.observeWeights(ns, intent.metadata.name, live);
     const step = controlStep(policy, settings, stepMemoryOf(r), {
       observation,
@@ -150,6 +184,7 @@ export class IntentPass {
         ? { reason: "Recommendation", type: "Normal", message: `recommend ${recommendation}` }
         : eventFor(step, out, live, observation, settings.objectives),
       audit: quiet ? changed : undefined,
+      rollout: spec.rollout ? rolloutStatus(r.state as RolloutState, spec.rollout) : undefined,
     });
     return failed ? "retry" : "done";
   }
@@ -187,6 +222,17 @@ export class IntentPass {
       await this.o.save();
     }
     return "done";
+  }
+
+  /** A rollout while the intent has one; otherwise the policy its algorithm names. */
+  private policyOf(spec: ResolvedIntentSpec): { name: string; policy: Policy<unknown> } {
+    if (spec.rollout)
+      return {
+        name: rolloutPolicyName(spec.rollout),
+        policy: rolloutPolicy(rolloutSettingsOf(spec.rollout, this.o.intervalMs)) as Policy<unknown>,
+      };
+    const name = policyNameOf(spec);
+    return { name, policy: createPolicy(name, { pretrained: this.o.pretrained }) };
   }
 
   /** The runtime for a key; a new one (or one whose policy changed) starts from `initial`. */

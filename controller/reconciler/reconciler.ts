@@ -21,6 +21,7 @@ import type { Observation } from "../metrics/observation.js";
 import type { MetricsSource } from "../metrics/source.js";
 import { defaultWindowMs } from "../metrics/window.js";
 import type { QTable } from "../policy/q-table.js";
+import { ROLLOUT_WINDOW_MS } from "../rollout/settings.js";
 import type { SavedState, StateStore } from "../state/state-store.js";
 import type { AuditSink } from "../telemetry/audit.js";
 import type { OptimizerMetrics } from "../telemetry/metrics.js";
@@ -151,6 +152,7 @@ export class Reconciler {
       },
       seed: options.seed,
       timeoutMs,
+      intervalMs: options.intervalMs,
       log: this.log,
       pretrained: options.pretrained,
       telemetry: options.telemetry,
@@ -263,23 +265,31 @@ export class Reconciler {
     else this.queue.done(key);
   }
 
-  /** Every destination's observation; one the source could not give is stale. */
+  /**
+   * Every destination's observation; one the source could not give is stale. Rollouts read the
+   * shortest window (each weight is judged as soon as it can be); everything else the loop's.
+   */
   private async observe(prepared: readonly Prepared[], nowMs: number): Promise<Map<string, Observation>> {
-    const windowMs = this.options.windowMs ?? defaultWindowMs(this.options.intervalMs);
-    const destinations = prepared.map(({ intent, spec }) => ({
-      host: spec.target.host,
-      namespace: intent.metadata.namespace as string,
-      app: spec.target.host.split(".")[0],
-      lane: this.runtimes.get(keyOf(intent))?.written?.lane?.quarantined,
-    }));
-    const observed =
-      destinations.length > 0
-        ? await this.options.metrics.observe(destinations, windowMs, nowMs)
-        : { observations: new Map<string, Observation>(), errors: [] };
-    if (observed.errors.length > 0)
-      this.log.warn({ errors: observed.errors }, "telemetry incomplete this interval");
-    const stale: Observation = { atMs: nowMs, windowMs, subsets: {}, replicas: {}, stale: true };
-    return new Map(destinations.map((d) => [d.host, observed.observations.get(d.host) ?? stale]));
+    const loopWindowMs = this.options.windowMs ?? defaultWindowMs(this.options.intervalMs);
+    const result = new Map<string, Observation>();
+    for (const windowMs of new Set(
+      prepared.map((p) => (p.spec.rollout ? ROLLOUT_WINDOW_MS : loopWindowMs)),
+    )) {
+      const destinations = prepared
+        .filter((p) => (p.spec.rollout ? ROLLOUT_WINDOW_MS : loopWindowMs) === windowMs)
+        .map(({ intent, spec }) => ({
+          host: spec.target.host,
+          namespace: intent.metadata.namespace as string,
+          app: spec.target.host.split(".")[0],
+          lane: this.runtimes.get(keyOf(intent))?.written?.lane?.quarantined,
+        }));
+      const observed = await this.options.metrics.observe(destinations, windowMs, nowMs);
+      if (observed.errors.length > 0)
+        this.log.warn({ errors: observed.errors }, "telemetry incomplete this interval");
+      const stale: Observation = { atMs: nowMs, windowMs, subsets: {}, replicas: {}, stale: true };
+      for (const d of destinations) result.set(d.host, observed.observations.get(d.host) ?? stale);
+    }
+    return result;
   }
 
   private async save(): Promise<boolean> {

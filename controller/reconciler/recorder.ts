@@ -12,6 +12,7 @@ import { deadline } from "../kube/deadline.js";
 import type { Observation } from "../metrics/observation.js";
 import type { RoutingKnobs } from "../policy/policy.js";
 import type { RewardTerms } from "../policy/reward.js";
+import type { RolloutStatus } from "../rollout/settings.js";
 import type { AuditSink } from "../telemetry/audit.js";
 import type { DecisionKind, OptimizerMetrics } from "../telemetry/metrics.js";
 import type { Runtime } from "./memory.js";
@@ -59,6 +60,7 @@ export interface DecisionRecord {
   readonly event?: EventSpec;
   /** Whether an observe, hold or recommend decision goes to the audit trail (it proposed a change). */
   readonly audit?: boolean;
+  readonly rollout?: RolloutStatus;
 }
 
 export function keyOf(intent: { metadata: { namespace?: string; name: string } }): string {

@@ -5,6 +5,7 @@
  */
 import type { RoutingKnobs } from "../policy/policy.js";
 import type { RewardTerms } from "../policy/reward.js";
+import type { RolloutStatus } from "../rollout/settings.js";
 
 export type ConditionType = "Ready" | "Degraded" | "Invalid";
 
@@ -21,6 +22,7 @@ export interface IntentStatus {
   readonly observedGeneration?: number;
   readonly conditions: readonly Condition[];
   readonly weights?: Readonly<Record<string, number>>;
+  readonly rollout?: RolloutStatus;
   readonly lastDecision?: {
     readonly at: string;
     readonly kind: string;
@@ -41,7 +43,7 @@ export function buildStatus(
   generation: number | undefined,
   at: string,
   conditions: Readonly<Record<ConditionType, ConditionInput>>,
-  rest: Pick<IntentStatus, "weights" | "lastDecision">,
+  rest: Pick<IntentStatus, "weights" | "lastDecision" | "rollout">,
 ): IntentStatus {
   const built = (["Ready", "Degraded", "Invalid"] as const).map((type): Condition => {
     const c = conditions[type];
@@ -101,6 +103,8 @@ export interface DecisionFacts {
   /** The weights Git declared, which a restore puts back. */
   readonly original?: Readonly<Record<string, number>>;
   readonly reward?: RewardTerms;
+  /** Present while the intent has a rollout. */
+  readonly rollout?: RolloutStatus;
 }
 
 function modeReason(mode: string): string {
@@ -138,6 +142,7 @@ export function decisionStatus(
         : d.from.weights;
   return buildStatus(previous, generation, at, conditions, {
     weights,
+    ...(d.rollout ? { rollout: d.rollout } : {}),
     lastDecision: {
       at,
       kind: d.kind,

@@ -5,27 +5,13 @@
  * rollout is judged on: the outcome, the time until all traffic ran the new version, and how much
  * traffic a bad canary got before it was stopped.
  */
-import { DEFAULT_SAFETY, type SafetySettings } from "../control/safety.js";
 import type { Policy } from "../policy/policy.js";
 import { simulateControl } from "../sim/control-loop.js";
 import type { TelemetryModel } from "../sim/telemetry-model.js";
 import { FLAGGER_DEFAULTS, flaggerPolicy } from "./flagger-baseline.js";
 import { rolloutPolicy } from "./rollout-policy.js";
 import type { RolloutScenario } from "./rollout-scenario.js";
-
-/** A rollout moves weight from 0 to 100 and back at once: its own tests pace it, not the optimizer's step limits. */
-export const ROLLOUT_GUARDRAILS = { minWeight: 0, maxStep: 100, cooldownMs: 0, total: 100 } as const;
-
-/**
- * The rollout's abort test replaces the control step's probation rollback (which would move the
- * weight under the rollout's feet); the kill switch, pause and stale-telemetry rules stay.
- */
-export const ROLLOUT_SAFETY: SafetySettings = {
-  ...DEFAULT_SAFETY,
-  rollback: { intervals: Number.MAX_SAFE_INTEGER, tolerance: Number.POSITIVE_INFINITY },
-};
-
-const PROPAGATION_MS = 3000;
+import { ROLLOUT_GUARDRAILS, ROLLOUT_WINDOW_MS, ROUTING_PROPAGATION_MS, rolloutSafety } from "./settings.js";
 
 export interface RolloutContender {
   readonly name: string;
@@ -42,7 +28,7 @@ export const ROLLOUT_CONTENDERS: readonly RolloutContender[] = [
     kind: "meshpilot",
     description:
       "evidence-paced steps (×5 at most, within the exposure budget), a sequential latency test per weight and a Beta posterior on errors, 30 s windows",
-    telemetry: { windowMs: 30_000 },
+    telemetry: { windowMs: ROLLOUT_WINDOW_MS },
     policy: (s) =>
       rolloutPolicy({
         stable: s.rollout.stable,
@@ -51,7 +37,7 @@ export const ROLLOUT_CONTENDERS: readonly RolloutContender[] = [
         deadlineMs: s.rollout.deadlineMinutes * 60_000,
         gates: [],
         approvedGates: [],
-        propagationMs: PROPAGATION_MS,
+        propagationMs: ROUTING_PROPAGATION_MS,
         intervalMs: s.simulation.config.controlIntervalMs ?? 15_000,
       }) as Policy<unknown>,
   },
@@ -101,8 +87,8 @@ export async function runRollout(
     objectives: sim.objectives,
     guardrails: ROLLOUT_GUARDRAILS,
     hedgingAllowed: false,
-    safety: ROLLOUT_SAFETY,
-    telemetry: { ...sim.telemetry, propagationDelayMs: PROPAGATION_MS, ...contender.telemetry },
+    safety: rolloutSafety(),
+    telemetry: { ...sim.telemetry, propagationDelayMs: ROUTING_PROPAGATION_MS, ...contender.telemetry },
   });
   // Times count from the rollout's start, its first canary traffic: each contender starts at its
   // own first decision, which waits for its first full window.

@@ -32,6 +32,14 @@ export interface Harness {
 
 export interface IntentStatusView {
   observedGeneration?: number;
+  rollout?: {
+    phase: string;
+    canaryWeight: number;
+    reason: string;
+    exposurePercentMinutes: number;
+    evidence: Record<string, unknown>[];
+    gitChange?: { subset: string; image?: string; message: string };
+  };
   conditions: { type: string; status: string; reason: string; message: string }[];
   weights?: Record<string, number>;
   lastDecision?: { at: string; kind: string; explanation: string };
@@ -42,11 +50,13 @@ export async function optimizerHarness(
   intentSpec: Parameters<typeof intentObject>[2] = {},
   overrides: Partial<OptimizerConfig> = {},
   roles?: ReadonlyMap<string, readonly RbacRule[]>,
+  /** The routing Git declares before the optimizer starts. */
+  declared: Readonly<Record<string, number>> = { v1: 50, v2: 50 },
 ): Promise<Harness> {
   const api = new KubeApiDouble();
   if (roles) api.authorizeWith(roles);
   const server = await api.listen();
-  const { virtualService, destinationRule } = routingObjects(NS, APP, { v1: 50, v2: 50 });
+  const { virtualService, destinationRule } = routingObjects(NS, APP, declared);
   api.put(virtualService, "argocd-controller");
   api.put(destinationRule, "argocd-controller");
   api.put(intentObject(NS, APP, intentSpec));
