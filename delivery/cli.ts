@@ -5,14 +5,18 @@
  *   npm run release -- --env dev --tag <commit> --digests <dir> --out <dir> [--message <file>]
  *   npm run plan-summary -- --env dev --plan plan.json --out summary.md
  *   npm run rules -- --out <dir> [--gitops dist/gitops]
+ *   npm run rollout-wait -- --namespace NS --intent NAME [--timeout-minutes N] [--summary FILE] [--server URL]
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
 import { handleCliErrors, parseCli, readUserFile, UsageError } from "../common/cli.js";
+import { kubeClients } from "../controller/kube/clients.js";
 import { parsePlan, summarizePlan } from "./plan-summary.js";
 import { exportPrometheusRules } from "./prometheus-rules.js";
 import { readDigestDirectory, releaseMessage, writeRelease } from "./release.js";
 import { committedWorkflows, renderWorkflows, WORKFLOWS_DIR } from "./render-workflows.js";
+import { EXIT_CODES, rolloutSummary, waitForRollout } from "./rollout-wait.js";
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -24,7 +28,11 @@ function required(values: Values, name: string): string {
 
 const commands: Record<
   string,
-  { usage: string; options: Record<string, { type: "string" | "boolean" }>; run(v: Values): void }
+  {
+    usage: string;
+    options: Record<string, { type: "string" | "boolean" }>;
+    run(v: Values): void | Promise<void>;
+  }
 > = {
   workflows: {
     usage:
@@ -99,6 +107,49 @@ const commands: Record<
       for (const f of files) console.log(f);
     },
   },
+  "rollout-wait": {
+    usage:
+      "usage: npm run rollout-wait -- --namespace NS --intent NAME [--timeout-minutes 30] [--summary FILE] [--server URL]\n\nWaits for the TrafficIntent's rollout to be promoted (exit 0), aborted (1) or inconclusive (3); 4 when the timeout passes first. Uses your kubeconfig unless --server names an API server.",
+    options: {
+      namespace: { type: "string" },
+      intent: { type: "string" },
+      "timeout-minutes": { type: "string" },
+      summary: { type: "string" },
+      server: { type: "string" },
+    },
+    async run(v) {
+      const minutes = Number(v["timeout-minutes"] ?? "30");
+      if (!(minutes > 0))
+        throw new UsageError(`--timeout-minutes must be a positive number, got '${v["timeout-minutes"]}'`);
+      const namespace = required(v, "namespace");
+      const name = required(v, "intent");
+      // Your kubeconfig, or an explicit server (plain HTTP only on loopback, as the optimizer allows).
+      const custom =
+        typeof v.server === "string"
+          ? kubeClients(v.server).custom
+          : (() => {
+              const config = new KubeConfig();
+              config.loadFromDefault();
+              return config.makeApiClient(CustomObjectsApi);
+            })();
+      const { result, rollout } = await waitForRollout(custom, {
+        namespace,
+        name,
+        timeoutMs: minutes * 60_000,
+        pollMs: 10_000,
+        now: () => Date.now(),
+        sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+        onProgress: (r) =>
+          process.stderr.write(
+            `${r ? `${r.phase} at ${r.canaryWeight}%: ${r.reason}` : "waiting for the rollout's status"}\n`,
+          ),
+      });
+      const summary = rolloutSummary(`${namespace}/${name}`, result, rollout);
+      if (typeof v.summary === "string") writeFileSync(v.summary, summary);
+      console.log(summary);
+      process.exitCode = EXIT_CODES[result];
+    },
+  },
 };
 
 handleCliErrors(process.argv[2] ?? "delivery");
@@ -107,4 +158,4 @@ const command = commands[name ?? ""];
 if (!command)
   throw new UsageError(`unknown command "${name ?? ""}"; one of: ${Object.keys(commands).join(", ")}`);
 const { values } = parseCli(command.usage, command.options, rest);
-command.run(values);
+await command.run(values);
