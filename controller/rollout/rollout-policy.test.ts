@@ -71,6 +71,10 @@ function driver(s: RolloutSettings = settings) {
       weights = { ...out.decision.routing.weights };
       return { weight: weights.v2, phase: state.phase, explanation: out.decision.explanation, state };
     },
+    /** The routing changes under the policy: a failed write, or a person. */
+    move(canary: number) {
+      weights = { v1: 100 - canary, v2: canary };
+    },
   };
 }
 
@@ -157,6 +161,21 @@ describe("the rollout policy", () => {
     const detection = detectionMinutes(WINDOW, settings.intervalMs, settings.propagationMs);
     expect(last.weight).toBeLessThan(50);
     expect(last.state.exposurePercentMs / 60_000 + last.weight * detection).toBeLessThanOrEqual(40);
+  });
+
+  it("resumes from the routing in force when it is not what the rollout proposed, and starts that weight's evidence over", () => {
+    const d = driver();
+    d.step();
+    for (let i = 0; i < 4; i++) d.step();
+    expect(d.step().weight).toBe(50);
+    d.move(10); // the write of 50% did not land
+    const resumed = d.step();
+    expect(resumed.weight).toBe(10);
+    expect(resumed.explanation).toContain("waiting for a window that saw only 10%");
+    d.move(0); // observe mode, or a person put it back: start again, keeping the deadline's clock
+    const restarted = d.step();
+    expect(restarted.weight).toBe(10);
+    expect(restarted.state.startedMs).toBe(15_000);
   });
 
   it("reports settings it cannot run, naming the field and the fix", () => {

@@ -168,6 +168,24 @@ export function rolloutPolicy(settings: RolloutSettings): Policy<RolloutState> {
           state: base,
         };
       if (base.startedMs === undefined) return start(observation, base, ctx);
+      if (live !== base.weight) {
+        // The routing in force is not what the rollout last proposed: a write failed, the intent
+        // only observes or recommends, or a person moved it. The routing is the truth: the rollout
+        // resumes from it, and the evidence for that weight starts over.
+        if (live === 0) return start(observation, base, ctx);
+        return evaluate(
+          observation,
+          {
+            ...base,
+            weight: live,
+            stepAtMs: now,
+            llr: 0,
+            reason: `resumed at ${live}%, the weight in force`,
+          },
+          ctx,
+          elapsed,
+        );
+      }
       if (now - base.startedMs > settings.deadlineMs) {
         const reason = `no decision within the ${Math.round(settings.deadlineMs / MINUTE_MS)}-minute deadline`;
         return {
@@ -190,8 +208,10 @@ export function rolloutPolicy(settings: RolloutSettings): Policy<RolloutState> {
       state: {
         ...state,
         weight: first,
-        startedMs: ctx.nowMs,
+        // The deadline counts from the first start, however often the rollout had to start again.
+        startedMs: state.startedMs ?? ctx.nowMs,
         stepAtMs: ctx.nowMs,
+        llr: 0,
         reason: `started at ${first}%`,
       },
     };
