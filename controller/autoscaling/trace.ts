@@ -237,7 +237,11 @@ export function traceFromCsv(
     sums[i] += s.value;
     counts[i]++;
   }
+  const rps: number[] = [];
   let last = samples[0].value;
-  const rps = sums.map((sum, i) => (counts[i] > 0 ? (last = sum / counts[i]) : last));
+  for (let i = 0; i < steps; i++) {
+    if (counts[i] > 0) last = sums[i] / counts[i];
+    rps.push(last);
+  }
   return { name: source, description: `replayed from ${source}`, stepSeconds, seasonSteps, rps };
 }
