@@ -110,6 +110,36 @@ describe("TrafficIntent validation", () => {
   });
 });
 
+describe("a rollout in the intent", () => {
+  const rollout = (r: Record<string, unknown>) => validateIntent({ ...valid(), rollout: r }, ["v1", "v2"]);
+
+  it("fills in its defaults: a budget of 100 percent-minutes, a 30-minute deadline, no gates", () => {
+    const result = rollout({ stable: "v1", canary: "v2" });
+    expect(result.valid && result.spec.rollout).toEqual({
+      stable: "v1",
+      canary: "v2",
+      exposureBudgetPercentMinutes: 100,
+      deadlineMinutes: 30,
+      gates: [],
+      approvedGates: [],
+    });
+  });
+
+  it("names a subset the DestinationRule lacks, and the same subset twice", () => {
+    expect(rollout({ stable: "v1", canary: "v3" })).toEqual({
+      valid: false,
+      problems: [
+        { path: "spec.rollout.canary", reason: "names no subset of the DestinationRule (it has v1, v2)" },
+      ],
+    });
+    const same = rollout({ stable: "v1", canary: "v1" });
+    expect(same.valid === false && same.problems[0]).toMatchObject({
+      path: "spec.rollout.canary",
+      reason: expect.stringContaining("'v1', the stable subset too"),
+    });
+  });
+});
+
 describe("the TrafficIntent CRD", () => {
   it("passes the upstream CustomResourceDefinition schema and is structural", () => {
     const crd = trafficIntentCrd();

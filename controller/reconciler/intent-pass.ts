@@ -26,8 +26,8 @@ import { createPolicy, policyNameOf } from "../policy/registry.js";
 import {
   detectionMinutes,
   type RolloutState,
+  rolloutBudgetProblem,
   rolloutPolicy,
-  rolloutProblem,
 } from "../rollout/rollout-policy.js";
 import {
   ROLLOUT_GUARDRAILS,
@@ -112,9 +112,8 @@ export class IntentPass {
     const { name: policyName, policy } = this.policyOf(spec);
     const r = this.runtime(keyOf(intent), policyName, () => policy.initialState(subsetsOf(dr)));
     if (spec.rollout) {
-      const problem = rolloutProblem(
-        rolloutSettingsOf(spec.rollout, this.o.intervalMs),
-        subsetsOf(dr),
+      const problem = rolloutBudgetProblem(
+        spec.rollout.exposureBudgetPercentMinutes,
         detectionMinutes(observation.windowMs, this.o.intervalMs, ROUTING_PROPAGATION_MS),
       );
       if (problem) {

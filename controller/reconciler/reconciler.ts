@@ -271,12 +271,11 @@ export class Reconciler {
    */
   private async observe(prepared: readonly Prepared[], nowMs: number): Promise<Map<string, Observation>> {
     const loopWindowMs = this.options.windowMs ?? defaultWindowMs(this.options.intervalMs);
+    const windowOf = (p: Prepared) => (p.spec.rollout ? ROLLOUT_WINDOW_MS : loopWindowMs);
     const result = new Map<string, Observation>();
-    for (const windowMs of new Set(
-      prepared.map((p) => (p.spec.rollout ? ROLLOUT_WINDOW_MS : loopWindowMs)),
-    )) {
+    for (const windowMs of new Set(prepared.map(windowOf))) {
       const destinations = prepared
-        .filter((p) => (p.spec.rollout ? ROLLOUT_WINDOW_MS : loopWindowMs) === windowMs)
+        .filter((p) => windowOf(p) === windowMs)
         .map(({ intent, spec }) => ({
           host: spec.target.host,
           namespace: intent.metadata.namespace as string,

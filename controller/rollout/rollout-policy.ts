@@ -93,22 +93,14 @@ export function detectionMinutes(windowMs: number, intervalMs: number, propagati
   return (windowMs + propagationMs + 2 * intervalMs) / MINUTE_MS;
 }
 
-/** Why these settings cannot run a rollout, or undefined when they can. */
-export function rolloutProblem(
-  s: RolloutSettings,
-  subsets: readonly string[],
-  detectionMin: number,
-): string | undefined {
-  for (const [field, name] of [
-    ["stable", s.stable],
-    ["canary", s.canary],
-  ] as const)
-    if (!subsets.includes(name))
-      return `rollout.${field} '${name}' is not a subset of the DestinationRule (${subsets.join(", ")})`;
-  if (s.stable === s.canary) return `rollout.stable and rollout.canary are both '${s.stable}'`;
-  const first = Math.min(INITIAL_WEIGHT, s.exposureBudgetPercentMinutes / detectionMin);
+/**
+ * Why this budget cannot run a rollout, or undefined when it can. The subsets are checked where
+ * the intent is validated (api/intent/validate.ts); this needs the controller's window and interval.
+ */
+export function rolloutBudgetProblem(budgetPercentMinutes: number, detectionMin: number): string | undefined {
+  const first = Math.min(INITIAL_WEIGHT, budgetPercentMinutes / detectionMin);
   if (first < 1)
-    return `rollout.exposureBudgetPercentMinutes ${s.exposureBudgetPercentMinutes} cannot afford even 1% for the ${detectionMin.toFixed(1)} minutes a bad canary takes to detect; give at least ${Math.ceil(detectionMin)}`;
+    return `rollout.exposureBudgetPercentMinutes ${budgetPercentMinutes} cannot afford even 1% for the ${detectionMin.toFixed(1)} minutes a bad canary takes to detect; give at least ${Math.ceil(detectionMin)}`;
   return undefined;
 }
 

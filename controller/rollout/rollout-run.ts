@@ -11,7 +11,13 @@ import type { TelemetryModel } from "../sim/telemetry-model.js";
 import { FLAGGER_DEFAULTS, flaggerPolicy } from "./flagger-baseline.js";
 import { rolloutPolicy } from "./rollout-policy.js";
 import type { RolloutScenario } from "./rollout-scenario.js";
-import { ROLLOUT_GUARDRAILS, ROLLOUT_WINDOW_MS, ROUTING_PROPAGATION_MS, rolloutSafety } from "./settings.js";
+import {
+  ROLLOUT_GUARDRAILS,
+  ROLLOUT_WINDOW_MS,
+  ROUTING_PROPAGATION_MS,
+  rolloutSafety,
+  rolloutSettingsOf,
+} from "./settings.js";
 
 export interface RolloutContender {
   readonly name: string;
@@ -30,16 +36,12 @@ export const ROLLOUT_CONTENDERS: readonly RolloutContender[] = [
       "evidence-paced steps (×5 at most, within the exposure budget), a sequential latency test per weight and a Beta posterior on errors, 30 s windows",
     telemetry: { windowMs: ROLLOUT_WINDOW_MS },
     policy: (s) =>
-      rolloutPolicy({
-        stable: s.rollout.stable,
-        canary: s.rollout.canary,
-        exposureBudgetPercentMinutes: s.rollout.exposureBudgetPercentMinutes,
-        deadlineMs: s.rollout.deadlineMinutes * 60_000,
-        gates: [],
-        approvedGates: [],
-        propagationMs: ROUTING_PROPAGATION_MS,
-        intervalMs: s.simulation.config.controlIntervalMs ?? 15_000,
-      }) as Policy<unknown>,
+      rolloutPolicy(
+        rolloutSettingsOf(
+          { ...s.rollout, gates: [], approvedGates: [] },
+          s.simulation.config.controlIntervalMs ?? 15_000,
+        ),
+      ) as Policy<unknown>,
   },
   ...[FLAGGER_DEFAULTS.threshold, 5].map(
     (threshold): RolloutContender => ({
