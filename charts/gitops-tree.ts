@@ -45,6 +45,7 @@ export function synthGitOpsTree(
   const { errors } = checkPosture(env);
   if (errors.length > 0) throw new Error(`configuration rejected:\n  ${errors.join("\n  ")}`);
   checkImageDigests(env, services);
+  checkVersionImages(env, services);
   const app = new App();
   const charts = {
     addons: new AddonsChart(app, "addons", { env }),
@@ -140,5 +141,14 @@ function checkImageDigests(env: EnvironmentConfig, services: readonly ShopServic
   if (missing.length > 0)
     throw new Error(
       `env '${env.name}' shop.imageDigests has no digest for ${missing.join(", ")}; pin every image or none`,
+    );
+}
+
+/** A held image names a service the shop has; MeshService checks the version. */
+function checkVersionImages(env: EnvironmentConfig, services: readonly ShopService[]): void {
+  const held = Object.keys(env.shop.versionImages ?? {}).filter((n) => !services.some((s) => s.name === n));
+  if (held.length > 0)
+    throw new Error(
+      `env '${env.name}' shop.versionImages names ${held.map((n) => `'${n}'`).join(", ")}, which is not a shop service; the services are ${services.map((s) => s.name).join(", ")}`,
     );
 }

@@ -75,4 +75,30 @@ describe("images pinned by digest", () => {
       synthGitOpsTree({ ...dev, shop: { ...dev.shop, imageDigests: { ...digests, cart: "sha256:abc" } } }),
     ).toThrow(`MeshService cart: 'imageDigest' is "sha256:abc"; give "sha256:" and 64 lowercase hex digits`);
   });
+
+  test("a version may keep an earlier image (a rollout's stable side); a wrong service or version fails at synth", () => {
+    const earlier = { imageTag: "0.0.9", imageDigest: `sha256:${"12".repeat(32)}` };
+    const held = { ...pinned, shop: { ...pinned.shop, versionImages: { recommendation: { v1: earlier } } } };
+    const images = Object.fromEntries(
+      (Object.values(synthGitOpsTree(held)).flat() as unknown as Workload[])
+        .filter((m) => m.kind === "Deployment" && m.metadata.name.startsWith("recommendation-"))
+        .map((d) => [d.metadata.name, d.spec.template.spec.containers[0].image]),
+    );
+    const repository = `${registryHost(dev)}/meshpilot/recommendation`;
+    expect(images).toEqual({
+      "recommendation-v1": `${repository}:0.0.9@${earlier.imageDigest}`,
+      "recommendation-v2": `${repository}:${dev.shop.imageTag}@${digests.recommendation}`,
+    });
+    const tree = Object.values(synthGitOpsTree(held)).flat();
+    for (const [rule, check] of Object.entries(K8S_POLICY_RULES))
+      expect([rule, check(tree)]).toEqual([rule, []]);
+    expect(() =>
+      synthGitOpsTree({ ...dev, shop: { ...dev.shop, versionImages: { recommendation: { v3: earlier } } } }),
+    ).toThrow(
+      "MeshService recommendation: 'versionImages.v3' names no version of the service; its versions are v1, v2",
+    );
+    expect(() =>
+      synthGitOpsTree({ ...dev, shop: { ...dev.shop, versionImages: { basket: { v1: earlier } } } }),
+    ).toThrow("env 'dev' shop.versionImages names 'basket', which is not a shop service");
+  });
 });

@@ -5,6 +5,8 @@
  */
 import { afterEach, describe, expect, jest, test } from "@jest/globals";
 import { ENVIRONMENTS } from "../config/environments.js";
+import { imageNames } from "../config/shop.js";
+import { ROLLOUT_READERS_GROUP } from "../constructs/aws/addon-names.js";
 import { NAMESPACES } from "../constructs/k8s/namespaces.js";
 import type { Manifest } from "../constructs/k8s/schemas.js";
 import type { RbacRule } from "../controller/testbed/kube-api-double.js";
@@ -18,13 +20,28 @@ const dev = ENVIRONMENTS.find((e) => e.name === "dev") ?? ENVIRONMENTS[0];
 const optimizer = synthGitOpsTree(dev).optimizer;
 const of = (kind: string) => optimizer.filter((m) => m.kind === kind) as (Manifest & Record<string, never>)[];
 
+/** The controller's own Roles (the rollout readers' Role is CI's, not the controller's). */
 function rolesByNamespace(): Map<string, RbacRule[]> {
   const roles = new Map<string, RbacRule[]>();
-  for (const role of of("Role"))
+  for (const role of of("Role").filter((r) => r.metadata.name === "meshpilot-optimizer"))
     roles.set(role.metadata.namespace as string, (role as unknown as { rules: RbacRule[] }).rules);
   return roles;
 }
 
+type IntentView = { metadata: { name: string }; spec: { mode: string; rollout?: Record<string, unknown> } };
+const intents = (tree: Manifest[]) =>
+  Object.fromEntries(
+    tree
+      .filter((m) => m.kind === "TrafficIntent")
+      .map((m) => [m.metadata.name, (m as unknown as IntentView).spec]),
+  );
+const PINNED = {
+  ...dev.shop,
+  imageTag: "3f2a9c1e5b7d4f6a8c0e2b4d6f8a0c2e4b6d8f0a",
+  imageDigests: Object.fromEntries(imageNames().map((n) => [n, `sha256:${"ab".repeat(32)}`])),
+};
+
+type Obj = Record<string, unknown>;
 let h: Harness | undefined;
 afterEach(async () => {
   await h?.close();
@@ -34,14 +51,69 @@ afterEach(async () => {
 describe("OptimizerChart", () => {
   test("every default intent starts in observe; an environment promotes one by name", () => {
     const modes = (tree: Manifest[]) =>
-      Object.fromEntries(
-        tree
-          .filter((m) => m.kind === "TrafficIntent")
-          .map((m) => [m.metadata.name, (m as unknown as { spec: { mode: string } }).spec.mode]),
-      );
-    expect(new Set(Object.values(modes(optimizer)))).toEqual(new Set(["observe"]));
+      Object.fromEntries(Object.entries(intents(tree)).map(([name, spec]) => [name, spec.mode]));
+    const plain = synthGitOpsTree({ ...dev, optimizer: undefined });
+    expect(new Set(Object.values(modes(plain.optimizer)))).toEqual(new Set(["observe"]));
     const promoted = synthGitOpsTree({ ...dev, optimizer: { modes: { catalog: "act", cart: "recommend" } } });
     expect(modes(promoted.optimizer)).toMatchObject({ catalog: "act", cart: "recommend", orders: "observe" });
+  });
+
+  test("an environment's rollout goes into its service's intent, naming the released image as the canary's", () => {
+    const tree = synthGitOpsTree({ ...dev, shop: PINNED });
+    expect(intents(tree.optimizer).recommendation).toMatchObject({
+      mode: "act",
+      rollout: {
+        stable: "v1",
+        canary: "v2",
+        canaryImage: `222222222222.dkr.ecr.eu-west-1.amazonaws.com/meshpilot/recommendation:${PINNED.imageTag}@${PINNED.imageDigests.recommendation}`,
+      },
+    });
+    expect(intents(tree.optimizer).catalog.rollout).toBeUndefined();
+  });
+
+  test.each([
+    [
+      { modes: {}, rollouts: { recommendation: { stable: "v1", canary: "v2" } } },
+      'OptimizerChart: env \'dev\' optimizer.rollouts.recommendation needs optimizer.modes.recommendation: "act"; in "observe" the rollout may move no traffic',
+    ],
+    [
+      { modes: { recommendation: "act" }, rollouts: { recommendation: { stable: "v1", canary: "v3" } } },
+      "OptimizerChart: env 'dev' optimizer.rollouts.recommendation: spec.rollout.canary: names no subset of the DestinationRule (it has v1, v2)",
+    ],
+    [
+      {
+        modes: { recommendation: "act" },
+        rollouts: { recommendation: { stable: "v1", canary: "v2", deadlineMinutes: 0 } },
+      },
+      "optimizer.rollouts.recommendation: spec.rollout.deadlineMinutes: must be >= 1",
+    ],
+    [
+      { rollouts: { recomendation: { stable: "v1", canary: "v2" } } },
+      "optimizer.rollouts names 'recomendation', which is not a shop service",
+    ],
+  ])("a wrong rollout fails at synth naming the setting and the fix: %j", (optimizerConfig, message) => {
+    expect(() => synthGitOpsTree({ ...dev, optimizer: optimizerConfig as never })).toThrow(message);
+  });
+
+  test("CI's rollout group may read TrafficIntents in the shop's namespace, and nothing else", () => {
+    const reader = optimizer.filter((m) => m.metadata.name === "meshpilot-rollout-reader");
+    expect(reader.map((m) => `${m.kind} ${m.metadata.namespace}`).sort()).toEqual([
+      `Role ${NAMESPACES.shop}`,
+      `RoleBinding ${NAMESPACES.shop}`,
+    ]);
+    const [role, binding] = ["Role", "RoleBinding"].map(
+      (k) => reader.find((m) => m.kind === k) as unknown as Obj,
+    );
+    expect(role.rules).toEqual([
+      {
+        apiGroups: ["optimizer.meshpilot.io"],
+        resources: ["trafficintents"],
+        verbs: ["get", "list", "watch"],
+      },
+    ]);
+    expect(binding.subjects).toEqual([
+      { apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: ROLLOUT_READERS_GROUP },
+    ]);
   });
 
   test("a promotion naming no shop service, or no mode, fails at synth with the fix", () => {

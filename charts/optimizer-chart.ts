@@ -1,16 +1,19 @@
 import { Chart } from "cdk8s";
 import type { Construct } from "constructs";
 import { CustomResourceDefinition } from "kubernetes-models/apiextensions.k8s.io/v1/CustomResourceDefinition";
+import { Role } from "kubernetes-models/rbac.authorization.k8s.io/v1/Role";
+import { RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding";
 import { trafficIntentCrd } from "../api/intent/crd.js";
-import { defaultIntents } from "../api/intent/defaults.js";
 import { TrafficIntentModel } from "../api/intent/model.js";
-import { MODES } from "../api/intent/schema.js";
+import { INTENT_GROUP, INTENT_PLURAL } from "../api/intent/schema.js";
 import { type EnvironmentConfig, imageRepository } from "../config/environments.js";
 import { OPTIMIZER_IMAGE, type ShopService } from "../config/shop.js";
+import { ROLLOUT_READERS_GROUP } from "../constructs/aws/addon-names.js";
 import { namespaceDefaults } from "../constructs/k8s/namespace-defaults.js";
 import { NAMESPACES } from "../constructs/k8s/namespaces.js";
 import { OptimizerWorkload } from "../constructs/k8s/optimizer-workload.js";
 import { addTyped } from "../constructs/k8s/typed.js";
+import { environmentIntents } from "./optimizer-intents.js";
 
 export interface OptimizerChartProps {
   readonly env: EnvironmentConfig;
@@ -45,10 +48,7 @@ export class OptimizerChart extends Chart {
         metadata: { ...crd.metadata, annotations: { "argocd.argoproj.io/sync-wave": "-1" } },
       } as never),
     );
-    const modes = intentModes(props.env, props.services);
-    for (const base of defaultIntents(props.services, NAMESPACES.shop)) {
-      const mode = modes[base.metadata.name];
-      const intent = mode ? { ...base, spec: { ...base.spec, mode } } : base;
+    for (const intent of environmentIntents(props.env, props.services, NAMESPACES.shop)) {
       addTyped(
         this,
         `Intent-${intent.metadata.name}`,
@@ -62,27 +62,35 @@ export class OptimizerChart extends Chart {
         }),
       );
     }
+    this.rolloutReaders();
+  }
+
+  /**
+   * What CI's rollout role may do in the cluster (EKS puts it in ROLLOUT_READERS_GROUP): read
+   * TrafficIntents in the shop's namespace, enough for `npm run rollout-wait` and `kubectl wait`.
+   */
+  private rolloutReaders(): void {
+    const metadata = {
+      name: "meshpilot-rollout-reader",
+      namespace: NAMESPACES.shop,
+      labels: { "app.kubernetes.io/part-of": "meshpilot" },
+    };
+    addTyped(
+      this,
+      "RolloutReaderRole",
+      new Role({
+        metadata,
+        rules: [{ apiGroups: [INTENT_GROUP], resources: [INTENT_PLURAL], verbs: ["get", "list", "watch"] }],
+      }),
+    );
+    addTyped(
+      this,
+      "RolloutReaderBinding",
+      new RoleBinding({
+        metadata,
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: metadata.name },
+        subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: ROLLOUT_READERS_GROUP }],
+      }),
+    );
   }
 }
-
-/** The environment's promotions, checked against the shop model and the intent schema. */
-function intentModes(
-  env: EnvironmentConfig,
-  services: readonly ShopService[],
-): Readonly<Record<string, Mode>> {
-  const modes = env.optimizer?.modes ?? {};
-  const names = services.map((s) => s.name);
-  for (const [name, mode] of Object.entries(modes)) {
-    if (!names.includes(name))
-      throw new Error(
-        `OptimizerChart: env '${env.name}' optimizer.modes names '${name}', which is not a shop service; use one of ${names.join(", ")}`,
-      );
-    if (!(MODES as readonly string[]).includes(mode))
-      throw new Error(
-        `OptimizerChart: env '${env.name}' optimizer.modes.${name} is '${mode}'; use one of ${MODES.join(", ")}`,
-      );
-  }
-  return modes;
-}
-
-type Mode = (typeof MODES)[number];

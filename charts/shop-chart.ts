@@ -70,6 +70,7 @@ export class ShopChart extends Chart {
         imageTag: env.shop.imageTag,
         imageDigest: env.shop.imageDigests?.[service.name],
         versions: service.versions,
+        versionImages: env.shop.versionImages?.[service.name],
         resources: service.resources,
         replicas: service.replicas,
         slo: service.slo,

@@ -17,6 +17,16 @@ export type DataStores =
 /** How the gitops workflow delivers a release to an environment's branch. */
 export type GitOpsPromotion = "push" | "pull-request";
 
+/** A rollout an environment declares; the fields and defaults are the TrafficIntent's spec.rollout. */
+export interface EnvironmentRollout {
+  readonly stable: string;
+  readonly canary: string;
+  readonly exposureBudgetPercentMinutes?: number;
+  /** @default 30 */
+  readonly deadlineMinutes?: number;
+  readonly gates?: readonly number[];
+}
+
 /** Everything one environment needs; stacks and charts read only this. */
 export interface EnvironmentConfig {
   readonly name: string;
@@ -64,6 +74,13 @@ export interface EnvironmentConfig {
      * the optimizer, all of them or none. Pinned, the cluster pulls exactly what CI built and scanned.
      */
     readonly imageDigests?: Readonly<Record<string, string>>;
+    /**
+     * Versions that keep an earlier image, by service then version: the release sets it for a
+     * rollout's stable subset (the image last promoted) while the canary runs the new release.
+     */
+    readonly versionImages?: Readonly<
+      Record<string, Readonly<Record<string, { readonly imageTag: string; readonly imageDigest?: string }>>>
+    >;
     /** Host name the ingress gateway serves the shop on. */
     readonly host: string;
     readonly dataStores: DataStores;
@@ -74,6 +91,13 @@ export interface EnvironmentConfig {
    */
   readonly optimizer?: {
     readonly modes?: Readonly<Record<string, "observe" | "recommend" | "act">>;
+    /**
+     * Rollouts the tree declares, by service: `{ recommendation: { stable: "v1", canary: "v2" } }`
+     * puts spec.rollout in that service's intent, with the released image as the canary's, so each
+     * release starts a new rollout; the gitops workflow then waits for its result and reports it on
+     * the pull request. The service must be in `act`: a rollout that may not move traffic never ends.
+     */
+    readonly rollouts?: Readonly<Record<string, EnvironmentRollout>>;
   };
   /**
    * Prometheus replicas and alert receivers. Production needs two replicas and both receivers.
@@ -169,6 +193,12 @@ export const ENVIRONMENTS: readonly EnvironmentConfig[] = [
     gitops: { repoUrl: GITOPS_REPO, path: "dev/apps", revision: "main" },
     argocd: { url: "https://argocd.dev.example.com", sso: exampleSso("dev") },
     shop: { imageTag: "0.1.0", host: "shop.dev.example.com", dataStores: { mode: "in-cluster" } },
+    // Every release to dev rolls recommendation out as a canary: v2 runs the new image, v1 keeps the
+    // last promoted one, and the gitops workflow waits for the verdict before prod gets the release.
+    optimizer: {
+      modes: { recommendation: "act" },
+      rollouts: { recommendation: { stable: "v1", canary: "v2" } },
+    },
     // Dev pages nobody: both severities go to the team's channel.
     monitoring: {
       alertReceivers: {

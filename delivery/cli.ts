@@ -3,20 +3,35 @@
  *
  *   npm run workflows [-- --check]    write .github/workflows/ from config (or fail if they drifted)
  *   npm run release -- --env dev --tag <commit> --digests <dir> --out <dir> [--message <file>]
+ *                      [--previous <tree>/release.json] [--promote <service>,…]
  *   npm run plan-summary -- --env dev --plan plan.json --out summary.md
  *   npm run rules -- --out <dir> [--gitops dist/gitops]
- *   npm run rollout-wait -- --namespace NS --intent NAME [--timeout-minutes N] [--summary FILE] [--server URL]
+ *   npm run rollout-wait -- (--namespace NS --intent NAME | --env dev --tag <commit> --digests <dir>)
+ *                           [--timeout-minutes N] [--summary FILE] [--promoted FILE] [--server URL]
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
 import { handleCliErrors, parseCli, readUserFile, UsageError } from "../common/cli.js";
 import { kubeClients } from "../controller/kube/clients.js";
+import { readPreviousRelease } from "./held-images.js";
 import { parsePlan, summarizePlan } from "./plan-summary.js";
 import { exportPrometheusRules } from "./prometheus-rules.js";
-import { readDigestDirectory, releaseMessage, writeRelease } from "./release.js";
+import {
+  readDigestDirectory,
+  releaseEnvironment,
+  releaseMessage,
+  releaseRollouts,
+  writeRelease,
+} from "./release.js";
 import { committedWorkflows, renderWorkflows, WORKFLOWS_DIR } from "./render-workflows.js";
-import { EXIT_CODES, rolloutSummary, waitForRollout } from "./rollout-wait.js";
+import {
+  EXIT_CODES,
+  type ExpectedRollout,
+  overallResult,
+  rolloutSummary,
+  waitForRollouts,
+} from "./rollout-wait.js";
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -60,21 +75,29 @@ const commands: Record<
   },
   release: {
     usage:
-      "usage: npm run release -- --env ENV --tag COMMIT --digests DIR --out DIR [--message FILE]\n\nRenders ENV's GitOps tree with every image pinned by the digest CI pushed.",
+      "usage: npm run release -- --env ENV --tag COMMIT --digests DIR --out DIR [--message FILE] [--previous release.json] [--promote SERVICE,…]\n\nRenders ENV's GitOps tree with every image pinned by the digest CI pushed. With --previous (the tree's current release.json, if there is one), each rollout's stable version keeps the image it ran, unless --promote names its service.",
     options: {
       env: { type: "string" },
       tag: { type: "string" },
       digests: { type: "string" },
       out: { type: "string" },
       message: { type: "string" },
+      previous: { type: "string" },
+      promote: { type: "string" },
     },
     run(v) {
       const out = required(v, "out");
+      const env = required(v, "env");
+      const previous = typeof v.previous === "string" ? readPreviousRelease(v.previous, env) : undefined;
+      if (typeof v.previous === "string" && !previous)
+        console.log(`no release at ${v.previous} yet: every version runs this release's images`);
       const record = writeRelease(
         {
-          env: required(v, "env"),
+          env,
           tag: required(v, "tag"),
           digests: readDigestDirectory(required(v, "digests")),
+          previous,
+          promoted: typeof v.promote === "string" ? v.promote.split(",").filter((s) => s !== "") : [],
         },
         out,
       );
@@ -109,20 +132,32 @@ const commands: Record<
   },
   "rollout-wait": {
     usage:
-      "usage: npm run rollout-wait -- --namespace NS --intent NAME [--timeout-minutes 30] [--summary FILE] [--server URL]\n\nWaits for the TrafficIntent's rollout to be promoted (exit 0), aborted (1) or inconclusive (3); 4 when the timeout passes first. Uses your kubeconfig unless --server names an API server.",
+      "usage: npm run rollout-wait -- (--namespace NS --intent NAME | --env ENV --tag COMMIT --digests DIR) [--timeout-minutes N] [--summary FILE] [--promoted FILE] [--server URL]\n\nWaits for a TrafficIntent's rollout, or for every rollout a release to ENV started, to be promoted (exit 0), aborted (1) or inconclusive (3); 4 when the timeout passes first. --promoted writes the promoted services, comma-separated, for `npm run release -- --promote`. Uses your kubeconfig unless --server names an API server.",
     options: {
       namespace: { type: "string" },
       intent: { type: "string" },
+      env: { type: "string" },
+      tag: { type: "string" },
+      digests: { type: "string" },
       "timeout-minutes": { type: "string" },
       summary: { type: "string" },
+      promoted: { type: "string" },
       server: { type: "string" },
     },
     async run(v) {
-      const minutes = Number(v["timeout-minutes"] ?? "30");
-      if (!(minutes > 0))
+      const minutes = v["timeout-minutes"] === undefined ? undefined : Number(v["timeout-minutes"]);
+      if (minutes !== undefined && !(minutes > 0))
         throw new UsageError(`--timeout-minutes must be a positive number, got '${v["timeout-minutes"]}'`);
-      const namespace = required(v, "namespace");
-      const name = required(v, "intent");
+      const expected: ExpectedRollout[] =
+        typeof v.env === "string"
+          ? releaseRollouts(
+              releaseEnvironment({
+                env: v.env,
+                tag: required(v, "tag"),
+                digests: readDigestDirectory(required(v, "digests")),
+              }),
+            )
+          : [{ namespace: required(v, "namespace"), name: required(v, "intent"), timeoutMs: 30 * 60_000 }];
       // Your kubeconfig, or an explicit server (plain HTTP only on loopback, as the optimizer allows).
       const custom =
         typeof v.server === "string"
@@ -132,22 +167,34 @@ const commands: Record<
               config.loadFromDefault();
               return config.makeApiClient(CustomObjectsApi);
             })();
-      const { result, rollout } = await waitForRollout(custom, {
-        namespace,
-        name,
-        timeoutMs: minutes * 60_000,
-        pollMs: 10_000,
-        now: () => Date.now(),
-        sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-        onProgress: (r) =>
-          process.stderr.write(
-            `${r ? `${r.phase} at ${r.canaryWeight}%: ${r.reason}` : "waiting for the rollout's status"}\n`,
-          ),
-      });
-      const summary = rolloutSummary(`${namespace}/${name}`, result, rollout);
+      const outcomes = await waitForRollouts(
+        custom,
+        expected.map((e) => (minutes === undefined ? e : { ...e, timeoutMs: minutes * 60_000 })),
+        {
+          pollMs: 10_000,
+          now: () => Date.now(),
+          sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+          onProgress: (r) =>
+            process.stderr.write(
+              `${r ? `${r.phase} at ${r.canaryWeight}%: ${r.reason}` : "waiting for the rollout's status"}\n`,
+            ),
+        },
+      );
+      const summary =
+        outcomes.length === 0
+          ? `### No rollout in this release\n\nEnvironment ${v.env} declares no rollout (optimizer.rollouts).\n`
+          : outcomes.map((o) => rolloutSummary(`${o.namespace}/${o.name}`, o.result, o.rollout)).join("\n");
       if (typeof v.summary === "string") writeFileSync(v.summary, summary);
+      if (typeof v.promoted === "string")
+        writeFileSync(
+          v.promoted,
+          outcomes
+            .filter((o) => o.result === "Promoted")
+            .map((o) => o.name)
+            .join(","),
+        );
       console.log(summary);
-      process.exitCode = EXIT_CODES[result];
+      process.exitCode = EXIT_CODES[overallResult(outcomes)];
     },
   },
 };

@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "@jest/globals";
 import { parseAllDocuments } from "yaml";
 import { imageNames } from "../config/shop.js";
+import { parseImageReference, readPreviousRelease } from "./held-images.js";
 import { readDigestDirectory, releaseMessage, writeRelease } from "./release.js";
 
 const work = mkdtempSync(join(tmpdir(), "meshpilot-release-"));
@@ -87,6 +88,76 @@ describe("npm run release", () => {
       message,
     );
     expect(readFileSync(join(out, "release.json"), "utf8")).toBe("previous release\n");
+  });
+
+  it("keeps a rollout's stable version on the image it ran until the rollout is promoted", () => {
+    const NEXT = "9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d";
+    const NEXT_DIGESTS = Object.fromEntries(
+      imageNames().map((image) => [image, `sha256:${"cd".repeat(32)}`]),
+    );
+    const repo = "222222222222.dkr.ecr.eu-west-1.amazonaws.com/meshpilot/recommendation";
+    const first = writeRelease({ env: "dev", tag: COMMIT, digests: DIGESTS }, join(work, "r1"));
+    const recommendation = (dir: string) =>
+      Object.fromEntries(
+        manifests(dir)
+          .filter(
+            (m) => m.kind === "Deployment" && String((m.metadata as Obj).name).startsWith("recommendation-"),
+          )
+          .map((m) => [String((m.metadata as Obj).name), String(containers(m)[0].image)]),
+      );
+
+    // The next release: v2, the canary, runs the new image; v1 stays on what the first release ran.
+    const second = writeRelease(
+      { env: "dev", tag: NEXT, digests: NEXT_DIGESTS, previous: first },
+      join(work, "r2"),
+    );
+    const was = `${repo}:${COMMIT}@${DIGESTS.recommendation}`;
+    const now = `${repo}:${NEXT}@${NEXT_DIGESTS.recommendation}`;
+    expect(recommendation(join(work, "r2"))).toEqual({ "recommendation-v1": was, "recommendation-v2": now });
+    expect(second.held).toEqual({ recommendation: { v1: was } });
+    expect(releaseMessage(second)).toContain(
+      `- recommendation v1 stays on ${was} (the stable side of its rollout)`,
+    );
+    // Services without a rollout take the new image everywhere.
+    expect(second.images.catalog).toContain(NEXT);
+
+    // Released again before a verdict (an aborted canary, say): v1 still holds the same image.
+    const third = writeRelease(
+      { env: "dev", tag: NEXT, digests: NEXT_DIGESTS, previous: second },
+      join(work, "r3"),
+    );
+    expect(third.held).toEqual({ recommendation: { v1: was } });
+
+    // Promoted: v1 takes the new image too, and nothing is held any more.
+    const promoted = writeRelease(
+      { env: "dev", tag: NEXT, digests: NEXT_DIGESTS, previous: second, promoted: ["recommendation"] },
+      join(work, "r4"),
+    );
+    expect(recommendation(join(work, "r4"))).toEqual({ "recommendation-v1": now, "recommendation-v2": now });
+    expect(promoted.held).toBeUndefined();
+
+    expect(() =>
+      writeRelease(
+        { env: "dev", tag: NEXT, digests: NEXT_DIGESTS, previous: second, promoted: ["cart"] },
+        join(work, "r5"),
+      ),
+    ).toThrow("--promote names 'cart', which has no rollout in env 'dev'; the rollouts are recommendation");
+  });
+
+  it("reads the previous release.json, and says what is wrong with one it cannot use", () => {
+    const dir = join(work, "previous");
+    mkdirSync(dir, { recursive: true });
+    expect(readPreviousRelease(join(dir, "missing.json"), "dev")).toBeUndefined();
+    writeFileSync(join(dir, "broken.json"), "{");
+    expect(() => readPreviousRelease(join(dir, "broken.json"), "dev")).toThrow("is not JSON");
+    writeFileSync(join(dir, "prod.json"), JSON.stringify({ environment: "prod", images: {} }));
+    expect(() => readPreviousRelease(join(dir, "prod.json"), "dev")).toThrow("is not dev's release.json");
+    expect(() => parseImageReference("no-tag")).toThrow('"no-tag" is not an image reference');
+    expect(parseImageReference(`host:5000/meshpilot/cart:${COMMIT}@${DIGESTS.cart}`)).toEqual({
+      repository: "host:5000/meshpilot/cart",
+      imageTag: COMMIT,
+      imageDigest: DIGESTS.cart,
+    });
   });
 
   it("reads the per-image digest files the images workflow uploads, and the CLI fails with a reason", () => {

@@ -32,6 +32,7 @@ export interface RolloutView {
 
 interface IntentView {
   metadata: { generation?: number };
+  spec?: { rollout?: { canaryImage?: string } };
   status?: { observedGeneration?: number; rollout?: RolloutView };
 }
 
@@ -40,6 +41,11 @@ export interface WaitOptions {
   readonly name: string;
   readonly timeoutMs: number;
   readonly pollMs: number;
+  /**
+   * The canary image this release gave the intent: until the intent shows it (Argo CD has not
+   * synced the release yet), a result on record belongs to an earlier rollout and does not count.
+   */
+  readonly canaryImage?: string;
   /** Injected so tests need no real time. */
   readonly now: () => number;
   readonly sleep: (ms: number) => Promise<void>;
@@ -65,7 +71,8 @@ export async function waitForRollout(
       plural: INTENT_PLURAL,
       name: o.name,
     })) as IntentView;
-    const current = (intent.status?.observedGeneration ?? -1) >= (intent.metadata.generation ?? 0);
+    const synced = o.canaryImage === undefined || intent.spec?.rollout?.canaryImage === o.canaryImage;
+    const current = synced && (intent.status?.observedGeneration ?? -1) >= (intent.metadata.generation ?? 0);
     last = current ? intent.status?.rollout : undefined;
     o.onProgress?.(last);
     const phase = last?.phase as RolloutResult | undefined;
@@ -73,6 +80,43 @@ export async function waitForRollout(
     if (o.now() >= deadline) return { result: "Timeout", rollout: last };
     await o.sleep(o.pollMs);
   }
+}
+
+/** One rollout a release starts, as the pipeline waits for it. */
+export interface ExpectedRollout {
+  readonly namespace: string;
+  readonly name: string;
+  readonly canaryImage?: string;
+  readonly timeoutMs: number;
+}
+
+export interface RolloutOutcome {
+  readonly namespace: string;
+  readonly name: string;
+  readonly result: RolloutResult;
+  readonly rollout?: RolloutView;
+}
+
+/** Waits for every rollout at once: each has its own deadline, and one slow rollout delays none. */
+export async function waitForRollouts(
+  custom: CustomObjectsApi,
+  expected: readonly ExpectedRollout[],
+  o: Omit<WaitOptions, "namespace" | "name" | "timeoutMs" | "canaryImage">,
+): Promise<RolloutOutcome[]> {
+  return Promise.all(
+    expected.map(async (e) => ({
+      namespace: e.namespace,
+      name: e.name,
+      ...(await waitForRollout(custom, { ...o, ...e })),
+    })),
+  );
+}
+
+/** The pipeline's result over several rollouts: an abort wins, then no result, then a person's call. */
+export function overallResult(outcomes: readonly RolloutOutcome[]): RolloutResult {
+  for (const result of ["Aborted", "Timeout", "Inconclusive"] as const)
+    if (outcomes.some((o) => o.result === result)) return result;
+  return "Promoted";
 }
 
 const HEADLINE: Readonly<Record<RolloutResult, string>> = {

@@ -11,6 +11,8 @@ import { imageNames } from "../config/shop.js";
 import { type CiRole, ciRoleName } from "../constructs/aws/ci-identity.js";
 import { platformStackName } from "../stacks/app.js";
 import { RUNNER } from "./actions.js";
+import { releaseRollouts } from "./release.js";
+import type { ExpectedRollout } from "./rollout-wait.js";
 
 /** A GitHub repository, split. */
 export interface GitHubRepository {
@@ -38,6 +40,10 @@ export interface DeliveryTarget {
   readonly applyEnvironment: string;
   /** The runner label infra.yml's jobs for this environment run on. */
   readonly infraRunner: string;
+  /** The EKS cluster's name. */
+  readonly cluster: string;
+  /** The rollouts each release to this environment starts, which the gitops workflow waits for. */
+  readonly rollouts: readonly ExpectedRollout[];
   /** The cdktf stack, i.e. `dist/terraform/stacks/<stack>`. */
   readonly stack: string;
   readonly gitops: {
@@ -78,7 +84,14 @@ export function deliveryTarget(env: EnvironmentConfig): DeliveryTarget {
     region: env.region,
     repositories: Object.fromEntries(imageNames().map((image) => [image, imageRepository(env, image)])),
     matrixRepository: imageRepository(env, "${{ matrix.image }}"),
-    roles: { push: ciRoleArn(env, "push"), plan: ciRoleArn(env, "plan"), apply: ciRoleArn(env, "apply") },
+    roles: {
+      push: ciRoleArn(env, "push"),
+      plan: ciRoleArn(env, "plan"),
+      apply: ciRoleArn(env, "apply"),
+      rollout: ciRoleArn(env, "rollout"),
+    },
+    cluster: platformName(env),
+    rollouts: releaseRollouts(env),
     applyEnvironment: env.github.applyEnvironment,
     infraRunner: env.github.infraRunner ?? RUNNER,
     stack: platformStackName(env),
@@ -99,4 +112,12 @@ export function deliveryTargets(envs: readonly EnvironmentConfig[] = ENVIRONMENT
       `the environments name ${repositories.length} GitHub repositories (${repositories.join(", ")}) in github.repository; the workflows run in one`,
     );
   return envs.map(deliveryTarget);
+}
+
+/**
+ * The workflow waits where its release reaches the synced branch itself; a release that arrives as a
+ * pull request starts its rollouts when a person merges it, outside this run (docs/delivery.md).
+ */
+export function waitsForRollouts(target: DeliveryTarget): boolean {
+  return target.gitops.promotion === "push" && target.rollouts.length > 0;
 }

@@ -27,13 +27,19 @@ function usesOidc(job: Obj, ctx: CheckContext): boolean {
   if (typeof job.uses === "string") {
     const called = ctx.workflows[job.uses.replace(/^\.\/\.github\/workflows\//, "")];
     const jobs = isObj(called) && isObj(called.jobs) ? Object.values(called.jobs).filter(isObj) : [];
-    return jobs.some((j) => usesOidc(j, ctx));
+    return jobs.some((j) => runsFor(j, withOf(job)) && usesOidc(j, ctx));
   }
   return steps(job).some((s) => {
     if (!usesAction(s, ACTIONS.awsCredentials.repository)) return false;
     const w = withOf(s);
     return typeof w["role-to-assume"] === "string" && w["aws-access-key-id"] === undefined;
   });
+}
+
+/** False when the called job's `if: inputs.<name> == '<value>'` rules out the call's inputs. */
+function runsFor(job: Obj, inputs: Obj): boolean {
+  const condition = typeof job.if === "string" ? /^inputs\.([\w-]+) == '([^']*)'$/.exec(job.if.trim()) : null;
+  return !condition || inputs[condition[1]] === undefined || inputs[condition[1]] === condition[2];
 }
 
 function checkUses(where: string, value: unknown, problems: string[]): void {

@@ -72,6 +72,45 @@ describe("per-environment settings", () => {
     expect(workflows(envs)["images.yml"].jobs.build["runs-on"]).toBe("ubuntu-24.04");
   });
 
+  it("waits for dev's rollouts after its release, on the infra runner, as the rollout role, before prod's release", () => {
+    const envs = ENVIRONMENTS.map((e) =>
+      e.name === "dev" ? { ...e, github: { ...e.github, infraRunner: "vpc-runner" } } : e,
+    );
+    const all = workflows(envs);
+    const gitops = all["gitops.yml"];
+    // Prod's release arrives as a pull request: its rollouts start when a person merges it.
+    expect(Object.keys(gitops.jobs)).toEqual(["release-dev", "rollout-dev", "release-prod"]);
+    const wait = gitops.jobs["rollout-dev"];
+    expect(wait).toMatchObject({
+      needs: "release-dev",
+      if: "inputs.environment == 'dev'",
+      "runs-on": "vpc-runner",
+      permissions: { contents: "read", "id-token": "write", "pull-requests": "write" },
+      concurrency: { group: "gitops-dev", "cancel-in-progress": false },
+    });
+    const steps = wait.steps ?? [];
+    const roles = steps.map((st) => (st.with as Obj | undefined)?.["role-to-assume"]).filter(Boolean);
+    expect(roles).toEqual(["arn:aws:iam::222222222222:role/meshpilot-dev-ci-rollout"]);
+    const script = steps.map((st) => st.run ?? "").join("\n");
+    expect(script).toContain('npm run rollout-wait -- --env "$ENVIRONMENT"');
+    expect(script).toContain('gh pr comment "$pr"');
+    expect(script).toContain('--promote "$PROMOTE"');
+    // The promotion's commit happens only once something was promoted.
+    const commit = steps.find((st) => st.name === "Commit the promotion to main");
+    expect(commit?.if).toBe("!cancelled() && steps.wait.outputs.promoted != ''");
+    // Every release renders over the tree's release.json, so the stable version keeps its image.
+    for (const job of ["release-dev", "release-prod"])
+      expect(JSON.stringify(gitops.jobs[job].steps)).toContain('--previous \\"$PREVIOUS\\"');
+    // The call may grant what the wait needs; prod's call, which waits for nothing, gets no more.
+    expect(all["images.yml"].jobs["release-dev"].permissions).toEqual({
+      contents: "read",
+      "id-token": "write",
+      "pull-requests": "write",
+    });
+    expect(all["images.yml"].jobs["release-prod"].permissions).toEqual({ contents: "read" });
+    expect(all["images.yml"].jobs["release-prod"].needs).toBe("release-dev");
+  });
+
   it("refuses a GitOps repository it cannot push to, and environments split across repositories", () => {
     const [dev, prod] = ENVIRONMENTS;
     expect(() =>

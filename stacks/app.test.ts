@@ -38,6 +38,7 @@ describe("platform app", () => {
         "ci_apply_role_arn",
         "ci_plan_role_arn",
         "ci_push_role_arn",
+        "ci_rollout_role_arn",
         "cluster_endpoint",
         "cluster_name",
         "kubeconfig_command",

@@ -11,6 +11,7 @@ import {
 } from "../config/environments.js";
 import { imageNames } from "../config/shop.js";
 import { ociChartRepositories } from "../config/upstream-charts.js";
+import { ROLLOUT_READERS_GROUP } from "../constructs/aws/addon-names.js";
 import { CiIdentity } from "../constructs/aws/ci-identity.js";
 import { ContainerRegistry } from "../constructs/aws/container-registry.js";
 import { EksCluster } from "../constructs/aws/eks-cluster.js";
@@ -94,6 +95,8 @@ export class PlatformStack extends TerraformStack {
       // CI's apply role installs Argo CD through Helm; its plan role reads what Terraform manages in the cluster.
       adminPrincipalArns: [...env.adminPrincipalArns, this.ci.applyRole.arn],
       viewerPrincipalArns: [this.ci.planRole.arn],
+      // The delivery workflow waits for a rollout's result under this role: it reads TrafficIntents only.
+      groupPrincipals: [{ principalArn: this.ci.rolloutRole.arn, groups: [ROLLOUT_READERS_GROUP] }],
       publicAccessCidrs: env.publicAccessCidrs,
       logRetentionDays: env.logRetentionDays,
       deletionProtection: env.clusterDeletionProtection,
@@ -122,6 +125,7 @@ export class PlatformStack extends TerraformStack {
     new TerraformOutput(this, "ci_push_role_arn", { value: this.ci.pushRole.arn });
     new TerraformOutput(this, "ci_plan_role_arn", { value: this.ci.planRole.arn });
     new TerraformOutput(this, "ci_apply_role_arn", { value: this.ci.applyRole.arn });
+    new TerraformOutput(this, "ci_rollout_role_arn", { value: this.ci.rolloutRole.arn });
     new TerraformOutput(this, "kubeconfig_command", { value: this.cluster.kubeconfigCommand(env.region) });
   }
 }

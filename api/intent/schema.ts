@@ -13,6 +13,8 @@ export const INTENT_API_VERSION = `${INTENT_GROUP}/${INTENT_VERSION}`;
 
 export const ALGORITHMS = ["q-learning", "thompson-hedging", "hold"] as const;
 export const MODES = ["observe", "recommend", "act"] as const;
+/** How long a rollout may stay undecided before it turns Inconclusive, unless its spec says. */
+export const ROLLOUT_DEADLINE_MINUTES = 30;
 
 const NAME = { type: "string", pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", maxLength: 63 } as const;
 
@@ -118,7 +120,7 @@ export const INTENT_SPEC_SCHEMA = {
           type: "integer",
           minimum: 1,
           maximum: 10080,
-          default: 30,
+          default: ROLLOUT_DEADLINE_MINUTES,
           description:
             "A rollout still undecided this long after it started turns Inconclusive and holds for a person.",
         },

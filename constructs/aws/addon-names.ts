@@ -17,3 +17,9 @@ export function karpenterNames(clusterName: string): { nodeRole: string; interru
     interruptionQueue: `${clusterName}-karpenter`,
   };
 }
+
+/**
+ * The Kubernetes group CI's rollout role joins through its access entry. The GitOps tree binds it
+ * to reading TrafficIntents in the shop's namespace, and nothing else.
+ */
+export const ROLLOUT_READERS_GROUP = "meshpilot:rollout-readers";

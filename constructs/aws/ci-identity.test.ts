@@ -96,6 +96,25 @@ describe("CiIdentity", () => {
     expect(attached).toEqual([expect.stringMatching(/:iam::aws:policy\/ReadOnlyAccess$/)]);
   });
 
+  it("lets the rollout role, from main only, find the cluster and nothing else in AWS", () => {
+    const json = ci({ clusterName: "mp-dev", regions: ["eu-west-1", "eu-central-1"] });
+    const { trust, permissions } = role(json, ciRoleName("mp-dev", "rollout"));
+    expect(condition(trust, "token.actions.githubusercontent.com:sub")).toEqual([
+      "repo:example-org/meshpilot:ref:refs/heads/main",
+    ]);
+    expect(permissions).toEqual([
+      expect.objectContaining({
+        actions: ["eks:DescribeCluster"],
+        resources: [
+          expect.stringMatching(/^arn:\$\{.+\}:eks:eu-west-1:\$\{.+\}:cluster\/mp-dev$/),
+          expect.stringMatching(/^arn:\$\{.+\}:eks:eu-central-1:\$\{.+\}:cluster\/mp-dev$/),
+        ],
+      }),
+    ]);
+    const attached = resources(json, "aws_iam_role_policy_attachment").map((a) => String(a.role));
+    expect(attached.some((r) => r.includes("Rollout"))).toBe(false);
+  });
+
   it("limits the apply role to the protected environment and scoped IAM", () => {
     const { trust, permissions } = role(ci({ applyEnvironment: "production" }), "mp-dev-ci-apply");
     expect(condition(trust, "token.actions.githubusercontent.com:sub")).toEqual([

@@ -11,8 +11,8 @@ import { type PolicyStatement, policyDocument } from "./policy.js";
 
 const GITHUB_ISSUER = "token.actions.githubusercontent.com";
 
-/** The three CI roles. */
-export type CiRole = "push" | "plan" | "apply";
+/** The four CI roles. */
+export type CiRole = "push" | "plan" | "apply" | "rollout";
 
 /** A CI role's name: deterministic, so the state bucket can trust it before it exists. */
 export function ciRoleName(namePrefix: string, role: CiRole): string {
@@ -80,17 +80,21 @@ export interface CiIdentityProps {
 }
 
 /**
- * GitHub Actions identities: an OIDC provider and three roles.
+ * GitHub Actions identities: an OIDC provider and four roles.
  *
  * - push: main (and named environments) may push images to our registries only;
  * - plan: pull requests and main may read the account and the state (and take the state lock);
- * - apply: only the protected environment may change infrastructure.
+ * - apply: only the protected environment may change infrastructure;
+ * - rollout: main may find the cluster's endpoint, nothing else in AWS. What it may read inside the
+ *   cluster (TrafficIntents, for a rollout's result) is the tree's RBAC for the group the cluster's
+ *   access entry gives it.
  */
 export class CiIdentity extends Construct {
   readonly oidcProviderArn: string;
   readonly pushRole: IamRole;
   readonly planRole: IamRole;
   readonly applyRole: IamRole;
+  readonly rolloutRole: IamRole;
 
   constructor(scope: Construct, id: string, props: CiIdentityProps) {
     super(scope, id);
@@ -208,6 +212,22 @@ export class CiIdentity extends Construct {
       policyArn: `arn:${ctx.partition}:iam::aws:policy/ReadOnlyAccess`,
     });
 
+    const cluster = props.clusterName ?? props.namePrefix;
+    this.rolloutRole = role(
+      "Rollout",
+      [subject("ref:refs/heads/main")],
+      [
+        {
+          sid: "FindCluster",
+          // `aws eks update-kubeconfig` reads the endpoint and CA; the token itself needs no permission.
+          actions: ["eks:DescribeCluster"],
+          resources: props.regions.map(
+            (r) => `arn:${ctx.partition}:eks:${r}:${ctx.accountId}:cluster/${cluster}`,
+          ),
+        },
+      ],
+    );
+
     this.applyRole = role(
       "Apply",
       [subject(`environment:${applyEnvironment}`)],
@@ -219,7 +239,7 @@ export class CiIdentity extends Construct {
           account: ctx.accountId,
           regions: props.regions,
           prefix: iamPrefix,
-          cluster: props.clusterName ?? props.namePrefix,
+          cluster,
           registryPrefix: props.registryPrefix ?? "meshpilot",
           boundaryArn: props.permissionsBoundaryArn,
         }),

@@ -86,6 +86,16 @@ describe("EksCluster", () => {
     });
   });
 
+  it("puts group principals in their Kubernetes groups with no access policy, so the tree's RBAC decides", () => {
+    const arn = "arn:aws:iam::123456789012:role/ci-rollout";
+    const { json } = cluster({
+      groupPrincipals: [{ principalArn: arn, groups: ["meshpilot:rollout-readers"] }],
+    });
+    const entry = resources(json, "aws_eks_access_entry").find((e) => e.principal_arn === arn);
+    expect(entry).toMatchObject({ kubernetes_groups: ["meshpilot:rollout-readers"], type: "STANDARD" });
+    expect(resources(json, "aws_eks_access_policy_association")).toHaveLength(0);
+  });
+
   it("has an OIDC provider for IRSA and the Pod Identity agent", () => {
     const { json, text } = cluster();
     expect(text).toHaveResourceWithProperties(IamOpenidConnectProvider, {
@@ -169,6 +179,16 @@ describe("EksCluster", () => {
       [
         { viewerPrincipalArns: ["arn:aws:iam::1:role/x"] },
         "'viewerPrincipalArns[0]' is \"arn:aws:iam::1:role/x\" but must be an IAM role or user ARN",
+      ],
+      [
+        {
+          groupPrincipals: [{ principalArn: "arn:aws:iam::123456789012:role/x", groups: ["system:masters"] }],
+        },
+        "'groupPrincipals[0].groups' is [\"system:masters\"] but must name at least one group",
+      ],
+      [
+        { groupPrincipals: [{ principalArn: "arn:aws:iam::123456789012:role/x", groups: [] }] },
+        "'groupPrincipals[0].groups' is [] but must name at least one group",
       ],
       [
         { network: { nodeSubnetIds: ["a"], controlPlaneSubnetIds: ["x", "y"] } },

@@ -59,6 +59,12 @@ export interface ClusterNetwork {
   readonly controlPlaneSubnetIds: string[];
 }
 
+/** An IAM principal and the Kubernetes groups its access entry puts it in. */
+export interface GroupPrincipal {
+  readonly principalArn: string;
+  readonly groups: readonly string[];
+}
+
 export interface EksClusterProps {
   /** Cluster name; also the prefix of its IAM roles and log group. */
   readonly name: string;
@@ -91,6 +97,13 @@ export interface EksClusterProps {
    * @default none
    */
   readonly viewerPrincipalArns?: string[];
+  /**
+   * IAM principals that join Kubernetes groups and get no EKS access policy: what a group may do is
+   * the RBAC the GitOps tree binds to its name, so the grant can be as narrow as one resource kind.
+   * Group names may not start with `system:` (EKS refuses them).
+   * @default none
+   */
+  readonly groupPrincipals?: readonly GroupPrincipal[];
   /**
    * Control-plane log retention, in days.
    * @default 90
@@ -281,6 +294,30 @@ export class EksCluster extends Construct {
       });
     grant("admin", props.adminPrincipalArns ?? [], "AmazonEKSClusterAdminPolicy");
     grant("viewer", props.viewerPrincipalArns ?? [], "AmazonEKSViewPolicy");
+    (props.groupPrincipals ?? []).forEach((p, i) => {
+      requireProp(
+        Token.isUnresolved(p.principalArn) ||
+          /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/.test(p.principalArn),
+        "EksCluster",
+        `groupPrincipals[${i}].principalArn`,
+        p.principalArn,
+        "must be an IAM role or user ARN",
+      );
+      requireProp(
+        p.groups.length > 0 &&
+          p.groups.every((g) => /^[a-z0-9][a-z0-9:._-]{0,62}$/.test(g) && !g.startsWith("system:")),
+        "EksCluster",
+        `groupPrincipals[${i}].groups`,
+        p.groups,
+        "must name at least one group of lowercase letters, digits and : . _ -, none starting with system:",
+      );
+      new EksAccessEntry(this, `GroupEntry${i}`, {
+        clusterName: this.cluster.name,
+        principalArn: p.principalArn,
+        type: "STANDARD",
+        kubernetesGroups: [...p.groups],
+      });
+    });
 
     // vpc-cni uses IRSA: nodes need it before anything else runs, so it must not wait on the Pod Identity agent.
     const cniIdentity = new WorkloadIdentity(this, "VpcCniIdentity", {

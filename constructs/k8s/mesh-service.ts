@@ -30,6 +30,12 @@ export interface SecretEnv {
   readonly key: string;
 }
 
+/** An image one version runs: its tag and, pinned, its digest. */
+export interface VersionImage {
+  readonly imageTag: string;
+  readonly imageDigest?: string;
+}
+
 export interface MeshServiceProps {
   readonly name: string;
   readonly namespace: string;
@@ -41,6 +47,12 @@ export interface MeshServiceProps {
   /** The digest to pull (`sha256:…`), as the registry reported on push; without it the tag is pulled. */
   readonly imageDigest?: string;
   readonly versions: readonly ServiceVersion[];
+  /**
+   * Versions that keep an earlier image instead of `imageTag`/`imageDigest`, by version name: a
+   * rollout's stable subset runs what was last promoted while the canary runs the new release.
+   * @default every version runs `imageTag`
+   */
+  readonly versionImages?: Readonly<Record<string, VersionImage>>;
   readonly resources: Resources;
   /** Autoscaling bounds per version. */
   readonly replicas: { readonly min: number; readonly max: number };
@@ -122,19 +134,26 @@ export class MeshService extends Construct {
       data: props.settings,
     });
 
+    const versionNames = props.versions.map((v) => v.name);
+    for (const held of Object.keys(props.versionImages ?? {}))
+      if (!versionNames.includes(held))
+        throw new Error(
+          `MeshService ${name}: 'versionImages.${held}' names no version of the service; its versions are ${versionNames.join(", ")}`,
+        );
     for (const version of props.versions) {
       const labels = { app: name, version: version.name };
+      const image: VersionImage = props.versionImages?.[version.name] ?? props;
       const deployment = new kplus.Deployment(this, `Deployment-${version.name}`, {
         metadata: meta(`${name}-${version.name}`, {
           version: version.name,
-          "app.kubernetes.io/version": props.imageTag,
+          "app.kubernetes.io/version": image.imageTag,
         }),
         // The lane label is the optimizer's to change on a pod; it is in no selector but the subsets'.
         podMetadata: {
           labels: {
             ...labels,
             ...common,
-            "app.kubernetes.io/version": props.imageTag,
+            "app.kubernetes.io/version": image.imageTag,
             [LANE_LABEL]: LANE_SERVING,
           },
           ...(props.metricsPort !== undefined
@@ -151,7 +170,7 @@ export class MeshService extends Construct {
           maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
         }),
         terminationGracePeriod: Duration.seconds(30),
-        containers: [this.container(props, config)],
+        containers: [this.container(props, image, config)],
       });
       deployment.select(kplus.LabelSelector.of({ labels }));
       this.hardenPodSpec(deployment, labels);
@@ -246,7 +265,11 @@ export class MeshService extends Construct {
     );
   }
 
-  private container(props: MeshServiceProps, config: kplus.ConfigMap): kplus.ContainerProps {
+  private container(
+    props: MeshServiceProps,
+    image: VersionImage,
+    config: kplus.ConfigMap,
+  ): kplus.ContainerProps {
     const probe = (path: string, failureThreshold: number) =>
       kplus.Probe.fromHttpGet(path, {
         port: props.port,
@@ -259,7 +282,7 @@ export class MeshService extends Construct {
     });
     return {
       name: "app",
-      image: imageReference(`MeshService ${props.name}`, props.image, props.imageTag, props.imageDigest),
+      image: imageReference(`MeshService ${props.name}`, props.image, image.imageTag, image.imageDigest),
       imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
       portNumber: props.port,
       ...(props.metricsPort !== undefined

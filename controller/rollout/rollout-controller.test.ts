@@ -71,6 +71,23 @@ describe("a rollout in the cluster", () => {
     expect(r.harness.events("RoutingChanged").length).toBeGreaterThanOrEqual(3);
   });
 
+  test("a release that names a new canary image starts a new rollout, from 10% again", async () => {
+    const r = await rollout({ p99Ms: 100, errorRatio: 0 });
+    await r.intervals(22);
+    expect(r.rollout()).toMatchObject({ phase: "Promoted", canaryWeight: 100 });
+    // The pipeline pinned the promoted image for v1; the next release gives v2 a newer one.
+    const intent = r.harness.intent() as { spec: { rollout: object } } & Record<string, unknown>;
+    const next = "registry.example/catalog@sha256:9d1e";
+    r.harness.api.put({
+      ...intent,
+      spec: { ...intent.spec, rollout: { ...intent.spec.rollout, canaryImage: next } },
+    });
+    await r.harness.settled();
+    await r.intervals(2);
+    expect(r.rollout()).toMatchObject({ phase: "Progressing", canaryWeight: 10 });
+    expect(r.harness.weights()).toEqual({ v1: 90, v2: 10 });
+  });
+
   test("a canary that fails requests is aborted: all traffic back on v1, with the figures in status", async () => {
     const r = await rollout({ p99Ms: 100, errorRatio: 0.05 });
     await r.intervals(6);

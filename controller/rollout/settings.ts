@@ -40,9 +40,13 @@ export function rolloutSettingsOf(rollout: Rollout, intervalMs: number): Rollout
   };
 }
 
-/** The policy identity of a rollout: a new stable/canary pair starts a new rollout. */
+/**
+ * The policy identity of a rollout: a new stable/canary pair, or a new canary image (each release
+ * names its own), starts a new rollout from the live routing.
+ */
 export function rolloutPolicyName(rollout: Rollout): string {
-  return `rollout:${rollout.stable}->${rollout.canary}`;
+  const image = rollout.canaryImage ? `@${rollout.canaryImage}` : "";
+  return `rollout:${rollout.stable}->${rollout.canary}${image}`;
 }
 
 export interface RolloutStatus {

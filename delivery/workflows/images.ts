@@ -1,7 +1,7 @@
 import { imageNames } from "../../config/shop.js";
 import { ACTIONS, RUNNER, TRIVY_VERSION, uses } from "../actions.js";
 import { assumeRole, checkout } from "../steps.js";
-import type { DeliveryTarget } from "../targets.js";
+import { type DeliveryTarget, waitsForRollouts } from "../targets.js";
 import type { Job, Step, Workflow } from "../workflow-model.js";
 
 /** The tag every image gets: the commit it was built from. The repositories are immutable. */
@@ -26,8 +26,11 @@ export function releaseJobs(targets: readonly DeliveryTarget[], first: string): 
     jobs[id] = {
       name: `release to ${target.name}`,
       needs: previous,
-      // The called workflow's jobs get at most this; it reads the repository and the digest artifacts.
-      permissions: { contents: "read" },
+      // The called workflow's jobs get at most this: it reads the repository and the digest artifacts,
+      // and where it waits for rollouts, assumes the rollout role and comments on the pull request.
+      permissions: waitsForRollouts(target)
+        ? { contents: "read", "id-token": "write", "pull-requests": "write" }
+        : { contents: "read" },
       uses: "./.github/workflows/gitops.yml",
       with: { environment: target.name },
       secrets: {

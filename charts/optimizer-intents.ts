@@ -1,0 +1,91 @@
+/**
+ * The TrafficIntents an environment's tree ships: one per shop service from the shop model, with the
+ * environment's promotions (modes) and rollouts applied, each checked so a wrong name or value fails
+ * at synth naming the setting and the fix. The delivery workflow reads the same list to know which
+ * rollouts a release starts.
+ */
+import { defaultIntents } from "../api/intent/defaults.js";
+import { MODES, type TrafficIntent } from "../api/intent/schema.js";
+import { describeProblems, validateIntent } from "../api/intent/validate.js";
+import { type EnvironmentConfig, imageRepository } from "../config/environments.js";
+import type { ShopService } from "../config/shop.js";
+import { imageReference } from "../constructs/k8s/image.js";
+
+type Mode = (typeof MODES)[number];
+
+export function environmentIntents(
+  env: EnvironmentConfig,
+  services: readonly ShopService[],
+  namespace: string,
+): TrafficIntent[] {
+  const modes = intentModes(env, services);
+  const rollouts = env.optimizer?.rollouts ?? {};
+  checkNames(env, services, "rollouts", Object.keys(rollouts));
+  return defaultIntents(services, namespace).map((base) => {
+    const name = base.metadata.name;
+    const mode = modes[name] ?? base.spec.mode;
+    const declared = rollouts[name];
+    if (!declared) return { ...base, spec: { ...base.spec, mode } };
+    const at = `OptimizerChart: env '${env.name}' optimizer.rollouts.${name}`;
+    if (mode !== "act")
+      throw new Error(
+        `${at} needs optimizer.modes.${name}: "act"; in "${mode}" the rollout may move no traffic, so it never ends and the pipeline waits for nothing`,
+      );
+    const spec = {
+      ...base.spec,
+      mode,
+      rollout: {
+        ...declared,
+        ...(declared.gates ? { gates: [...declared.gates] } : {}),
+        // A new image is a new rollout: the controller starts over when the canary's image changes.
+        canaryImage: imageReference(
+          at,
+          imageRepository(env, name),
+          env.shop.imageTag,
+          env.shop.imageDigests?.[name],
+        ),
+      },
+    };
+    const versions = services.find((s) => s.name === name)?.versions.map((v) => v.name);
+    const checked = validateIntent(spec, versions);
+    if (!checked.valid) throw new Error(`${at}: ${describeProblems(checked.problems)}`);
+    return { ...base, spec };
+  });
+}
+
+/** The intents of the environment that declare a rollout. */
+export function rolloutIntents(
+  env: EnvironmentConfig,
+  services: readonly ShopService[],
+  namespace: string,
+): TrafficIntent[] {
+  return environmentIntents(env, services, namespace).filter((i) => i.spec.rollout !== undefined);
+}
+
+function intentModes(
+  env: EnvironmentConfig,
+  services: readonly ShopService[],
+): Readonly<Record<string, Mode>> {
+  const modes = env.optimizer?.modes ?? {};
+  checkNames(env, services, "modes", Object.keys(modes));
+  for (const [name, mode] of Object.entries(modes))
+    if (!(MODES as readonly string[]).includes(mode))
+      throw new Error(
+        `OptimizerChart: env '${env.name}' optimizer.modes.${name} is '${mode}'; use one of ${MODES.join(", ")}`,
+      );
+  return modes;
+}
+
+function checkNames(
+  env: EnvironmentConfig,
+  services: readonly ShopService[],
+  field: string,
+  named: readonly string[],
+): void {
+  const names = services.map((s) => s.name);
+  for (const name of named)
+    if (!names.includes(name))
+      throw new Error(
+        `OptimizerChart: env '${env.name}' optimizer.${field} names '${name}', which is not a shop service; use one of ${names.join(", ")}`,
+      );
+}
