@@ -8,8 +8,7 @@ import {
   type HpaState,
   hpaStep,
   INITIAL_HPA_STATE,
-  scaleDownLimit,
-  scaleUpLimit,
+  rateLimit,
 } from "./hpa-model.js";
 
 const spec: HpaSpec = {
@@ -74,21 +73,21 @@ describe("the HPA's replica calculator", () => {
 
 describe("the HPA's rate limits (defaults: up by max(4 pods, 100%) per 15 s; down by 100% per 15 s)", () => {
   it("scale-up allows the larger of +4 pods and doubling, from the replicas at the start of the period", () => {
-    expect(scaleUpLimit(2, HPA_DEFAULT_SCALE_UP, [], 0)).toBe(6); // max(2 + 4, 4)
-    expect(scaleUpLimit(10, HPA_DEFAULT_SCALE_UP, [], 0)).toBe(20); // max(14, 20)
+    expect(rateLimit("up", 2, HPA_DEFAULT_SCALE_UP, [], 0)).toBe(6); // max(2 + 4, 4)
+    expect(rateLimit("up", 10, HPA_DEFAULT_SCALE_UP, [], 0)).toBe(20); // max(14, 20)
     // 6 now, after +4 at t = 10 s: the period began at 2.
-    expect(scaleUpLimit(6, HPA_DEFAULT_SCALE_UP, [{ atMs: 10_000, change: 4 }], 20_000)).toBe(6);
+    expect(rateLimit("up", 6, HPA_DEFAULT_SCALE_UP, [{ atMs: 10_000, change: 4 }], 20_000)).toBe(6);
     // An event exactly one period old no longer counts (Kubernetes keeps events strictly after the cutoff).
-    expect(scaleUpLimit(6, HPA_DEFAULT_SCALE_UP, [{ atMs: 5_000, change: 4 }], 20_000)).toBe(12);
+    expect(rateLimit("up", 6, HPA_DEFAULT_SCALE_UP, [{ atMs: 5_000, change: 4 }], 20_000)).toBe(12);
   });
 
   it("scale-down under the default can remove every pod in one period, floored at minReplicas later", () => {
-    expect(scaleDownLimit(10, HPA_DEFAULT_SCALE_DOWN, [], 0)).toBe(0);
+    expect(rateLimit("down", 10, HPA_DEFAULT_SCALE_DOWN, [], 0)).toBe(0);
     const slow = {
       ...HPA_DEFAULT_SCALE_DOWN,
       policies: [{ type: "Pods" as const, value: 1, periodSeconds: 60 }],
     };
-    expect(scaleDownLimit(10, slow, [{ atMs: 0, change: -1 }], 30_000)).toBe(10);
+    expect(rateLimit("down", 10, slow, [{ atMs: 0, change: -1 }], 30_000)).toBe(10);
   });
 });
 

@@ -122,35 +122,28 @@ function changedWithin(
     .reduce((n, e) => n + Math.abs(e.change), 0);
 }
 
-/** The most replicas the scale-up policies allow now. */
-export function scaleUpLimit(
+/**
+ * The furthest the policies let replicas move now in one direction: the most replicas when scaling
+ * up, the fewest when scaling down. Each policy counts from the replicas at the start of its period
+ * (the changes made in that direction within it undone); selectPolicy Max takes the policy allowing
+ * the most change, Min the least.
+ */
+export function rateLimit(
+  direction: "up" | "down",
   current: number,
   rules: HpaRules,
   events: HpaState["events"],
   nowMs: number,
 ): number {
   if (rules.selectPolicy === "Disabled") return current;
+  const sign = direction === "up" ? 1 : -1;
   const proposals = rules.policies.map((p) => {
-    const start = current - changedWithin(events, nowMs, p.periodSeconds, true);
-    return p.type === "Pods" ? start + p.value : Math.ceil(start * (1 + p.value / 100));
+    const start = current - sign * changedWithin(events, nowMs, p.periodSeconds, direction === "up");
+    return p.type === "Pods" ? start + sign * p.value : Math.ceil(start * (1 + (sign * p.value) / 100));
   });
-  return rules.selectPolicy === "Min" ? Math.min(...proposals) : Math.max(...proposals);
-}
-
-/** The fewest replicas the scale-down policies allow now. */
-export function scaleDownLimit(
-  current: number,
-  rules: HpaRules,
-  events: HpaState["events"],
-  nowMs: number,
-): number {
-  if (rules.selectPolicy === "Disabled") return current;
-  const proposals = rules.policies.map((p) => {
-    const start = current + changedWithin(events, nowMs, p.periodSeconds, false);
-    return p.type === "Pods" ? start - p.value : Math.ceil(start * (1 - p.value / 100));
-  });
-  // "Max" is the policy allowing the most change: for scaling down, the fewest replicas.
-  return rules.selectPolicy === "Min" ? Math.max(...proposals) : Math.min(...proposals);
+  const mostChange = direction === "up" ? Math.max(...proposals) : Math.min(...proposals);
+  const leastChange = direction === "up" ? Math.min(...proposals) : Math.max(...proposals);
+  return rules.selectPolicy === "Min" ? leastChange : mostChange;
 }
 
 /** One sync of the HPA. */
@@ -184,14 +177,14 @@ export function hpaStep(spec: HpaSpec, state: HpaState, input: HpaInput): HpaDec
   if (recommendation > current) {
     const cap = Math.min(
       spec.maxReplicas,
-      Math.max(current, scaleUpLimit(current, spec.scaleUp, state.events, nowMs)),
+      Math.max(current, rateLimit("up", current, spec.scaleUp, state.events, nowMs)),
     );
     if (recommendation > cap) reason += `; scale-up limited to ${cap}`;
     replicas = Math.min(recommendation, cap);
   } else if (recommendation < current) {
     const floor = Math.max(
       spec.minReplicas,
-      Math.min(current, scaleDownLimit(current, spec.scaleDown, state.events, nowMs)),
+      Math.min(current, rateLimit("down", current, spec.scaleDown, state.events, nowMs)),
     );
     if (recommendation < floor) reason += `; scale-down limited to ${floor}`;
     replicas = Math.max(recommendation, floor);

@@ -12,6 +12,7 @@
  * - noise: lognormal with coefficient of variation `cv` (mean 1).
  */
 import { Ajv2020 } from "ajv/dist/2020.js";
+import { InvalidFileError } from "../../common/invalid-file.js";
 import { Random } from "../../common/random.js";
 
 export interface Trace {
@@ -21,6 +22,20 @@ export interface Trace {
   /** Steps per day: the season the forecasters use. */
   readonly seasonSteps: number;
   readonly rps: readonly number[];
+  /**
+   * The trace's ramps and spikes, for scoring (a scale-up during a spike chased it) and as the
+   * calendar a scaler may read (an announced ramp is known from its announcement on).
+   */
+  readonly events: readonly TraceEvent[];
+}
+
+export interface TraceEvent {
+  readonly kind: "ramp" | "spike";
+  /** First step of the event, and the step after its last. */
+  readonly fromStep: number;
+  readonly toStep: number;
+  readonly factor: number;
+  readonly announcedAtStep?: number;
 }
 
 const POSITIVE = { type: "number", exclusiveMinimum: 0 } as const;
@@ -127,12 +142,9 @@ interface TraceFile {
 }
 
 /** A trace or CSV that cannot be used: every problem with its path (or line) and reason. */
-export class TraceError extends Error {
-  constructor(
-    readonly source: string,
-    readonly problems: readonly string[],
-  ) {
-    super(`${source}: invalid trace\n  ${problems.join("\n  ")}`);
+export class TraceError extends InvalidFileError {
+  constructor(source: string, problems: readonly string[]) {
+    super("trace", source, problems);
     this.name = "TraceError";
   }
 }
@@ -195,7 +207,34 @@ export function parseTrace(text: string, source: string): Trace {
   const rps = Array.from({ length: steps }, (_, t) =>
     f.components.reduce((r, c) => r * factorAt(c, t, daySteps, random), f.baseRps),
   );
-  return { name: f.name, description: f.description, stepSeconds: f.stepSeconds, seasonSteps: daySteps, rps };
+  const events = f.components.flatMap((c): TraceEvent[] =>
+    c.kind === "ramp"
+      ? [
+          {
+            kind: "ramp",
+            fromStep: c.atStep,
+            toStep: c.atStep + 2 * c.rampSteps + c.holdSteps,
+            factor: c.factor,
+            ...(c.announcedAtStep !== undefined ? { announcedAtStep: c.announcedAtStep } : {}),
+          },
+        ]
+      : c.kind === "spike"
+        ? c.atSteps.map((at) => ({
+            kind: "spike",
+            fromStep: at,
+            toStep: at + c.durationSteps,
+            factor: c.factor,
+          }))
+        : [],
+  );
+  return {
+    name: f.name,
+    description: f.description,
+    stepSeconds: f.stepSeconds,
+    seasonSteps: daySteps,
+    rps,
+    events,
+  };
 }
 
 /**
@@ -243,5 +282,5 @@ export function traceFromCsv(
     if (counts[i] > 0) last = sums[i] / counts[i];
     rps.push(last);
   }
-  return { name: source, description: `replayed from ${source}`, stepSeconds, seasonSteps, rps };
+  return { name: source, description: `replayed from ${source}`, stepSeconds, seasonSteps, rps, events: [] };
 }

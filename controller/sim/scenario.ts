@@ -4,6 +4,7 @@
  */
 
 import { Ajv2020, type ErrorObject } from "ajv/dist/2020.js";
+import { InvalidFileError } from "../../common/invalid-file.js";
 import { Random } from "../../common/random.js";
 import type { SimulationConfig } from "./engine.js";
 import type { TelemetryModel } from "./telemetry-model.js";
@@ -304,12 +305,9 @@ export interface Scenario {
 }
 
 /** A scenario that does not match the schema or does not hang together; lists every problem with its JSON path. */
-export class ScenarioError extends Error {
-  constructor(
-    readonly source: string,
-    readonly problems: readonly string[],
-  ) {
-    super(`${source}: invalid scenario\n  ${problems.join("\n  ")}`);
+export class ScenarioError extends InvalidFileError {
+  constructor(source: string, problems: readonly string[]) {
+    super("scenario", source, problems);
     this.name = "ScenarioError";
   }
 }

@@ -1,0 +1,97 @@
+/**
+ * A scaling policy as a user writes it: the scaler's guardrails and choices, every field optional
+ * over the defaults the profile implies. Checked whole before anything runs; each problem names its
+ * JSON path and the reason, and a policy with any problem changes nothing.
+ */
+import { Ajv2020 } from "ajv/dist/2020.js";
+import { InvalidFileError } from "../../common/invalid-file.js";
+import { ONLINE_FORECASTERS, type OnlineForecasterName } from "./online-forecast.js";
+import type { ScalerSettings } from "./scaler.js";
+
+export interface ScalingPolicy {
+  readonly forecaster?: OnlineForecasterName;
+  readonly mode?: "observe" | "act";
+  readonly minReplicas?: number;
+  readonly maxReplicas?: number;
+  readonly quantile?: number;
+  readonly maxStep?: number;
+  readonly budgetReplicaMinutesPerDay?: number;
+  readonly spikeFilterSeconds?: number;
+}
+
+const REPLICAS = { type: "integer", minimum: 1, maximum: 1000 } as const;
+
+export const SCALING_POLICY_SCHEMA = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    forecaster: { enum: [...ONLINE_FORECASTERS] },
+    mode: { enum: ["observe", "act"] },
+    minReplicas: REPLICAS,
+    maxReplicas: REPLICAS,
+    quantile: { type: "number", minimum: 0.5, maximum: 0.99 },
+    maxStep: { type: "integer", minimum: 1, maximum: 100 },
+    budgetReplicaMinutesPerDay: { type: "number", minimum: 0 },
+    spikeFilterSeconds: { type: "integer", minimum: 0, maximum: 3600 },
+  },
+} as const;
+
+export class ScalingPolicyError extends InvalidFileError {
+  constructor(source: string, problems: readonly string[]) {
+    super("scaling policy", source, problems);
+    this.name = "ScalingPolicyError";
+  }
+}
+
+const validate = new Ajv2020({ allErrors: true, strict: true }).compile(SCALING_POLICY_SCHEMA);
+
+export function parseScalingPolicy(text: string, source: string): ScalingPolicy {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new ScalingPolicyError(source, [`$: not JSON (${(e as Error).message})`]);
+  }
+  if (!validate(data)) {
+    const problems = (validate.errors ?? []).map((e) => {
+      const path = `$${e.instancePath.replaceAll("/", ".")}`;
+      if (e.keyword === "additionalProperties")
+        return `${path}: '${(e.params as { additionalProperty: string }).additionalProperty}' is not a field of a scaling policy`;
+      if (e.keyword === "enum")
+        return `${path}: must be one of ${(e.params as { allowedValues: string[] }).allowedValues.join(", ")}`;
+      return `${path}: ${e.message}`;
+    });
+    throw new ScalingPolicyError(source, problems);
+  }
+  const policy = data as ScalingPolicy;
+  if (
+    policy.minReplicas !== undefined &&
+    policy.maxReplicas !== undefined &&
+    policy.minReplicas > policy.maxReplicas
+  )
+    throw new ScalingPolicyError(source, [
+      `$.minReplicas: ${policy.minReplicas} is above maxReplicas ${policy.maxReplicas}`,
+    ]);
+  return policy;
+}
+
+/** The scaler's settings with the policy's fields over the defaults. */
+export function applyPolicy(defaults: ScalerSettings, policy: ScalingPolicy): ScalerSettings {
+  const minReplicas = policy.minReplicas ?? defaults.minReplicas;
+  const maxReplicas = policy.maxReplicas ?? defaults.maxReplicas;
+  if (minReplicas > maxReplicas)
+    throw new ScalingPolicyError("scaling policy", [
+      `$.${policy.minReplicas !== undefined ? "minReplicas" : "maxReplicas"}: min ${minReplicas} would be above max ${maxReplicas}`,
+    ]);
+  return {
+    ...defaults,
+    mode: policy.mode ?? defaults.mode,
+    minReplicas,
+    maxReplicas,
+    quantile: policy.quantile ?? defaults.quantile,
+    maxStep: policy.maxStep ?? defaults.maxStep,
+    budgetReplicaMinutesPerDay: policy.budgetReplicaMinutesPerDay ?? defaults.budgetReplicaMinutesPerDay,
+    spikeFilterMs:
+      policy.spikeFilterSeconds !== undefined ? policy.spikeFilterSeconds * 1000 : defaults.spikeFilterMs,
+  };
+}
