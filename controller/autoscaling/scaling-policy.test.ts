@@ -36,7 +36,7 @@ describe("a scaling policy", () => {
     }
     expect(error).toBeInstanceOf(ScalingPolicyError);
     expect((error as ScalingPolicyError).problems).toEqual([
-      "$: 'budget' is not a field of a scaling policy",
+      "$: 'budget' is not a field here",
       "$.forecaster: must be one of seasonal-naive, holt-winters, lstm",
       "$.quantile: must be <= 0.99",
       "$.maxStep: must be >= 1",

@@ -4,7 +4,7 @@
  * JSON path and the reason, and a policy with any problem changes nothing.
  */
 import { Ajv2020 } from "ajv/dist/2020.js";
-import { InvalidFileError } from "../../common/invalid-file.js";
+import { InvalidFileError, parseJsonText, schemaProblems } from "../../common/invalid-file.js";
 import { ONLINE_FORECASTERS, type OnlineForecasterName } from "./online-forecast.js";
 import type { ScalerSettings } from "./scaler.js";
 
@@ -46,23 +46,8 @@ export class ScalingPolicyError extends InvalidFileError {
 const validate = new Ajv2020({ allErrors: true, strict: true }).compile(SCALING_POLICY_SCHEMA);
 
 export function parseScalingPolicy(text: string, source: string): ScalingPolicy {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    throw new ScalingPolicyError(source, [`$: not JSON (${(e as Error).message})`]);
-  }
-  if (!validate(data)) {
-    const problems = (validate.errors ?? []).map((e) => {
-      const path = `$${e.instancePath.replaceAll("/", ".")}`;
-      if (e.keyword === "additionalProperties")
-        return `${path}: '${(e.params as { additionalProperty: string }).additionalProperty}' is not a field of a scaling policy`;
-      if (e.keyword === "enum")
-        return `${path}: must be one of ${(e.params as { allowedValues: string[] }).allowedValues.join(", ")}`;
-      return `${path}: ${e.message}`;
-    });
-    throw new ScalingPolicyError(source, problems);
-  }
+  const data = parseJsonText(text, (problems) => new ScalingPolicyError(source, problems));
+  if (!validate(data)) throw new ScalingPolicyError(source, schemaProblems(validate.errors));
   const policy = data as ScalingPolicy;
   if (
     policy.minReplicas !== undefined &&

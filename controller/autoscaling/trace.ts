@@ -12,7 +12,7 @@
  * - noise: lognormal with coefficient of variation `cv` (mean 1).
  */
 import { Ajv2020 } from "ajv/dist/2020.js";
-import { InvalidFileError } from "../../common/invalid-file.js";
+import { InvalidFileError, parseJsonText, schemaProblems } from "../../common/invalid-file.js";
 import { Random } from "../../common/random.js";
 
 export interface Trace {
@@ -175,23 +175,16 @@ function factorAt(c: Component, t: number, daySteps: number, random: Random): nu
 }
 
 export function parseTrace(text: string, source: string): Trace {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    throw new TraceError(source, [`$: not JSON (${(e as Error).message})`]);
-  }
-  if (!validate(data)) {
-    const problems = (validate.errors ?? []).map((e) => {
-      const path = `$${e.instancePath.replace(/\/(\d+)/g, "[$1]").replaceAll("/", ".")}`;
-      if (e.keyword === "discriminator")
-        return `${path}.kind: must be one of daily, weekly, trend, ramp, spike, noise`;
-      if (e.keyword === "additionalProperties")
-        return `${path}: '${(e.params as { additionalProperty: string }).additionalProperty}' is not a field here`;
-      return `${path}: ${e.message}`;
-    });
-    throw new TraceError(source, [...new Set(problems)]);
-  }
+  const data = parseJsonText(text, (problems) => new TraceError(source, problems));
+  if (!validate(data))
+    throw new TraceError(
+      source,
+      schemaProblems(validate.errors, (e, path) =>
+        e.keyword === "discriminator"
+          ? `${path}.kind: must be one of daily, weekly, trend, ramp, spike, noise`
+          : undefined,
+      ),
+    );
   const f = data as TraceFile;
   const daySteps = Math.round(86_400 / f.stepSeconds);
   const steps = Math.round(f.days * daySteps);

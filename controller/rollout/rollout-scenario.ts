@@ -4,6 +4,7 @@
  * simulation part is an ordinary scenario (controller/sim/scenario.ts), checked by its schema.
  */
 import { Ajv2020 } from "ajv/dist/2020.js";
+import { parseJsonText, schemaProblems } from "../../common/invalid-file.js";
 import { parseScenario, type Scenario, ScenarioError } from "../sim/scenario.js";
 
 export interface RolloutScenario {
@@ -45,17 +46,8 @@ const SCHEMA = {
 const validate = new Ajv2020({ allErrors: true, strict: true }).compile(SCHEMA);
 
 export function parseRolloutScenario(text: string, source: string): RolloutScenario {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    throw new ScenarioError(source, [`$: not JSON (${(e as Error).message})`]);
-  }
-  if (!validate(data))
-    throw new ScenarioError(
-      source,
-      (validate.errors ?? []).map((e) => `$${e.instancePath.replaceAll("/", ".")}: ${e.message}`),
-    );
+  const data = parseJsonText(text, (problems) => new ScenarioError(source, problems));
+  if (!validate(data)) throw new ScenarioError(source, schemaProblems(validate.errors));
   const d = data as Omit<RolloutScenario, "simulation"> & { simulation: unknown };
   const simulation = parseScenario(JSON.stringify(d.simulation), `${source} $.simulation`);
   const subsets = new Set(simulation.config.replicas.map((r) => r.subset));

@@ -4,7 +4,7 @@
  */
 
 import { Ajv2020, type ErrorObject } from "ajv/dist/2020.js";
-import { InvalidFileError } from "../../common/invalid-file.js";
+import { InvalidFileError, parseJsonText } from "../../common/invalid-file.js";
 import { Random } from "../../common/random.js";
 import type { SimulationConfig } from "./engine.js";
 import type { TelemetryModel } from "./telemetry-model.js";
@@ -401,12 +401,7 @@ function relevantErrors(errors: readonly ErrorObject[]): ErrorObject[] {
 
 /** Parses and validates a scenario file's text; `source` names it in errors. */
 export function parseScenario(text: string, source: string, seed?: number): Scenario {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    throw new ScenarioError(source, [`$: not JSON (${(e as Error).message})`]);
-  }
+  const data = parseJsonText(text, (problems) => new ScenarioError(source, problems));
   if (!validate(data)) {
     const problems = [...new Set(relevantErrors(validate.errors ?? []).map(describe))];
     throw new ScenarioError(
