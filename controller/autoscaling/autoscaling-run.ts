@@ -131,17 +131,16 @@ export function runAutoscaling(
     ),
   );
   const fleet = new Fleet(profile.startup, random, initial, 0);
-  const settings = {
-    ...applyPolicy(scalerSettingsFor(profile, stepMs), options.policy ?? {}),
-    ...options.scaler,
-  };
+  const defaults = scalerSettingsFor(profile, stepMs);
+  const settings = { ...applyPolicy(defaults, options.policy ?? {}), ...options.scaler };
   const predictive = contender.startsWith("predictive-");
   const forecaster: OnlineForecaster | undefined = predictive
     ? onlineForecaster(contender.slice("predictive-".length), { season: trace.seasonSteps })
     : undefined;
   let hpaState: HpaState = INITIAL_HPA_STATE;
   let scaler: ScalerState = { ...initialScalerState(settings, 0), minReplicas: initial };
-  const oracleHorizonMs = readyTimeQuantileMs(profile.startup, 0.9);
+  // The oracle looks as far ahead as a new replica takes to be ready (p90), as the scaler plans.
+  const oracleHorizonMs = defaults.horizonMs;
 
   const ticksPerStep = stepMs / TICK_MS;
   const utilization: number[] = [];

@@ -105,14 +105,7 @@ export class Fleet {
   }
 
   private startupMs(): number {
-    const p = this.profile;
-    const pull = this.random.chance(p.imageCachedShare)
-      ? 0
-      : this.random.lognormal(p.pull.meanSeconds, p.pull.cv);
-    const start = this.random.lognormal(p.start.meanSeconds, p.start.cv);
-    const [lo, hi] = p.readinessSeconds;
-    const readiness = lo + (hi - lo) * this.random.uniform();
-    return Math.round((pull + start + readiness) * 1000);
+    return startupMs(this.profile, this.random);
   }
 
   /** Puts pending pods on nodes with room (ready nodes first), and provisions nodes for the rest. */
@@ -140,10 +133,23 @@ export class Fleet {
     }
     if (waiting.length === 0) return;
     // One provisioning batch for every pod that fits nowhere; they land on the new nodes at once.
-    const readyAtMs =
-      nowMs + Math.round(this.random.lognormal(nodes.provision.meanSeconds, nodes.provision.cv) * 1000);
+    const readyAtMs = nowMs + nodeProvisionMs(nodes, this.random);
     for (let i = 0; i < Math.ceil(waiting.length / nodes.podsPerNode); i++)
       this.nodes.push({ id: this.nextNode++, readyAtMs });
     this.schedule(nowMs);
   }
+}
+
+/** One pod's start-up on a node with room: the image pull (unless cached), the start, the readiness probe. */
+export function startupMs(p: StartupProfile, random: Random): number {
+  const pull = random.chance(p.imageCachedShare) ? 0 : random.lognormal(p.pull.meanSeconds, p.pull.cv);
+  const start = random.lognormal(p.start.meanSeconds, p.start.cv);
+  const [lo, hi] = p.readinessSeconds;
+  const readiness = lo + (hi - lo) * random.uniform();
+  return Math.round((pull + start + readiness) * 1000);
+}
+
+/** How long Karpenter takes to bring a node up for pending pods. */
+export function nodeProvisionMs(nodes: NonNullable<StartupProfile["nodes"]>, random: Random): number {
+  return Math.round(random.lognormal(nodes.provision.meanSeconds, nodes.provision.cv) * 1000);
 }

@@ -40,6 +40,23 @@ function banded(mean: number[], residuals: readonly number[], quantile: number):
   return { mean, upper: mean.map((m, h) => m + q * Math.sqrt(h + 1)) };
 }
 
+/** Appends to a window that keeps its last `size` values. */
+function pushWindow(window: number[], value: number, size: number): void {
+  window.push(value);
+  if (window.length > size) window.shift();
+}
+
+/**
+ * Appends to the history, dropping whole seasons beyond `keepSeasons`, so the season's phase of
+ * the kept history stays aligned; returns how many steps were dropped.
+ */
+function keepHistory(history: number[], value: number, o: OnlineOptions): number {
+  history.push(value);
+  if (history.length <= ((o.keepSeasons ?? 7) + 1) * o.season) return 0;
+  history.splice(0, o.season);
+  return o.season;
+}
+
 class OnlineSeasonalNaive implements OnlineForecaster {
   readonly name = "seasonal-naive";
   private readonly history: number[] = [];
@@ -48,13 +65,9 @@ class OnlineSeasonalNaive implements OnlineForecaster {
 
   observe(learn: number, actual = learn): void {
     const { season } = this.o;
-    if (this.history.length >= season) {
-      this.errors.push(actual - this.history[this.history.length - season]);
-      if (this.errors.length > season) this.errors.shift();
-    }
-    this.history.push(learn);
-    const keep = (this.o.keepSeasons ?? 7) * season;
-    if (this.history.length > keep) this.history.splice(0, this.history.length - keep);
+    if (this.history.length >= season)
+      pushWindow(this.errors, actual - this.history[this.history.length - season], season);
+    keepHistory(this.history, learn, this.o);
   }
 
   forecast(horizon: number, quantile: number): Forecast | undefined {
@@ -89,15 +102,11 @@ class OnlineHoltWinters implements OnlineForecaster {
   observe(y: number, actual = y): void {
     const { season } = this.o;
     if (!this.fit) this.naive.observe(y, actual);
-    this.history.push(y);
-    const keep = (this.o.keepSeasons ?? 7) * season;
-    // Drop whole seasons, so the phase of the kept history stays aligned.
-    if (this.history.length > keep + season) this.history.splice(0, season);
+    keepHistory(this.history, y, this.o);
     const f = this.fit;
     if (f) {
       const s = f.seasonal[f.n % season];
-      f.residuals.push(actual - (f.level + f.trend + s));
-      if (f.residuals.length > season) f.residuals.shift();
+      pushWindow(f.residuals, actual - (f.level + f.trend + s), season);
       const previous = f.level;
       f.level = f.alpha * (y - s) + (1 - f.alpha) * (f.level + f.trend);
       f.trend = f.beta * (f.level - previous) + (1 - f.beta) * f.trend;
@@ -177,16 +186,8 @@ class OnlineLstm implements OnlineForecaster {
   observe(learn: number, actual = learn): void {
     const { season } = this.o;
     if (!this.net) this.naive.observe(learn, actual);
-    if (this.nextOneStep !== undefined) {
-      this.residuals.push(actual - this.nextOneStep);
-      if (this.residuals.length > season) this.residuals.shift();
-    }
-    this.history.push(learn);
-    const keep = (this.o.keepSeasons ?? 7) * season;
-    if (this.history.length > keep + season) {
-      this.history.splice(0, season);
-      this.firstStep += season;
-    }
+    if (this.nextOneStep !== undefined) pushWindow(this.residuals, actual - this.nextOneStep, season);
+    this.firstStep += keepHistory(this.history, learn, this.o);
     this.sinceFit++;
     if (this.history.length >= season + OnlineLstm.WINDOW && (!this.net || this.sinceFit >= season))
       this.fit();

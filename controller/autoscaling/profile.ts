@@ -8,7 +8,7 @@
 
 import { Random } from "../../common/random.js";
 import { SHOP_SERVICES } from "../../config/shop.js";
-import type { StartupProfile } from "./fleet.js";
+import { nodeProvisionMs, type StartupProfile, startupMs } from "./fleet.js";
 import { HPA_DEFAULT_SCALE_DOWN, HPA_DEFAULT_SCALE_UP, type HpaSpec } from "./hpa-model.js";
 import type { ServiceProfile } from "./service-model.js";
 
@@ -60,17 +60,8 @@ export function autoscalingProfile(name = "frontend"): AutoscalingProfile {
 export function readyTimeQuantileMs(startup: StartupProfile, q: number, seed = 1): number {
   const random = new Random(seed);
   const draws: number[] = [];
-  for (let i = 0; i < 4000; i++) {
-    const pull = random.chance(startup.imageCachedShare)
-      ? 0
-      : random.lognormal(startup.pull.meanSeconds, startup.pull.cv);
-    const start = random.lognormal(startup.start.meanSeconds, startup.start.cv);
-    const [lo, hi] = startup.readinessSeconds;
-    const node = startup.nodes
-      ? random.lognormal(startup.nodes.provision.meanSeconds, startup.nodes.provision.cv)
-      : 0;
-    draws.push((pull + start + lo + (hi - lo) * random.uniform() + node) * 1000);
-  }
+  for (let i = 0; i < 4000; i++)
+    draws.push(startupMs(startup, random) + (startup.nodes ? nodeProvisionMs(startup.nodes, random) : 0));
   draws.sort((a, b) => a - b);
   return draws[Math.min(draws.length - 1, Math.floor(q * draws.length))];
 }

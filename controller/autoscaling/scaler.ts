@@ -71,8 +71,8 @@ export interface ScalerObservation {
 export interface ScalerState {
   /** Requests per second one replica serves at 100% CPU, learned; undefined until seen. */
   readonly capacityRps?: number;
-  /** The last observations, newest last. */
-  readonly recent: readonly number[];
+  /** The last observation's request rate. */
+  readonly previous?: number;
   /** When the current excursion above the band started. */
   readonly excursionFromMs?: number;
   /** The minReplicas in force (written in act mode, recommended in observe). */
@@ -84,7 +84,6 @@ export interface ScalerState {
 
 export function initialScalerState(settings: ScalerSettings, nowMs: number): ScalerState {
   return {
-    recent: [],
     minReplicas: settings.minReplicas,
     needs: [],
     budget: { dayFromMs: nowMs, usedReplicaMinutes: 0 },
@@ -114,7 +113,6 @@ export function screen(
   oneStep: Forecast | undefined,
 ): Screening {
   if (obs.rps === undefined) return { feed: Number.NaN, filtered: false, surge: false, state };
-  const recent = [...state.recent, obs.rps].slice(-4);
   // An excursion is beyond twice the band's width above the forecast: ordinary noise crosses the
   // band itself one step in ten (it is a p90), twice its width about one in two hundred.
   const above = oneStep !== undefined && obs.rps > oneStep.mean[0] + 2 * (oneStep.upper[0] - oneStep.mean[0]);
@@ -123,13 +121,12 @@ export function screen(
       feed: obs.rps,
       filtered: false,
       surge: false,
-      state: { ...state, recent, excursionFromMs: undefined },
+      state: { ...state, previous: obs.rps, excursionFromMs: undefined },
     };
   const from = state.excursionFromMs ?? obs.nowMs - settings.stepMs;
   const age = obs.nowMs - from;
-  const previous = state.recent.at(-1);
   const growing =
-    state.excursionFromMs !== undefined && previous !== undefined && obs.rps > previous * GROWING;
+    state.excursionFromMs !== undefined && state.previous !== undefined && obs.rps > state.previous * GROWING;
   const surge = age > settings.spikeFilterMs || growing;
   return {
     // A surge is followed from the current reading, not learned: a sale's hour must not raise the
@@ -137,7 +134,7 @@ export function screen(
     feed: age > settings.learnExcursionAfterMs ? obs.rps : (oneStep as Forecast).mean[0],
     filtered: !surge,
     surge,
-    state: { ...state, recent, excursionFromMs: from },
+    state: { ...state, previous: obs.rps, excursionFromMs: from },
   };
 }
 
@@ -185,7 +182,7 @@ export function decide(
   let demand = Math.max(...ahead.upper);
   const reasons = [`forecast p${Math.round(s.quantile * 100)} ${demand.toFixed(0)} rps`];
   if (screening.surge) {
-    const previous = state.recent.at(-1) ?? obs.rps;
+    const previous = state.previous ?? obs.rps;
     const extrapolated = obs.rps + Math.max(0, obs.rps - previous) * steps;
     if (extrapolated > demand) {
       demand = extrapolated;

@@ -28,6 +28,7 @@ import {
   forecastAccuracy,
   MESHPILOT,
   summarizeAutoscaling,
+  totals,
 } from "./autoscaling-report.js";
 
 const TRACE_DIR = join(import.meta.dirname, "..", "scenarios", "traces");
@@ -132,7 +133,7 @@ async function main(): Promise<void> {
   }
 
   const p50 = Math.round(readyTimeQuantileMs(profile.startup, 0.5) / 1000);
-  const p90 = Math.round(readyTimeQuantileMs(profile.startup, 0.9) / 1000);
+  const p90 = Math.round(settings.horizonMs / 1000);
   const s = profile.startup;
   const doc = [
     "# Predictive autoscaling against the HPA",
@@ -198,13 +199,11 @@ function spikeNote(
 ): string[] {
   const spiky = new Set(traces.filter((t) => t.events.some((e) => e.kind === "spike")).map((t) => t.name));
   if (spiky.size === 0 || spiky.size === traces.length) return [];
-  const sum = (contender: string, withSpikes: boolean) =>
-    Number(
-      rows
-        .filter((r) => r.contender === contender && spiky.has(r.trace) === withSpikes)
-        .reduce((a, r) => a + r.sloViolationMinutes, 0)
-        .toFixed(1),
-    );
+  const sum = (contender: ContenderName, withSpikes: boolean) =>
+    totals(
+      rows.filter((r) => spiky.has(r.trace) === withSpikes),
+      contender,
+    ).sloViolationMinutes;
   const ratio = (a: number, b: number) => (b === 0 ? "n/a" : `${(a / b).toFixed(2)}×`);
   const [oursCalm, hpaCalm, oursSpiky, hpaSpiky] = [
     sum(judged, false),
