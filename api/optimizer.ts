@@ -4,6 +4,12 @@
  * the other.
  */
 
+/**
+ * On an HPA whose minReplicas predictive autoscaling sets: the intent that set it and Git's values,
+ * which the optimizer restores. Argo CD ignores it, with the two fields it records.
+ */
+export const GIT_FLOOR_ANNOTATION = "optimizer.meshpilot.io/git-floor";
+
 /** Field manager the optimizer writes routing with; Argo CD ignores fields it owns. */
 export const OPTIMIZER_FIELD_MANAGER = "meshpilot-optimizer";
 

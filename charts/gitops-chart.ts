@@ -1,5 +1,6 @@
 import { Chart } from "cdk8s";
 import type { Construct } from "constructs";
+import { GIT_FLOOR_ANNOTATION } from "../api/optimizer.js";
 import type { EnvironmentConfig } from "../config/environments.js";
 import { argoApplication, type IgnoreDifference } from "../constructs/k8s/argo-application.js";
 import { OPTIMIZER_FIELD_MANAGER } from "../constructs/k8s/namespaces.js";
@@ -30,6 +31,8 @@ export interface GitOpsChartProps {
   readonly treePath: string;
   readonly applications: readonly TreeApplication[];
   readonly optimizerOwned: readonly OptimizerOwnedObject[];
+  /** HPAs whose floor the optimizer's predictive autoscaling sets. */
+  readonly autoscaledHpas?: readonly { readonly namespace: string; readonly name: string }[];
 }
 
 /**
@@ -40,7 +43,18 @@ export interface GitOpsChartProps {
  * revert that, so the shop Application ignores every field the optimizer's field manager owns
  * (`managedFieldsManagers`), and `RespectIgnoreDifferences=true` keeps a sync from writing those
  * fields back. Everything else in those objects stays under Git's control.
+ *
+ * Predictive autoscaling sets the minReplicas (and the scale-up window) of the HPAs the intents
+ * name, and records Git's values in an annotation: those three fields are ignored on those HPAs,
+ * by path, for as long as Git names them. The optimizer restores Git's values when it stops.
  */
+/** The HPA fields predictive autoscaling writes (hpa-floor.ts), as Argo CD's jq paths. */
+const HPA_FIELDS_SET = [
+  ".spec.minReplicas",
+  ".spec.behavior.scaleUp.stabilizationWindowSeconds",
+  `.metadata.annotations["${GIT_FLOOR_ANNOTATION}"]`,
+] as const;
+
 export class GitOpsChart extends Chart {
   constructor(scope: Construct, id: string, props: GitOpsChartProps) {
     super(scope, id, { disableResourceNameHashes: true });
@@ -51,9 +65,17 @@ export class GitOpsChart extends Chart {
       namespace: o.namespace,
       managedFieldsManagers: [OPTIMIZER_FIELD_MANAGER],
     }));
+    const scaledByOptimizer: IgnoreDifference[] = (props.autoscaledHpas ?? []).map((h) => ({
+      group: "autoscaling",
+      kind: "HorizontalPodAutoscaler",
+      name: h.name,
+      namespace: h.namespace,
+      jqPathExpressions: [...HPA_FIELDS_SET],
+    }));
     for (const app of props.applications) {
       const ignored = [
         ...ownedByOptimizer.filter((d) => d.namespace === app.namespace),
+        ...scaledByOptimizer.filter((d) => d.namespace === app.namespace),
         ...(app.ignoreDifferences ?? []),
       ];
       argoApplication(this, `App-${app.name}`, {

@@ -1,7 +1,13 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LANE_LABEL, LANE_QUARANTINE, LANE_SERVING, LANE_SUBSET } from "../api/optimizer.js";
+import {
+  GIT_FLOOR_ANNOTATION,
+  LANE_LABEL,
+  LANE_QUARANTINE,
+  LANE_SERVING,
+  LANE_SUBSET,
+} from "../api/optimizer.js";
 import { ENVIRONMENTS, type EnvironmentConfig } from "../config/environments.js";
 import { callEdges, SHOP_SERVICES, type ShopService } from "../config/shop.js";
 import { NAMESPACES, OPTIMIZER_FIELD_MANAGER } from "../constructs/k8s/namespaces.js";
@@ -128,6 +134,28 @@ describe("GitOps tree", () => {
         managedFieldsManagers: [OPTIMIZER_FIELD_MANAGER],
       });
     }
+  });
+
+  it("ignores, on the HPAs an intent autoscales and no others, the floor and scale-up window the optimizer sets and its record of Git's", () => {
+    const shopApp = devTree.apps.find((m) => m.metadata.name === "shop") as Manifest;
+    const ignored = (shopApp.spec as Obj).ignoreDifferences as Obj[];
+    expect(ignored.filter((d) => d.kind === "HorizontalPodAutoscaler")).toEqual([
+      {
+        group: "autoscaling",
+        kind: "HorizontalPodAutoscaler",
+        name: "frontend-v1",
+        namespace: NAMESPACES.shop,
+        jqPathExpressions: [
+          ".spec.minReplicas",
+          ".spec.behavior.scaleUp.stabilizationWindowSeconds",
+          `.metadata.annotations["${GIT_FLOOR_ANNOTATION}"]`,
+        ],
+      },
+    ]);
+    const prodShop = synthGitOpsTree(prod).apps.find((m) => m.metadata.name === "shop") as Manifest;
+    expect(
+      ((prodShop.spec as Obj).ignoreDifferences as Obj[]).filter((d) => d.kind === "HorizontalPodAutoscaler"),
+    ).toEqual([]);
   });
 
   it("leaves the quarantine lane to the optimizer: its label is in no selector Argo CD or a controller acts on, and nothing it writes for the lane is in Git", () => {

@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { App, Yaml } from "cdk8s";
-import { INTENT_GROUP, INTENT_KIND } from "../api/intent/schema.js";
+import { INTENT_GROUP, INTENT_KIND, type TrafficIntent } from "../api/intent/schema.js";
 import { checkPosture, type EnvironmentConfig } from "../config/environments.js";
 import { imageNames, SHOP_SERVICES, type ShopService } from "../config/shop.js";
 import { NAMESPACES, PROJECTS } from "../constructs/k8s/namespaces.js";
@@ -12,6 +12,7 @@ import { GitOpsChart, type OptimizerOwnedObject, type TreeApplication } from "./
 import { MeshChart } from "./mesh-chart.js";
 import { ObservabilityChart } from "./observability-chart.js";
 import { OptimizerChart } from "./optimizer-chart.js";
+import { autoscaledHpas } from "./optimizer-intents.js";
 import { ShopChart } from "./shop-chart.js";
 
 /** The chart directories, in sync order. `apps` (the Applications themselves) is synced by the root. */
@@ -74,6 +75,9 @@ export function synthGitOpsTree(
     treePath: dirname(env.gitops.path),
     applications: TREE_APPLICATIONS,
     optimizerOwned,
+    autoscaledHpas: autoscaledHpas(
+      tree.optimizer.filter((m) => m.kind === INTENT_KIND) as unknown as TrafficIntent[],
+    ),
   });
   tree[APPS_DIRECTORY] = gitops.toJson() as Manifest[];
   for (const manifests of Object.values(tree)) for (const m of manifests) validateManifest(m);

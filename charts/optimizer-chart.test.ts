@@ -9,6 +9,7 @@ import { imageNames } from "../config/shop.js";
 import { ROLLOUT_READERS_GROUP } from "../constructs/aws/addon-names.js";
 import { NAMESPACES } from "../constructs/k8s/namespaces.js";
 import type { Manifest } from "../constructs/k8s/schemas.js";
+import { hpaObject } from "../controller/testbed/fixtures.js";
 import type { RbacRule } from "../controller/testbed/kube-api-double.js";
 import { type Harness, optimizerHarness } from "../controller/testbed/optimizer-harness.js";
 import { ScriptedTelemetry } from "../controller/testbed/scripted-telemetry.js";
@@ -191,6 +192,100 @@ describe("OptimizerChart", () => {
     expect(h.events("RoutingChanged").length).toBeGreaterThan(0);
     expect(h.api.get("v1", "ConfigMap", NAMESPACES.optimizer, "meshpilot-optimizer-state")).toBeDefined();
     expect(h.weights()).toEqual({ v1: 50, v2: 50 });
+  });
+
+  test("an environment's autoscaling goes into its service's intent, naming every version's HPA", () => {
+    const spec = intents(synthGitOpsTree(dev).optimizer).frontend as unknown as { autoscaling: object };
+    expect(spec.autoscaling).toEqual({ horizontalPodAutoscalers: { v1: "frontend-v1" } });
+    const shop = synthGitOpsTree(dev).shop;
+    expect(shop.some((m) => m.kind === "HorizontalPodAutoscaler" && m.metadata.name === "frontend-v1")).toBe(
+      true,
+    );
+  });
+
+  test.each([
+    [
+      { autoscaling: { frontdoor: {} } },
+      "optimizer.autoscaling names 'frontdoor', which is not a shop service",
+    ],
+    [
+      { autoscaling: { frontend: { quantile: 2 } } },
+      "optimizer.autoscaling.frontend: spec.autoscaling.quantile: must be <= 0.99",
+    ],
+  ])("a wrong autoscaling setting fails at synth naming it: %j", (optimizerConfig, message) => {
+    expect(() => synthGitOpsTree({ ...dev, optimizer: optimizerConfig })).toThrow(message);
+  });
+
+  test("with autoscaling, the Roles let it read every HPA and patch only those the intents name", async () => {
+    const scaling = {
+      ...dev,
+      optimizer: { ...dev.optimizer, autoscaling: { catalog: { mode: "act" as const } } },
+    };
+    const tree = synthGitOpsTree(scaling).optimizer;
+    const roles = new Map<string, RbacRule[]>();
+    for (const role of tree.filter((m) => m.kind === "Role" && m.metadata.name === "meshpilot-optimizer"))
+      roles.set(role.metadata.namespace as string, (role as unknown as { rules: RbacRule[] }).rules);
+    const hpaRules = (roles.get(NAMESPACES.shop) ?? []).filter((r) =>
+      r.resources.includes("horizontalpodautoscalers"),
+    );
+    expect(hpaRules).toEqual([
+      {
+        apiGroups: ["autoscaling"],
+        resources: ["horizontalpodautoscalers"],
+        verbs: ["get", "list", "watch"],
+      },
+      {
+        apiGroups: ["autoscaling"],
+        resources: ["horizontalpodautoscalers"],
+        verbs: ["patch"],
+        resourceNames: ["catalog-v1", "catalog-v2"],
+      },
+    ]);
+    let clock = Date.parse("2026-03-02T12:00:00Z");
+    h = await optimizerHarness(
+      new ScriptedTelemetry(
+        () => ({ v1: { p99Ms: 50, rps: 50 }, v2: { p99Ms: 50, rps: 50 } }),
+        () => 600,
+      ),
+      {
+        mode: "observe",
+        algorithm: "hold",
+        autoscaling: {
+          mode: "act",
+          forecaster: "seasonal-naive",
+          horizontalPodAutoscalers: { v1: "catalog-v1" },
+        },
+      },
+      { podNamespace: NAMESPACES.optimizer, now: () => clock },
+      roles,
+    );
+    for (const name of ["catalog-v1", "orders-v1"])
+      h.api.put(
+        hpaObject(NAMESPACES.shop, name, {
+          min: 2,
+          max: 10,
+          targetPercent: 70,
+          current: 2,
+          utilizationPercent: 50,
+        }),
+      );
+    await h.settled();
+    await h.step();
+    const api = h.api;
+    const minReplicas = (name: string) =>
+      (
+        api.get("autoscaling/v2", "HorizontalPodAutoscaler", NAMESPACES.shop, name) as unknown as {
+          spec: { minReplicas: number };
+        }
+      ).spec.minReplicas;
+    expect(minReplicas("catalog-v1")).toBe(6);
+    h.api.remove("optimizer.meshpilot.io/v1alpha1", "TrafficIntent", NAMESPACES.shop, "catalog");
+    await h.settled();
+    clock += 60_000;
+    await h.step();
+    expect(minReplicas("catalog-v1")).toBe(2);
+    expect(minReplicas("orders-v1")).toBe(2);
+    expect(h.api.requests.filter((r) => r.status === 403)).toEqual([]);
   });
 
   test("the double enforces the Roles: without the delete right, turning hedging off is refused", async () => {

@@ -13,7 +13,7 @@ import { namespaceDefaults } from "../constructs/k8s/namespace-defaults.js";
 import { NAMESPACES } from "../constructs/k8s/namespaces.js";
 import { OptimizerWorkload } from "../constructs/k8s/optimizer-workload.js";
 import { addTyped } from "../constructs/k8s/typed.js";
-import { environmentIntents } from "./optimizer-intents.js";
+import { autoscaledHpas, environmentIntents } from "./optimizer-intents.js";
 
 export interface OptimizerChartProps {
   readonly env: EnvironmentConfig;
@@ -29,6 +29,10 @@ export class OptimizerChart extends Chart {
     super(scope, id, { disableResourceNameHashes: true });
     // Like the shop's: nothing in the namespace talks or is reached unless its own policy says so.
     namespaceDefaults(this, { namespace: NAMESPACES.optimizer, denyEgress: true });
+    const intents = environmentIntents(props.env, props.services, NAMESPACES.shop);
+    const autoscaled: Record<string, string[]> = {};
+    for (const hpa of autoscaledHpas(intents))
+      autoscaled[hpa.namespace] = [...(autoscaled[hpa.namespace] ?? []), hpa.name];
     new OptimizerWorkload(this, "Workload", {
       namespace: NAMESPACES.optimizer,
       managedNamespaces: [NAMESPACES.shop],
@@ -37,6 +41,7 @@ export class OptimizerChart extends Chart {
       imageDigest: props.env.shop.imageDigests?.[OPTIMIZER_IMAGE],
       prometheusNamespace: NAMESPACES.observability,
       apiServerCidr: props.env.vpcCidr,
+      autoscaledHpas: autoscaled,
     });
     const crd = trafficIntentCrd();
     addTyped(
@@ -48,7 +53,7 @@ export class OptimizerChart extends Chart {
         metadata: { ...crd.metadata, annotations: { "argocd.argoproj.io/sync-wave": "-1" } },
       } as never),
     );
-    for (const intent of environmentIntents(props.env, props.services, NAMESPACES.shop)) {
+    for (const intent of intents) {
       addTyped(
         this,
         `Intent-${intent.metadata.name}`,

@@ -1,15 +1,16 @@
 /**
  * The TrafficIntents an environment's tree ships: one per shop service from the shop model, with the
- * environment's promotions (modes) and rollouts applied, each checked so a wrong name or value fails
+ * environment's promotions (modes), rollouts and autoscaling applied, each checked so a wrong name or value fails
  * at synth naming the setting and the fix. The delivery workflow reads the same list to know which
  * rollouts a release starts.
  */
 import { defaultIntents } from "../api/intent/defaults.js";
-import { MODES, type TrafficIntent } from "../api/intent/schema.js";
+import { MODES, type TrafficIntent, type TrafficIntentSpec } from "../api/intent/schema.js";
 import { describeProblems, validateIntent } from "../api/intent/validate.js";
 import { type EnvironmentConfig, imageRepository } from "../config/environments.js";
 import type { ShopService } from "../config/shop.js";
 import { imageReference } from "../constructs/k8s/image.js";
+import { versionWorkloadName } from "../constructs/k8s/mesh-service.js";
 
 type Mode = (typeof MODES)[number];
 
@@ -20,37 +21,58 @@ export function environmentIntents(
 ): TrafficIntent[] {
   const modes = intentModes(env, services);
   const rollouts = env.optimizer?.rollouts ?? {};
+  const autoscaling = env.optimizer?.autoscaling ?? {};
   checkNames(env, services, "rollouts", Object.keys(rollouts));
+  checkNames(env, services, "autoscaling", Object.keys(autoscaling));
   return defaultIntents(services, namespace).map((base) => {
     const name = base.metadata.name;
-    const mode = modes[name] ?? base.spec.mode;
+    const versions = services.find((s) => s.name === name)?.versions.map((v) => v.name) ?? [];
+    let spec: TrafficIntentSpec = { ...base.spec, mode: modes[name] ?? base.spec.mode };
+    let at = `OptimizerChart: env '${env.name}' optimizer.modes.${name}`;
     const declared = rollouts[name];
-    if (!declared) return { ...base, spec: { ...base.spec, mode } };
-    const at = `OptimizerChart: env '${env.name}' optimizer.rollouts.${name}`;
-    if (mode !== "act")
-      throw new Error(
-        `${at} needs optimizer.modes.${name}: "act"; in "${mode}" the rollout may move no traffic, so it never ends and the pipeline waits for nothing`,
-      );
-    const spec = {
-      ...base.spec,
-      mode,
-      rollout: {
-        ...declared,
-        ...(declared.gates ? { gates: [...declared.gates] } : {}),
-        // A new image is a new rollout: the controller starts over when the canary's image changes.
-        canaryImage: imageReference(
-          at,
-          imageRepository(env, name),
-          env.shop.imageTag,
-          env.shop.imageDigests?.[name],
-        ),
-      },
-    };
-    const versions = services.find((s) => s.name === name)?.versions.map((v) => v.name);
+    if (declared) {
+      at = `OptimizerChart: env '${env.name}' optimizer.rollouts.${name}`;
+      if (spec.mode !== "act")
+        throw new Error(
+          `${at} needs optimizer.modes.${name}: "act"; in "${spec.mode}" the rollout may move no traffic, so it never ends and the pipeline waits for nothing`,
+        );
+      spec = {
+        ...spec,
+        rollout: {
+          ...declared,
+          ...(declared.gates ? { gates: [...declared.gates] } : {}),
+          // A new image is a new rollout: the controller starts over when the canary's image changes.
+          canaryImage: imageReference(
+            at,
+            imageRepository(env, name),
+            env.shop.imageTag,
+            env.shop.imageDigests?.[name],
+          ),
+        },
+      };
+    }
+    const scaling = autoscaling[name];
+    if (scaling) {
+      at = `OptimizerChart: env '${env.name}' optimizer.autoscaling.${name}`;
+      // Every version's HPA: the forecast is the service's, each version gets its share.
+      const hpas = Object.fromEntries(versions.map((v) => [v, versionWorkloadName(name, v)]));
+      spec = { ...spec, autoscaling: { ...scaling, horizontalPodAutoscalers: hpas } };
+    }
+    if (!declared && !scaling) return { ...base, spec };
     const checked = validateIntent(spec, versions);
     if (!checked.valid) throw new Error(`${at}: ${describeProblems(checked.problems)}`);
     return { ...base, spec };
   });
+}
+
+/** The HorizontalPodAutoscalers the environment's intents scale, by namespace and name. */
+export function autoscaledHpas(intents: readonly TrafficIntent[]): { namespace: string; name: string }[] {
+  return intents.flatMap((i) =>
+    Object.values(i.spec.autoscaling?.horizontalPodAutoscalers ?? {}).map((name) => ({
+      namespace: i.metadata.namespace as string,
+      name,
+    })),
+  );
 }
 
 /** The intents of the environment that declare a rollout. */

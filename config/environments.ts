@@ -27,6 +27,23 @@ export interface EnvironmentRollout {
   readonly gates?: readonly number[];
 }
 
+/**
+ * Predictive autoscaling an environment declares for a service; the fields and defaults are the
+ * TrafficIntent's spec.autoscaling, and every version's HorizontalPodAutoscaler is scaled.
+ */
+export interface EnvironmentAutoscaling {
+  /** @default "observe" */
+  readonly mode?: "observe" | "act";
+  /** @default "holt-winters" */
+  readonly forecaster?: "seasonal-naive" | "holt-winters" | "lstm";
+  readonly quantile?: number;
+  readonly maxStep?: number;
+  readonly budgetReplicaMinutesPerDay?: number;
+  /** @default 150 */
+  readonly readySeconds?: number;
+  readonly spikeFilterSeconds?: number;
+}
+
 /** Everything one environment needs; stacks and charts read only this. */
 export interface EnvironmentConfig {
   readonly name: string;
@@ -98,6 +115,12 @@ export interface EnvironmentConfig {
      * the pull request. The service must be in `act`: a rollout that may not move traffic never ends.
      */
     readonly rollouts?: Readonly<Record<string, EnvironmentRollout>>;
+    /**
+     * Predictive autoscaling, by service: `{ frontend: {} }` has the optimizer forecast frontend's
+     * load and explain, in the intent's status and Events, the minReplicas it would set on each
+     * version's HPA; `{ frontend: { mode: "act" } }` has it set them. Promote by pull request too.
+     */
+    readonly autoscaling?: Readonly<Record<string, EnvironmentAutoscaling>>;
   };
   /**
    * Prometheus replicas and alert receivers. Production needs two replicas and both receivers.
@@ -198,6 +221,8 @@ export const ENVIRONMENTS: readonly EnvironmentConfig[] = [
     optimizer: {
       modes: { recommendation: "act" },
       rollouts: { recommendation: { stable: "v1", canary: "v2" } },
+      // The storefront's floor is forecast in observe mode: status and Events say what it would set.
+      autoscaling: { frontend: {} },
     },
     // Dev pages nobody: both severities go to the team's channel.
     monitoring: {

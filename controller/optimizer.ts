@@ -62,6 +62,8 @@ export interface OptimizerConfig {
   readonly baseBackoffMs?: number;
   /** See ReconcilerOptions.statusRefreshMs. */
   readonly statusRefreshMs?: number;
+  /** See ReconcilerOptions.autoscalingStepMs. */
+  readonly autoscalingStepMs?: number;
   /** The reconciler's clock (tests step it by hand). @default Date.now */
   readonly now?: () => number;
 }
@@ -121,6 +123,7 @@ export async function startOptimizer(config: OptimizerConfig): Promise<RunningOp
     timeoutMs: config.apiTimeoutMs,
     baseBackoffMs: config.baseBackoffMs,
     statusRefreshMs: config.statusRefreshMs,
+    autoscalingStepMs: config.autoscalingStepMs,
     now: config.now,
   });
   await elector.start();

@@ -140,6 +140,40 @@ describe("a rollout in the intent", () => {
   });
 });
 
+describe("autoscaling in the intent", () => {
+  const autoscaling = (a: Record<string, unknown>) =>
+    validateIntent({ ...valid(), autoscaling: a }, ["v1", "v2"]);
+
+  it("fills in its defaults: observe, Holt-Winters, p90, +4 a step, 2880 replica-minutes a day, ready in 150 s", () => {
+    const result = autoscaling({ horizontalPodAutoscalers: { v1: "catalog-v1" } });
+    expect(result.valid && result.spec.autoscaling).toEqual({
+      horizontalPodAutoscalers: { v1: "catalog-v1" },
+      mode: "observe",
+      forecaster: "holt-winters",
+      quantile: 0.9,
+      maxStep: 4,
+      budgetReplicaMinutesPerDay: 2880,
+      readySeconds: 150,
+    });
+  });
+
+  it("names each problem by its path: no HPA, an unknown forecaster, a subset the DestinationRule lacks", () => {
+    const problems = (a: Record<string, unknown>) => {
+      const r = autoscaling(a);
+      return r.valid ? [] : describeProblems(r.problems);
+    };
+    expect(problems({ horizontalPodAutoscalers: {} })).toBe(
+      "spec.autoscaling.horizontalPodAutoscalers: must NOT have fewer than 1 properties",
+    );
+    expect(problems({ horizontalPodAutoscalers: { v1: "a" }, forecaster: "prophet" })).toBe(
+      "spec.autoscaling.forecaster: must be equal to one of the allowed values",
+    );
+    expect(problems({ horizontalPodAutoscalers: { v3: "catalog-v3" } })).toBe(
+      "spec.autoscaling.horizontalPodAutoscalers.v3: names no subset of the DestinationRule (it has v1, v2)",
+    );
+  });
+});
+
 describe("the TrafficIntent CRD", () => {
   it("passes the upstream CustomResourceDefinition schema and is structural", () => {
     const crd = trafficIntentCrd();

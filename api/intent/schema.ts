@@ -5,6 +5,13 @@
  * an intent can predate a schema change or come from a server that skipped validation.
  */
 
+import {
+  AUTOSCALING_SPEC_SCHEMA,
+  AUTOSCALING_STATUS_SCHEMA,
+  type AutoscalingSpec,
+  type ResolvedAutoscalingSpec,
+} from "./autoscaling-schema.js";
+
 export const INTENT_GROUP = "optimizer.meshpilot.io";
 export const INTENT_VERSION = "v1alpha1";
 export const INTENT_KIND = "TrafficIntent";
@@ -139,6 +146,7 @@ export const INTENT_SPEC_SCHEMA = {
         },
       },
     },
+    autoscaling: AUTOSCALING_SPEC_SCHEMA,
   },
 } as const;
 
@@ -200,6 +208,7 @@ export const INTENT_STATUS_SCHEMA = {
         },
       },
     },
+    autoscaling: AUTOSCALING_STATUS_SCHEMA,
     lastDecision: {
       type: "object",
       properties: {
@@ -235,6 +244,7 @@ export interface TrafficIntentSpec {
   };
   readonly paused?: boolean;
   readonly rollout?: RolloutSpec;
+  readonly autoscaling?: AutoscalingSpec;
 }
 
 export interface RolloutSpec {
@@ -258,6 +268,7 @@ export interface ResolvedIntentSpec {
   readonly guardrails: Required<NonNullable<TrafficIntentSpec["guardrails"]>>;
   readonly paused: boolean;
   readonly rollout?: Required<Omit<RolloutSpec, "canaryImage">> & { readonly canaryImage?: string };
+  readonly autoscaling?: ResolvedAutoscalingSpec;
 }
 
 export interface TrafficIntent {

@@ -94,6 +94,13 @@ export function validateIntent(spec: unknown, subsets?: readonly string[]): Inte
             reason: `names no subset of the DestinationRule (it has ${subsets.join(", ") || "none"})`,
           });
   }
+  if (resolved.autoscaling && subsets !== undefined)
+    for (const name of Object.keys(resolved.autoscaling.horizontalPodAutoscalers))
+      if (!subsets.includes(name))
+        problems.push({
+          path: `spec.autoscaling.horizontalPodAutoscalers.${name}`,
+          reason: `names no subset of the DestinationRule (it has ${subsets.join(", ") || "none"})`,
+        });
   if (resolved.objectives.costWeight > 0 && !resolved.objectives.subsetCost)
     problems.push({ path: "spec.objectives.subsetCost", reason: "is required when costWeight > 0" });
   return problems.length > 0 ? { valid: false, problems } : { valid: true, spec: resolved };

@@ -104,6 +104,11 @@ export const ENVOY_METRICS_PORT = 15090;
  *
  * Pods run under the restricted Pod Security profile; only the service's own callers reach it.
  */
+/** A version's Deployment, HorizontalPodAutoscaler and PodDisruptionBudget share this name. */
+export function versionWorkloadName(service: string, version: string): string {
+  return `${service}-${version}`;
+}
+
 export class MeshService extends Construct {
   readonly deployments: kplus.Deployment[] = [];
   readonly virtualService: ApiObject;
@@ -144,7 +149,7 @@ export class MeshService extends Construct {
       const labels = { app: name, version: version.name };
       const image: VersionImage = props.versionImages?.[version.name] ?? props;
       const deployment = new kplus.Deployment(this, `Deployment-${version.name}`, {
-        metadata: meta(`${name}-${version.name}`, {
+        metadata: meta(versionWorkloadName(name, version.name), {
           version: version.name,
           "app.kubernetes.io/version": image.imageTag,
         }),
@@ -177,7 +182,7 @@ export class MeshService extends Construct {
       this.deployments.push(deployment);
 
       new kplus.HorizontalPodAutoscaler(this, `Autoscaler-${version.name}`, {
-        metadata: meta(`${name}-${version.name}`, { version: version.name }),
+        metadata: meta(versionWorkloadName(name, version.name), { version: version.name }),
         target: deployment,
         minReplicas: props.replicas.min,
         maxReplicas: props.replicas.max,
@@ -189,7 +194,7 @@ export class MeshService extends Construct {
         this,
         `Disruption-${version.name}`,
         new PodDisruptionBudget({
-          metadata: meta(`${name}-${version.name}`, { version: version.name }),
+          metadata: meta(versionWorkloadName(name, version.name), { version: version.name }),
           spec: { maxUnavailable: 1, selector: { matchLabels: labels } },
         }),
       );

@@ -34,6 +34,12 @@ export interface OptimizerWorkloadProps {
   readonly apiServerCidr: string;
   /** @default 30 */
   readonly intervalSeconds?: number;
+  /**
+   * The HorizontalPodAutoscalers whose minReplicas the optimizer may set (intents' spec.autoscaling),
+   * by namespace: patch is granted on these names only.
+   * @default none: HPAs are read, never written
+   */
+  readonly autoscaledHpas?: Readonly<Record<string, readonly string[]>>;
   /** Labels a Prometheus operator's ServiceMonitor selector needs, if any. */
   readonly serviceMonitorLabels?: Readonly<Record<string, string>>;
 }
@@ -198,6 +204,24 @@ export class OptimizerWorkload extends Construct {
           verbs: ["get", "list", "watch", "patch"],
         },
         { apiGroups: ["optimizer.meshpilot.io"], resources: ["trafficintents/status"], verbs: ["patch"] },
+        // Predictive autoscaling reads every HPA (an informer lists and watches; an HPA it wrote
+        // and nothing acts on any more is restored from what it finds) and patches only those the
+        // tree's intents name.
+        {
+          apiGroups: ["autoscaling"],
+          resources: ["horizontalpodautoscalers"],
+          verbs: ["get", "list", "watch"],
+        },
+        ...((props.autoscaledHpas?.[namespace] ?? []).length > 0
+          ? [
+              {
+                apiGroups: ["autoscaling"],
+                resources: ["horizontalpodautoscalers"],
+                verbs: ["patch"],
+                resourceNames: [...(props.autoscaledHpas?.[namespace] ?? [])].sort(),
+              },
+            ]
+          : []),
         { apiGroups: [""], resources: ["events"], verbs: ["create"] },
       ]);
     }

@@ -13,6 +13,7 @@
  * - `oracle`: knows the load one ready-time ahead and sets replicas to it at the target utilization;
  *   what perfect foresight costs, under the same start-up delays.
  */
+import { ENVOY_SCRAPE_INTERVAL_SECONDS } from "../../api/optimizer.js";
 import { Random } from "../../common/random.js";
 import { UnknownNameError } from "../unknown-name-error.js";
 import { Fleet } from "./fleet.js";
@@ -26,14 +27,8 @@ import {
 } from "./hpa-model.js";
 import { ONLINE_FORECASTERS, type OnlineForecaster, onlineForecaster } from "./online-forecast.js";
 import { type AutoscalingProfile, readyTimeQuantileMs } from "./profile.js";
-import {
-  type Announcement,
-  decide,
-  initialScalerState,
-  type ScalerSettings,
-  type ScalerState,
-  screen,
-} from "./scaler.js";
+import { type Announcement, initialScalerState, type ScalerSettings, type ScalerState } from "./scaler.js";
+import { LEARN_EXCURSION_AFTER_MS, scalerStep } from "./scaler-step.js";
 import { applyPolicy, type ScalingPolicy } from "./scaling-policy.js";
 import { p99LatencyMs, serveTick } from "./service-model.js";
 import type { Trace } from "./trace.js";
@@ -42,7 +37,7 @@ export const TICK_MS = 5000;
 /** metrics-server's --metric-resolution default, the window and the lag of what the HPA reads. */
 const METRICS_RESOLUTION_MS = 15_000;
 /** One Prometheus scrape (Envoy's 15 s interval): how late the scaler's minute arrives. */
-const SCRAPE_LAG_MS = 15_000;
+const SCRAPE_LAG_MS = ENVOY_SCRAPE_INTERVAL_SECONDS * 1000;
 
 export const CONTENDERS = [
   "hpa",
@@ -102,7 +97,7 @@ export function scalerSettingsFor(profile: AutoscalingProfile, stepMs: number): 
     maxStep: 4,
     budgetReplicaMinutesPerDay: 24 * 60 * 2,
     spikeFilterMs: horizonMs,
-    learnExcursionAfterMs: 6 * 3_600_000,
+    learnExcursionAfterMs: LEARN_EXCURSION_AFTER_MS,
     downStabilizationMs: profile.hpa.scaleDown.stabilizationWindowSeconds * 1000,
     // The scaler's next reading: a step and a scrape.
     floorScaleUpWindowMs: stepMs + SCRAPE_LAG_MS,
@@ -139,6 +134,7 @@ export function runAutoscaling(
     : undefined;
   let hpaState: HpaState = INITIAL_HPA_STATE;
   let scaler: ScalerState = { ...initialScalerState(settings, 0), minReplicas: initial };
+  let screened: ScalerState = scaler;
   // The oracle looks as far ahead as a new replica takes to be ready (p90), as the scaler plans.
   const oracleHorizonMs = defaults.horizonMs;
 
@@ -202,11 +198,14 @@ export function runAutoscaling(
         Math.max(profile.hpa.minReplicas, Math.ceil((ready * (util ?? 0)) / profile.hpa.targetUtilization)),
       );
       const obs = { nowMs, rps, utilization: util, ready, floor, calendar: calendarAt(nowMs) };
-      const f = forecaster as OnlineForecaster;
-      const screening = screen(settings, scaler, obs, f.forecast(1, settings.quantile));
-      if (Number.isFinite(screening.feed)) f.observe(screening.feed, rps);
-      const horizonSteps = Math.max(1, Math.ceil(settings.horizonMs / stepMs));
-      const decision = decide(settings, scaler, obs, screening, f.forecast(horizonSteps, settings.quantile));
+      // One version: the service's total is the version's own load.
+      const step = scalerStep(settings, forecaster as OnlineForecaster, {
+        state: screened,
+        obs,
+        versions: [{ state: scaler, obs }],
+      });
+      screened = step.state;
+      const decision = step.decisions[0];
       if (decision.minReplicas !== scaler.minReplicas)
         explanations.push(`${new Date(nowMs).toISOString()} ${decision.explanation}`);
       scaler = decision.state;

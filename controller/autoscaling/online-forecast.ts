@@ -6,6 +6,7 @@
  * (a season for seasonal naive, two for Holt-Winters), it says nothing and the scaler leaves
  * scaling to the HPA.
  */
+import { FORECASTERS, type ForecasterName } from "../../api/intent/autoscaling-schema.js";
 import { Random } from "../../common/random.js";
 import { UnknownNameError } from "../unknown-name-error.js";
 import { type Forecast, holtWintersFit, quantileOf } from "./forecast.js";
@@ -235,8 +236,9 @@ class OnlineLstm implements OnlineForecaster {
   }
 }
 
-export const ONLINE_FORECASTERS = ["seasonal-naive", "holt-winters", "lstm"] as const;
-export type OnlineForecasterName = (typeof ONLINE_FORECASTERS)[number];
+/** The names an intent and a scaling policy may give (the API declares them, below both). */
+export const ONLINE_FORECASTERS = FORECASTERS;
+export type OnlineForecasterName = ForecasterName;
 
 export function onlineForecaster(name: string, options: OnlineOptions): OnlineForecaster {
   switch (name) {

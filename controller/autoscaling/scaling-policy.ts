@@ -1,11 +1,13 @@
 /**
- * A scaling policy as a user writes it: the scaler's guardrails and choices, every field optional
- * over the defaults the profile implies. Checked whole before anything runs; each problem names its
+ * A scaling policy as a user writes it for the bench: the scaler's guardrails and choices (an
+ * intent's `spec.autoscaling` fields, plus the bounds an intent takes from its HPA), every field
+ * optional over the defaults the profile implies. Checked whole before anything runs; each problem names its
  * JSON path and the reason, and a policy with any problem changes nothing.
  */
 import { Ajv2020 } from "ajv/dist/2020.js";
+import { SCALING_FIELDS } from "../../api/intent/autoscaling-schema.js";
 import { InvalidFileError, parseJsonText, schemaProblems } from "../../common/invalid-file.js";
-import { ONLINE_FORECASTERS, type OnlineForecasterName } from "./online-forecast.js";
+import type { OnlineForecasterName } from "./online-forecast.js";
 import type { ScalerSettings } from "./scaler.js";
 
 export interface ScalingPolicy {
@@ -25,14 +27,11 @@ export const SCALING_POLICY_SCHEMA = {
   type: "object",
   additionalProperties: false,
   properties: {
-    forecaster: { enum: [...ONLINE_FORECASTERS] },
-    mode: { enum: ["observe", "act"] },
+    // An intent's fields, so a policy tried on the bench reads as it would in the cluster; the
+    // bounds an intent leaves to its HPA's spec are the policy's own.
+    ...SCALING_FIELDS,
     minReplicas: REPLICAS,
     maxReplicas: REPLICAS,
-    quantile: { type: "number", minimum: 0.5, maximum: 0.99 },
-    maxStep: { type: "integer", minimum: 1, maximum: 100 },
-    budgetReplicaMinutesPerDay: { type: "number", minimum: 0 },
-    spikeFilterSeconds: { type: "integer", minimum: 0, maximum: 3600 },
   },
 } as const;
 

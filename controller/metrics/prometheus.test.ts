@@ -79,6 +79,22 @@ async function server(handler: Parameters<typeof createServer>[1]): Promise<stri
 }
 
 describe("the Prometheus source", () => {
+  it("gives a destination's request rate per step, every version together, for the predictive scaler's start", async () => {
+    const source = new PrometheusSource({ url: prometheus.url });
+    const now = Math.floor(Date.now() / 1000) * 1000;
+    const history = await source.history(host("catalog"), now - WINDOW, now, WINDOW);
+    expect(history).toHaveLength(2);
+    // v1's 40 and v2's 10 requests a second, as the servers saw them.
+    expect(history[1]).toBeGreaterThan(35);
+    expect(history[1]).toBeLessThan(65);
+    // No series: no data, not zero; a quote in the host cannot break out of the label matcher.
+    expect(await source.history(host("nothing"), now - WINDOW, now, WINDOW)).toEqual([undefined, undefined]);
+    expect(await source.history('catalog"} or vector(1) or {x="', now - WINDOW, now, WINDOW)).toEqual([
+      undefined,
+      undefined,
+    ]);
+  });
+
   it("reads rate, error ratio, p50/p95/p99, CPU and replicas per version, in three queries for any number of destinations", async () => {
     const queries: string[] = [];
     const source = new PrometheusSource({ url: prometheus.url, onQuery: (name) => queries.push(name) });

@@ -5,13 +5,16 @@
  */
 import type { Observation } from "./observation.js";
 import { observationFromPods, type PodRates } from "./pod-figures.js";
-import { latencyQuery, QUANTILES, trafficQuery, workloadQuery } from "./promql.js";
+import { historyQuery, latencyQuery, QUANTILES, trafficQuery, workloadQuery } from "./promql.js";
 import type { Destination, MetricsSource } from "./source.js";
 
 interface Sample {
   readonly metric: Readonly<Record<string, string>>;
   readonly value: readonly [number, string];
 }
+
+/** Steps per range query: under Prometheus's limit of 11,000 points per series. */
+const MAX_POINTS = 10_000;
 
 export class PrometheusError extends Error {
   constructor(message: string) {
@@ -33,25 +36,34 @@ export class PrometheusSource implements MetricsSource {
 
   /** Runs one instant query; a non-success answer, a timeout or a malformed body throws. */
   async query(name: string, promql: string, atMs: number): Promise<Sample[]> {
+    const data = await this.call(name, "query", { query: promql, time: (atMs / 1000).toFixed(3) });
+    if (data.resultType !== "vector" || !Array.isArray(data.result))
+      throw new PrometheusError(`${name} query returned ${data.resultType}, not a vector`);
+    return data.result as Sample[];
+  }
+
+  /** One call of the HTTP API; its `data`, or a PrometheusError naming the query. */
+  private async call(
+    name: string,
+    endpoint: "query" | "query_range",
+    params: Record<string, string>,
+  ): Promise<{ resultType?: string; result?: unknown }> {
     const started = performance.now();
     let ok = false;
     try {
-      const body = new URLSearchParams({ query: promql, time: (atMs / 1000).toFixed(3) });
-      const res = await fetch(`${this.options.url}/api/v1/query`, {
+      const res = await fetch(`${this.options.url}/api/v1/${endpoint}`, {
         method: "POST",
         headers: { "content-type": "application/x-www-form-urlencoded" },
-        body,
+        body: new URLSearchParams(params),
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 5000),
       });
       const json = (await res.json().catch(() => undefined)) as
-        | { status?: string; error?: string; data?: { resultType?: string; result?: Sample[] } }
+        | { status?: string; error?: string; data?: { resultType?: string; result?: unknown } }
         | undefined;
       if (!res.ok || json?.status !== "success")
         throw new PrometheusError(`${name} query failed (${res.status}): ${json?.error ?? "no error given"}`);
-      if (json.data?.resultType !== "vector" || !Array.isArray(json.data.result))
-        throw new PrometheusError(`${name} query returned ${json.data?.resultType}, not a vector`);
       ok = true;
-      return json.data.result;
+      return json.data ?? {};
     } catch (e) {
       if (e instanceof PrometheusError) throw e;
       const err = e as { name?: string; message?: string };
@@ -61,6 +73,35 @@ export class PrometheusSource implements MetricsSource {
     } finally {
       this.options.onQuery?.(name, (performance.now() - started) / 1000, ok);
     }
+  }
+
+  /**
+   * The destination's request rate per step, by range queries of at most MAX_POINTS steps each
+   * (Prometheus refuses more than 11,000 points per series).
+   */
+  async history(host: string, fromMs: number, toMs: number, stepMs: number): Promise<(number | undefined)[]> {
+    const promql = historyQuery(host, stepMs);
+    const steps = Math.floor((toMs - fromMs) / stepMs) + 1;
+    const out: (number | undefined)[] = new Array(steps).fill(undefined);
+    for (let first = 0; first < steps; first += MAX_POINTS) {
+      const last = Math.min(steps, first + MAX_POINTS) - 1;
+      const params = {
+        query: promql,
+        start: ((fromMs + first * stepMs) / 1000).toFixed(3),
+        end: ((fromMs + last * stepMs) / 1000).toFixed(3),
+        step: `${stepMs / 1000}s`,
+      };
+      const data = await this.call("history", "query_range", params);
+      if (data.resultType !== "matrix" || !Array.isArray(data.result))
+        throw new PrometheusError(`history query returned ${data.resultType}, not a matrix`);
+      for (const series of data.result as { values?: [number, string][] }[])
+        for (const [t, v] of series.values ?? []) {
+          const i = Math.round((t * 1000 - fromMs) / stepMs);
+          const value = Number(v);
+          if (i >= 0 && i < steps && Number.isFinite(value)) out[i] = value;
+        }
+    }
+    return out;
   }
 
   /**

@@ -31,6 +31,15 @@ export function trafficQuery(windowMs: number): string {
   ].join(" or ");
 }
 
+/**
+ * A destination's request rate over each step, every version together: what the predictive
+ * scaler forecasts. The host is a PromQL string, so its quotes and backslashes are escaped.
+ */
+export function historyQuery(host: string, stepMs: number): string {
+  const quoted = JSON.stringify(host);
+  return `sum(rate(istio_requests_total{reporter="destination", destination_service=${quoted}}[${range(stepMs)}]))`;
+}
+
 /** Tries over requests, minus one; undefined without the clients' side. */
 export function extraLoadOf(triesRps: number, requestsRps: number): number | undefined {
   return requestsRps > 0 ? Math.max(0, triesRps / requestsRps - 1) : undefined;

@@ -27,6 +27,13 @@ export interface Observed {
 
 export interface MetricsSource {
   observe(destinations: readonly Destination[], windowMs: number, atMs: number): Promise<Observed>;
+  /**
+   * A destination's request rate (every version, as its servers saw it) at each step from `fromMs`
+   * to `toMs`, undefined where there is no data: what the predictive scaler's forecaster starts
+   * from, so a restart does not cost it a season. A source without history leaves this out, and
+   * the forecaster starts cold.
+   */
+  history?(host: string, fromMs: number, toMs: number, stepMs: number): Promise<(number | undefined)[]>;
 }
 
 export const METRICS_SOURCES = ["prometheus", "simulator", "scripted"] as const;

@@ -41,6 +41,7 @@ import type { OptimizerMetrics } from "../telemetry/metrics.js";
 import { addFinalizer, hasFinalizer, removeFinalizer } from "./finalizer.js";
 import { keep, type Runtime, runtimeOf, stepMemoryOf } from "./memory.js";
 import { type Intent, keyOf, type Logger, type Recorder } from "./recorder.js";
+import type { AutoscalingStatus } from "./status.js";
 import { eventFor, stepSettings } from "./step-io.js";
 
 /** An intent ready for a decision: its resolved spec and the objects that hold its routing. */
@@ -70,6 +71,8 @@ export interface PassOptions {
   readonly telemetry?: OptimizerMetrics;
   /** The control interval: a rollout's pace and exposure are reckoned in it. */
   readonly intervalMs: number;
+  /** What predictive autoscaling reports for an intent, carried in its status. */
+  readonly autoscalingStatus?: (key: string) => AutoscalingStatus | undefined;
 }
 
 export class IntentPass {
@@ -184,6 +187,7 @@ export class IntentPass {
         : eventFor(step, out, live, observation, settings.objectives),
       audit: quiet ? changed : undefined,
       rollout: spec.rollout ? rolloutStatus(r.state as RolloutState, spec.rollout) : undefined,
+      autoscaling: this.o.autoscalingStatus?.(keyOf(intent)),
     });
     return failed ? "retry" : "done";
   }

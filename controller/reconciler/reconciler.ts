@@ -11,6 +11,7 @@ import type { KubernetesObject } from "@kubernetes/client-node";
 import { INTENT_GROUP, INTENT_PLURAL, INTENT_VERSION } from "../../api/intent/schema.js";
 import { Random } from "../../common/random.js";
 import { createActuator } from "../actuator/actuator-factory.js";
+import { HpaFloorWriter } from "../actuator/hpa-floor.js";
 import type { KubeObject } from "../actuator/live-routing.js";
 import type { LaneLimits } from "../control/lane-bound.js";
 import type { RollbackOptions } from "../control/rollback.js";
@@ -25,6 +26,7 @@ import { ROLLOUT_WINDOW_MS } from "../rollout/settings.js";
 import type { SavedState, StateStore } from "../state/state-store.js";
 import type { AuditSink } from "../telemetry/audit.js";
 import type { OptimizerMetrics } from "../telemetry/metrics.js";
+import { AutoscalingPass } from "./autoscaling-pass.js";
 import { isDeleting } from "./finalizer.js";
 import { IntentPass, type Prepared, type Visit } from "./intent-pass.js";
 import { type Runtime, runtimeOf, snapshotOf } from "./memory.js";
@@ -67,6 +69,8 @@ export interface ReconcilerOptions {
   readonly log?: Logger;
   /** Who reports the events: the pod's name. */
   readonly instance?: string;
+  /** The predictive scaler's step. @default one minute */
+  readonly autoscalingStepMs?: number;
   /** Per API call. @default 5000 */
   readonly timeoutMs?: number;
   /** Actuator retries on 409. */
@@ -86,6 +90,8 @@ export class Reconciler {
   private readonly intents: WatchedSet<Intent & KubernetesObject>;
   private readonly virtualServices: WatchedSet<KubeObject & KubernetesObject>;
   private readonly destinationRules: WatchedSet<KubeObject & KubernetesObject>;
+  private readonly hpas: WatchedSet<KubernetesObject>;
+  private readonly autoscaling: AutoscalingPass;
   private readonly runtimes = new Map<string, Runtime>();
   private readonly queue = new WorkQueue();
   private readonly pass: IntentPass;
@@ -119,6 +125,12 @@ export class Reconciler {
       ns,
       onError("DestinationRule"),
     );
+    this.hpas = new WatchedSet(
+      c,
+      { group: "autoscaling", version: "v2", plural: "horizontalpodautoscalers" },
+      ns,
+      onError("HorizontalPodAutoscaler"),
+    );
     this.intents.onChange((namespace, name) => this.queue.add(`${namespace}/${name}`));
     const jitter = new Random(options.seed).fork("actuator-jitter");
     const actuator = createActuator(options.actuator ?? "istio", {
@@ -136,6 +148,22 @@ export class Reconciler {
     });
     const staleLimit = options.staleLimit ?? DEFAULT_SAFETY.staleLimit;
     const recorder = new Recorder({ ...options, staleLimit, timeoutMs, log: this.log });
+    this.autoscaling = new AutoscalingPass({
+      clients: c,
+      hpas: this.hpas,
+      writer: new HpaFloorWriter(c.objects, {
+        fieldManager: options.fieldManager,
+        isLeader: options.isLeader,
+        timeoutMs,
+      }),
+      source: options.metrics,
+      recorder,
+      isLeader: options.isLeader,
+      timeoutMs,
+      log: this.log,
+      stepMs: options.autoscalingStepMs,
+      seed: options.seed,
+    });
     this.pass = new IntentPass({
       clients: c,
       actuator,
@@ -156,6 +184,7 @@ export class Reconciler {
       log: this.log,
       pretrained: options.pretrained,
       telemetry: options.telemetry,
+      autoscalingStatus: (key) => this.autoscaling.statusOf(key),
     });
   }
 
@@ -174,7 +203,12 @@ export class Reconciler {
         );
       }
     }
-    await Promise.all([this.intents.start(), this.virtualServices.start(), this.destinationRules.start()]);
+    await Promise.all([
+      this.intents.start(),
+      this.virtualServices.start(),
+      this.destinationRules.start(),
+      this.hpas.start(),
+    ]);
   }
 
   /** Runs an interval now and then every interval until stop(). */
@@ -194,7 +228,12 @@ export class Reconciler {
     clearTimeout(this.timer);
     this.timer = undefined;
     await this.running;
-    await Promise.all([this.intents.stop(), this.virtualServices.stop(), this.destinationRules.stop()]);
+    await Promise.all([
+      this.intents.stop(),
+      this.virtualServices.stop(),
+      this.destinationRules.stop(),
+      this.hpas.stop(),
+    ]);
     if (this.options.isLeader()) await this.save();
   }
 
@@ -203,17 +242,17 @@ export class Reconciler {
    * cache has none: lets a caller wait until an edit has reached the cache instead of sleeping.
    */
   cachedVersion(
-    kind: "TrafficIntent" | "VirtualService" | "DestinationRule",
+    kind: "TrafficIntent" | "VirtualService" | "DestinationRule" | "HorizontalPodAutoscaler",
     namespace: string,
     name: string,
   ): string | undefined {
-    const cache =
-      kind === "TrafficIntent"
-        ? this.intents
-        : kind === "VirtualService"
-          ? this.virtualServices
-          : this.destinationRules;
-    return cache.get(namespace, name)?.metadata?.resourceVersion;
+    const caches = {
+      TrafficIntent: this.intents,
+      VirtualService: this.virtualServices,
+      DestinationRule: this.destinationRules,
+      HorizontalPodAutoscaler: this.hpas,
+    };
+    return caches[kind].get(namespace, name)?.metadata?.resourceVersion;
   }
 
   /** The state as it would be saved. */
@@ -236,7 +275,9 @@ export class Reconciler {
       const [namespace, name] = key.split("/");
       const intent = this.intents.get(namespace, name);
       if (!intent || isDeleting(intent)) {
-        this.requeue(key, await this.pass.finalize(key, intent, leader));
+        // Git's HPA floors go back before the finalizer goes.
+        const released = !leader || (await this.autoscaling.sweep(this.intents.list(), key));
+        this.requeue(key, released ? await this.pass.finalize(key, intent, leader) : "retry");
         continue;
       }
       const target = intent.spec?.target;
@@ -253,8 +294,10 @@ export class Reconciler {
     const observations = await this.observe(prepared, nowMs);
     for (const p of prepared) {
       const observation = observations.get(p.spec.target.host) as Observation;
+      await this.autoscaling.visit(p, observation, nowMs);
       this.requeue(keyOf(p.intent), await this.pass.decide(p, observation, leader, nowMs));
     }
+    if (leader) await this.autoscaling.sweep(this.intents.list());
     this.unsaved += prepared.length;
     if (this.options.isLeader() && this.unsaved >= (this.options.saveEvery ?? 10)) await this.save();
     this.options.telemetry?.loop.observe((performance.now() - started) / 1000);

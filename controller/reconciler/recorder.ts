@@ -17,6 +17,7 @@ import type { AuditSink } from "../telemetry/audit.js";
 import type { DecisionKind, OptimizerMetrics } from "../telemetry/metrics.js";
 import type { Runtime } from "./memory.js";
 import {
+  type AutoscalingStatus,
   buildStatus,
   type ConditionInput,
   decisionStatus,
@@ -61,6 +62,7 @@ export interface DecisionRecord {
   /** Whether an observe, hold or recommend decision goes to the audit trail (it proposed a change). */
   readonly audit?: boolean;
   readonly rollout?: RolloutStatus;
+  readonly autoscaling?: AutoscalingStatus;
 }
 
 export function keyOf(intent: { metadata: { namespace?: string; name: string } }): string {

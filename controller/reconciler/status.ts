@@ -18,11 +18,33 @@ export interface Condition {
   readonly message: string;
 }
 
+/** What predictive autoscaling reports: the forecast and, per version, the floor it sets or would set. */
+export interface AutoscalingStatus {
+  readonly mode: string;
+  readonly at: string;
+  readonly forecastRps?: number;
+  readonly explanation: string;
+  readonly subsets: Readonly<
+    Record<
+      string,
+      {
+        readonly horizontalPodAutoscaler: string;
+        readonly minReplicas: number;
+        readonly gitMinReplicas: number;
+        readonly currentReplicas: number;
+        readonly capacityRps?: number;
+        readonly explanation: string;
+      }
+    >
+  >;
+}
+
 export interface IntentStatus {
   readonly observedGeneration?: number;
   readonly conditions: readonly Condition[];
   readonly weights?: Readonly<Record<string, number>>;
   readonly rollout?: RolloutStatus;
+  readonly autoscaling?: AutoscalingStatus;
   readonly lastDecision?: {
     readonly at: string;
     readonly kind: string;
@@ -43,7 +65,7 @@ export function buildStatus(
   generation: number | undefined,
   at: string,
   conditions: Readonly<Record<ConditionType, ConditionInput>>,
-  rest: Pick<IntentStatus, "weights" | "lastDecision" | "rollout">,
+  rest: Pick<IntentStatus, "weights" | "lastDecision" | "rollout" | "autoscaling">,
 ): IntentStatus {
   const built = (["Ready", "Degraded", "Invalid"] as const).map((type): Condition => {
     const c = conditions[type];
@@ -68,6 +90,7 @@ export function statusFingerprint(s: IntentStatus | undefined): string {
     ...s,
     conditions: s.conditions.map((c) => ({ ...c, lastTransitionTime: undefined })),
     lastDecision: s.lastDecision ? { ...s.lastDecision, at: undefined, reward: undefined } : undefined,
+    autoscaling: s.autoscaling ? { ...s.autoscaling, at: undefined } : undefined,
   });
 }
 
@@ -80,8 +103,23 @@ const COMMENTARY = new Set(["observe", "hold"]);
 
 /** The fingerprint that decides whether a status write is news, or can wait for the refresh. */
 export function statusNews(s: IntentStatus | undefined): string {
-  if (!s?.lastDecision || !COMMENTARY.has(s.lastDecision.kind)) return statusFingerprint(s);
-  return statusFingerprint({ ...s, lastDecision: { ...s.lastDecision, explanation: "" } });
+  if (!s) return "";
+  // The forecast and its reasons drift every step; a floor that moves is news.
+  const a = s.autoscaling;
+  const floors = a && {
+    ...a,
+    forecastRps: undefined,
+    explanation: "",
+    subsets: Object.fromEntries(
+      Object.entries(a.subsets).map(([k, v]) => [
+        k,
+        { ...v, capacityRps: undefined, currentReplicas: 0, explanation: "" },
+      ]),
+    ),
+  };
+  const quiet = { ...s, autoscaling: floors };
+  if (!s.lastDecision || !COMMENTARY.has(s.lastDecision.kind)) return statusFingerprint(quiet);
+  return statusFingerprint({ ...quiet, lastDecision: { ...s.lastDecision, explanation: "" } });
 }
 
 export function rewardRecord(r: RewardTerms | undefined): Record<string, number> | undefined {
@@ -105,6 +143,8 @@ export interface DecisionFacts {
   readonly reward?: RewardTerms;
   /** Present while the intent has a rollout. */
   readonly rollout?: RolloutStatus;
+  /** Present while the intent has autoscaling. */
+  readonly autoscaling?: AutoscalingStatus;
 }
 
 function modeReason(mode: string): string {
@@ -143,6 +183,7 @@ export function decisionStatus(
   return buildStatus(previous, generation, at, conditions, {
     weights,
     ...(d.rollout ? { rollout: d.rollout } : {}),
+    ...(d.autoscaling ? { autoscaling: d.autoscaling } : {}),
     lastDecision: {
       at,
       kind: d.kind,

@@ -92,3 +92,53 @@ export function podObject(namespace: string, app: string, name: string, version:
     spec: { containers: [{ name: "app", image: `${app}:1` }] },
   };
 }
+
+/**
+ * A version's HorizontalPodAutoscaler as the shop's charts declare it (CPU target, the scale-up and
+ * scale-down behaviour), with the status the HPA controller would have written.
+ */
+export function hpaObject(
+  namespace: string,
+  name: string,
+  o: { min: number; max: number; targetPercent: number; current: number; utilizationPercent?: number },
+) {
+  const cpu = { type: "Resource", resource: { name: "cpu" } };
+  return {
+    apiVersion: "autoscaling/v2",
+    kind: "HorizontalPodAutoscaler",
+    metadata: { name, namespace },
+    spec: {
+      scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name },
+      minReplicas: o.min,
+      maxReplicas: o.max,
+      metrics: [
+        {
+          ...cpu,
+          resource: { ...cpu.resource, target: { type: "Utilization", averageUtilization: o.targetPercent } },
+        },
+      ],
+      behavior: {
+        scaleUp: {
+          stabilizationWindowSeconds: 0,
+          selectPolicy: "Max",
+          policies: [{ type: "Pods", value: 4, periodSeconds: 60 }],
+        },
+        scaleDown: { stabilizationWindowSeconds: 300 },
+      },
+    },
+    status: {
+      currentReplicas: o.current,
+      desiredReplicas: o.current,
+      ...(o.utilizationPercent === undefined
+        ? {}
+        : {
+            currentMetrics: [
+              {
+                ...cpu,
+                resource: { ...cpu.resource, current: { averageUtilization: o.utilizationPercent } },
+              },
+            ],
+          }),
+    },
+  };
+}

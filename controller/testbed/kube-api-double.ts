@@ -43,6 +43,14 @@ export const OPTIMIZER_KINDS: readonly KubeKind[] = [
   { group: "", version: "v1", kind: "Pod", plural: "pods", namespaced: true },
   { group: "coordination.k8s.io", version: "v1", kind: "Lease", plural: "leases", namespaced: true },
   {
+    group: "autoscaling",
+    version: "v2",
+    kind: "HorizontalPodAutoscaler",
+    plural: "horizontalpodautoscalers",
+    namespaced: true,
+    statusSubresource: true,
+  },
+  {
     group: "networking.istio.io",
     version: "v1",
     kind: "VirtualService",
@@ -765,12 +773,16 @@ function jsonPatch(target: Obj, ops: unknown): Obj {
   return doc as unknown as Obj;
 }
 
-/** Paths of an object's leaves, `/`-separated; lists are leaves (atomic). Metadata bookkeeping is skipped. */
+/**
+ * Paths of an object's leaves, `/`-separated with keys escaped as in a JSON pointer (an annotation's
+ * key has a `/`); lists are leaves (atomic). Metadata bookkeeping is skipped.
+ */
 function leafPaths(value: unknown, prefix = ""): string[] {
   if (value === null || typeof value !== "object" || Array.isArray(value)) return prefix ? [prefix] : [];
   return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => {
     if (v === undefined) return [];
-    const path = prefix ? `${prefix}/${k}` : k;
+    const key = k.replace(/~/g, "~0").replace(/\//g, "~1");
+    const path = prefix ? `${prefix}/${key}` : key;
     if (
       path === "metadata/managedFields" ||
       path === "metadata/resourceVersion" ||
@@ -784,6 +796,7 @@ function leafPaths(value: unknown, prefix = ""): string[] {
 function valueAt(o: unknown, path: string): unknown {
   return path
     .split("/")
+    .map(unescapeKey)
     .reduce<unknown>(
       (v, k) => (v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined),
       o,
@@ -791,8 +804,12 @@ function valueAt(o: unknown, path: string): unknown {
 }
 
 /** Deletes a leaf and any parent objects it leaves empty. */
+function unescapeKey(key: string): string {
+  return key.replace(/~1/g, "/").replace(/~0/g, "~");
+}
+
 function deletePath(o: Record<string, unknown>, path: string): void {
-  const parts = path.split("/");
+  const parts = path.split("/").map(unescapeKey);
   const chain: Record<string, unknown>[] = [o];
   for (const p of parts.slice(0, -1)) {
     const next = chain[chain.length - 1][p];

@@ -20,7 +20,7 @@ export interface Harness {
   readonly audit: AuditRecord[];
   readonly warnings: string[];
   step(): Promise<void>;
-  /** Resolves once the optimizer's caches hold what the double holds for the intent and its targets. */
+  /** Resolves once the optimizer's caches hold what the double holds for the intent, its targets and the HPAs. */
   settled(): Promise<void>;
   /** Starts another optimizer process on the same double (a restart, or a second replica). */
   start(overrides?: Partial<OptimizerConfig>): Promise<RunningOptimizer>;
@@ -106,13 +106,22 @@ export async function optimizerHarness(
         ["networking.istio.io/v1", "VirtualService"],
         ["networking.istio.io/v1", "DestinationRule"],
       ] as const;
-      const behind = () =>
-        watched.filter(
+      const version = (o: unknown) =>
+        (o as { metadata?: { resourceVersion?: string } } | undefined)?.metadata?.resourceVersion;
+      const hpas = () =>
+        (api.list("autoscaling/v2", "HorizontalPodAutoscaler") as { metadata: { name: string } }[]).filter(
+          (o) =>
+            h.optimizer.reconciler.cachedVersion("HorizontalPodAutoscaler", NS, o.metadata.name) !==
+            version(o),
+        );
+      const behind = () => [
+        ...watched.filter(
           ([apiVersion, kind]) =>
             h.optimizer.reconciler.cachedVersion(kind, NS, APP) !==
-            (api.get(apiVersion, kind, NS, APP)?.metadata as { resourceVersion?: string } | undefined)
-              ?.resourceVersion,
-        );
+            version(api.get(apiVersion, kind, NS, APP)),
+        ),
+        ...hpas().map((o) => ["autoscaling/v2", `HorizontalPodAutoscaler ${o.metadata.name}`] as const),
+      ];
       // Waits on the watch events themselves; the bound only turns a lost event into a clear failure.
       for (let polls = 0; behind().length > 0; polls++) {
         if (polls > 2000) throw new Error(`the optimizer's cache never saw ${behind().map(([, k]) => k)}`);

@@ -21,7 +21,22 @@ export class ScriptedTelemetry implements MetricsSource {
   /** Runs inside observe(), between the start of an interval and its decisions (mid-interval faults). */
   during?: () => Promise<void>;
 
-  constructor(public script: Script) {}
+  /**
+   * @param history a destination's request rate at a time, for the predictive scaler's start
+   *   (undefined: no data then); without it the source has no history, as the simulator's has none.
+   */
+  constructor(
+    public script: Script,
+    history?: (host: string, atMs: number) => number | undefined,
+  ) {
+    if (history)
+      this.history = async (host, fromMs, toMs, stepMs) =>
+        Array.from({ length: Math.floor((toMs - fromMs) / stepMs) + 1 }, (_, i) =>
+          history(host, fromMs + i * stepMs),
+        );
+  }
+
+  history?: MetricsSource["history"];
 
   async observe(destinations: readonly Destination[], windowMs: number, atMs: number) {
     this.calls++;
