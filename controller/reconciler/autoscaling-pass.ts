@@ -228,9 +228,12 @@ export class AutoscalingPass {
       );
       // A gap (no scrape, a restart of Prometheus) repeats the last value: holes would shift the season.
       let last: number | undefined;
-      for (const v of history) {
+      for (const [i, v] of history.entries()) {
         last = v ?? last;
         if (last !== undefined) forecaster.observe(last);
+        // A week of history takes Holt-Winters about a second and the LSTM several: let the lease
+        // renewal and the watches run in between.
+        if (i % 500 === 499) await new Promise((resolve) => setImmediate(resolve));
       }
       this.o.log.info({ intent: key, steps: history.length }, "forecaster started from Prometheus' history");
     } catch (e) {
