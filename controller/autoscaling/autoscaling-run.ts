@@ -13,6 +13,7 @@
  * - `oracle`: knows the load one ready-time ahead and sets replicas to it at the target utilization;
  *   what perfect foresight costs, under the same start-up delays.
  */
+import { FORECASTERS } from "../../api/intent/autoscaling-schema.js";
 import { ENVOY_SCRAPE_INTERVAL_SECONDS } from "../../api/optimizer.js";
 import { Random } from "../../common/random.js";
 import { UnknownNameError } from "../unknown-name-error.js";
@@ -25,10 +26,10 @@ import {
   hpaStep,
   INITIAL_HPA_STATE,
 } from "./hpa-model.js";
-import { ONLINE_FORECASTERS, type OnlineForecaster, onlineForecaster } from "./online-forecast.js";
+import { type OnlineForecaster, onlineForecaster } from "./online-forecast.js";
 import { type AutoscalingProfile, readyTimeQuantileMs } from "./profile.js";
 import { type Announcement, initialScalerState, type ScalerSettings, type ScalerState } from "./scaler.js";
-import { LEARN_EXCURSION_AFTER_MS, scalerStep } from "./scaler-step.js";
+import { LEARN_EXCURSION_AFTER_MS, reactiveFloor, scalerStep } from "./scaler-step.js";
 import { applyPolicy, type ScalingPolicy } from "./scaling-policy.js";
 import { p99LatencyMs, serveTick } from "./service-model.js";
 import type { Trace } from "./trace.js";
@@ -39,11 +40,7 @@ const METRICS_RESOLUTION_MS = 15_000;
 /** One Prometheus scrape (Envoy's 15 s interval): how late the scaler's minute arrives. */
 const SCRAPE_LAG_MS = ENVOY_SCRAPE_INTERVAL_SECONDS * 1000;
 
-export const CONTENDERS = [
-  "hpa",
-  ...ONLINE_FORECASTERS.map((f) => `predictive-${f}` as const),
-  "oracle",
-] as const;
+export const CONTENDERS = ["hpa", ...FORECASTERS.map((f) => `predictive-${f}` as const), "oracle"] as const;
 export type ContenderName = (typeof CONTENDERS)[number];
 
 export interface MinutePoint {
@@ -193,10 +190,7 @@ export function runAutoscaling(
       const rps = trace.rps[Math.floor(tick / ticksPerStep) - 1];
       const util = meanOf(utilization, from, to);
       const ready = fleet.ready(nowMs);
-      const floor = Math.min(
-        profile.hpa.maxReplicas,
-        Math.max(profile.hpa.minReplicas, Math.ceil((ready * (util ?? 0)) / profile.hpa.targetUtilization)),
-      );
+      const floor = reactiveFloor(profile.hpa, ready, util);
       const obs = { nowMs, rps, utilization: util, ready, floor, calendar: calendarAt(nowMs) };
       // One version: the service's total is the version's own load.
       const step = scalerStep(settings, forecaster as OnlineForecaster, {

@@ -6,7 +6,7 @@
  * (a season for seasonal naive, two for Holt-Winters), it says nothing and the scaler leaves
  * scaling to the HPA.
  */
-import { FORECASTERS, type ForecasterName } from "../../api/intent/autoscaling-schema.js";
+import { FORECASTERS } from "../../api/intent/autoscaling-schema.js";
 import { Random } from "../../common/random.js";
 import { UnknownNameError } from "../unknown-name-error.js";
 import { type Forecast, holtWintersFit, quantileOf } from "./forecast.js";
@@ -236,10 +236,6 @@ class OnlineLstm implements OnlineForecaster {
   }
 }
 
-/** The names an intent and a scaling policy may give (the API declares them, below both). */
-export const ONLINE_FORECASTERS = FORECASTERS;
-export type OnlineForecasterName = ForecasterName;
-
 export function onlineForecaster(name: string, options: OnlineOptions): OnlineForecaster {
   switch (name) {
     case "seasonal-naive":
@@ -249,6 +245,6 @@ export function onlineForecaster(name: string, options: OnlineOptions): OnlineFo
     case "lstm":
       return new OnlineLstm(options);
     default:
-      throw new UnknownNameError("forecaster", name, ONLINE_FORECASTERS);
+      throw new UnknownNameError("forecaster", name, FORECASTERS);
   }
 }

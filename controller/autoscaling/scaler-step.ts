@@ -86,6 +86,18 @@ export interface HpaBounds {
   readonly scaleDownWindowSeconds?: number;
 }
 
+/**
+ * What the HPA would run without the scaler, from its usage ratio alone (no tolerance, no rate
+ * limits) within its bounds: the floor the replica-minute budget counts from. No reading counts as
+ * no use.
+ */
+export function reactiveFloor(hpa: HpaBounds, ready: number, utilization: number | undefined): number {
+  return Math.min(
+    hpa.maxReplicas,
+    Math.max(hpa.minReplicas, Math.ceil((ready * (utilization ?? 0)) / hpa.targetUtilization)),
+  );
+}
+
 /** What an intent's `spec.autoscaling` asks for, for one version bounded by its HPA. */
 export function intentScalerSettings(
   spec: ResolvedAutoscalingSpec,

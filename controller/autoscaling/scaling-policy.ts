@@ -5,13 +5,12 @@
  * JSON path and the reason, and a policy with any problem changes nothing.
  */
 import { Ajv2020 } from "ajv/dist/2020.js";
-import { SCALING_FIELDS } from "../../api/intent/autoscaling-schema.js";
+import { type ForecasterName, SCALING_FIELDS } from "../../api/intent/autoscaling-schema.js";
 import { InvalidFileError, parseJsonText, schemaProblems } from "../../common/invalid-file.js";
-import type { OnlineForecasterName } from "./online-forecast.js";
 import type { ScalerSettings } from "./scaler.js";
 
 export interface ScalingPolicy {
-  readonly forecaster?: OnlineForecasterName;
+  readonly forecaster?: ForecasterName;
   readonly mode?: "observe" | "act";
   readonly minReplicas?: number;
   readonly maxReplicas?: number;

@@ -3,9 +3,10 @@
  * seeds per trace, the totals over traces, the targets with their figures, and each forecaster's
  * accuracy at the scaler's horizon. Nothing here runs a simulation.
  */
+import { FORECASTERS } from "../../api/intent/autoscaling-schema.js";
 import type { AutoscalingResult, ContenderName } from "../autoscaling/autoscaling-run.js";
 import { coverage, smape } from "../autoscaling/forecast.js";
-import { ONLINE_FORECASTERS, onlineForecaster } from "../autoscaling/online-forecast.js";
+import { onlineForecaster } from "../autoscaling/online-forecast.js";
 import type { Trace } from "../autoscaling/trace.js";
 
 /** Meshpilot's scaler as the cluster runs it: Holt-Winters is the default forecaster. */
@@ -105,7 +106,7 @@ export interface Accuracy {
  */
 export function forecastAccuracy(trace: Trace, horizonSteps: number, quantile: number): Accuracy[] {
   const fromStep = 2 * trace.seasonSteps;
-  return ONLINE_FORECASTERS.map((name) => {
+  return FORECASTERS.map((name) => {
     const f = onlineForecaster(name, { season: trace.seasonSteps });
     const means: number[] = [];
     const uppers: number[] = [];

@@ -36,18 +36,19 @@ export class PrometheusSource implements MetricsSource {
 
   /** Runs one instant query; a non-success answer, a timeout or a malformed body throws. */
   async query(name: string, promql: string, atMs: number): Promise<Sample[]> {
-    const data = await this.call(name, "query", { query: promql, time: (atMs / 1000).toFixed(3) });
-    if (data.resultType !== "vector" || !Array.isArray(data.result))
-      throw new PrometheusError(`${name} query returned ${data.resultType}, not a vector`);
-    return data.result as Sample[];
+    return (await this.call(name, "query", "vector", {
+      query: promql,
+      time: (atMs / 1000).toFixed(3),
+    })) as Sample[];
   }
 
-  /** One call of the HTTP API; its `data`, or a PrometheusError naming the query. */
+  /** One call of the HTTP API; its result, or a PrometheusError naming the query. */
   private async call(
     name: string,
     endpoint: "query" | "query_range",
+    resultType: "vector" | "matrix",
     params: Record<string, string>,
-  ): Promise<{ resultType?: string; result?: unknown }> {
+  ): Promise<unknown[]> {
     const started = performance.now();
     let ok = false;
     try {
@@ -62,8 +63,10 @@ export class PrometheusSource implements MetricsSource {
         | undefined;
       if (!res.ok || json?.status !== "success")
         throw new PrometheusError(`${name} query failed (${res.status}): ${json?.error ?? "no error given"}`);
+      if (json.data?.resultType !== resultType || !Array.isArray(json.data.result))
+        throw new PrometheusError(`${name} query returned ${json.data?.resultType}, not a ${resultType}`);
       ok = true;
-      return json.data ?? {};
+      return json.data.result;
     } catch (e) {
       if (e instanceof PrometheusError) throw e;
       const err = e as { name?: string; message?: string };
@@ -91,10 +94,8 @@ export class PrometheusSource implements MetricsSource {
         end: ((fromMs + last * stepMs) / 1000).toFixed(3),
         step: `${stepMs / 1000}s`,
       };
-      const data = await this.call("history", "query_range", params);
-      if (data.resultType !== "matrix" || !Array.isArray(data.result))
-        throw new PrometheusError(`history query returned ${data.resultType}, not a matrix`);
-      for (const series of data.result as { values?: [number, string][] }[])
+      const result = await this.call("history", "query_range", "matrix", params);
+      for (const series of result as { values?: [number, string][] }[])
         for (const [t, v] of series.values ?? []) {
           const i = Math.round((t * 1000 - fromMs) / stepMs);
           const value = Number(v);

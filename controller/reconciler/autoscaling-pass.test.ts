@@ -115,6 +115,8 @@ describe("predictive autoscaling against the API double", () => {
     expect(restored.spec.behavior.scaleUp.stabilizationWindowSeconds).toBe(0);
     expect(restored.metadata.annotations?.[GIT_FLOOR_ANNOTATION]).toBeUndefined();
     expect(h.intent()).toBeUndefined();
+    // No restore failed (say, a second one from a stale cache, refused as a conflict).
+    expect(h.warnings.filter((w) => w.includes("HPA"))).toEqual([]);
   });
 
   test("observe: explains the floor it would set, in status and an Event, and writes no HPA", async () => {

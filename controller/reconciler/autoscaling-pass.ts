@@ -16,7 +16,7 @@ import { type HpaFloorWriter, type HpaReading, HpaShapeError, readHpa } from "..
 import { NotLeaderError } from "../actuator/istio-actuator.js";
 import { type OnlineForecaster, onlineForecaster } from "../autoscaling/online-forecast.js";
 import { initialScalerState, type ScalerDecision, type ScalerState } from "../autoscaling/scaler.js";
-import { intentScalerSettings, scalerStep } from "../autoscaling/scaler-step.js";
+import { intentScalerSettings, reactiveFloor, scalerStep } from "../autoscaling/scaler-step.js";
 import { describeError, type KubeClients } from "../kube/clients.js";
 import type { WatchedSet } from "../kube/watched-set.js";
 import type { Observation } from "../metrics/observation.js";
@@ -100,41 +100,29 @@ export class AutoscalingPass {
       ? undefined
       : Object.values(observation.subsets).reduce((n, v) => n + v.rps, 0);
     const steps = versions.map(({ subset, hpa }) => {
-      const settings = intentScalerSettings(spec, { ...hpa, minReplicas: hpa.git.minReplicas }, this.stepMs);
+      // Bounded by Git's floor, not the one in force (which may be the scaler's own).
+      const bounds = { ...hpa, minReplicas: hpa.git.minReplicas };
+      const settings = intentScalerSettings(spec, bounds, this.stepMs);
       const stats = observation.stale ? undefined : observation.subsets[subset];
       // A restart takes up the floor in force, so it does not drop what it wrote before.
       const fresh = { ...initialScalerState(settings, nowMs), minReplicas: hpa.minReplicas };
-      const state = s.versions.get(subset) ?? fresh;
-      const util = hpa.utilization;
-      // What the HPA would run without the scaler: the floor the replica-minute budget counts from.
-      const floor = Math.min(
-        hpa.maxReplicas,
-        Math.max(
-          hpa.git.minReplicas,
-          util === undefined ? 0 : Math.ceil((hpa.currentReplicas * util) / hpa.targetUtilization),
-        ),
-      );
       return {
         settings,
-        state,
+        state: s.versions.get(subset) ?? fresh,
         obs: {
           nowMs,
           rps: stats?.rps,
-          utilization: util,
+          utilization: hpa.utilization,
           ready: hpa.currentReplicas,
-          floor,
+          floor: reactiveFloor(bounds, hpa.currentReplicas, hpa.utilization),
         },
       };
     });
-    const step = scalerStep(
-      steps[0]?.settings ?? intentScalerSettings(spec, ONE, this.stepMs),
-      s.forecaster,
-      {
-        state: s.total,
-        obs: { nowMs, rps: total, utilization: undefined, ready: 0, floor: 0 },
-        versions: steps,
-      },
-    );
+    const step = scalerStep(this.serviceSettings(spec), s.forecaster, {
+      state: s.total,
+      obs: { nowMs, rps: total, utilization: undefined, ready: 0, floor: 0 },
+      versions: steps,
+    });
     s.total = step.state;
     const previous = s.status;
     const subsets: Record<string, AutoscalingStatus["subsets"][string]> = {};
@@ -167,11 +155,12 @@ export class AutoscalingPass {
   }
 
   /**
-   * Every HPA the optimizer wrote that nothing acts on any more gets Git's values back. `intents`
-   * are the live intents; `releasing` names one being deleted. False when a restore failed.
+   * Every HPA the optimizer wrote that nothing acts on any more (its intent gone or being deleted,
+   * its autoscaling removed, in observe, or no longer naming it) gets Git's values back. Returns
+   * the keys of the intents whose HPAs are not all back yet.
    */
-  async sweep(intents: readonly Intent[], releasing?: string): Promise<boolean> {
-    let ok = true;
+  async sweep(intents: readonly Intent[]): Promise<Set<string>> {
+    const unreleased = new Set<string>();
     for (const object of this.o.hpas.list()) {
       let hpa: HpaReading;
       try {
@@ -183,13 +172,16 @@ export class AutoscalingPass {
       const ns = object.metadata?.namespace as string;
       const key = `${ns}/${hpa.owner}`;
       const intent = intents.find((i) => keyOf(i) === key);
-      if (key !== releasing && intent && !isDeleting(intent)) {
+      if (intent && !isDeleting(intent)) {
         const check = validateIntent(intent.spec);
         if (!check.valid) continue; // an invalid intent changes nothing
         const a = check.spec.autoscaling;
         if (a?.mode === "act" && Object.values(a.horizontalPodAutoscalers).includes(hpa.name)) continue;
       }
-      if (!this.o.isLeader()) return false;
+      if (!this.o.isLeader()) {
+        unreleased.add(key);
+        continue;
+      }
       try {
         await this.o.writer.restore(ns, hpa);
         this.o.log.info(
@@ -197,12 +189,24 @@ export class AutoscalingPass {
           "restored Git's minReplicas",
         );
       } catch (e) {
-        ok = false;
+        unreleased.add(key);
         this.o.log.warn({ intent: key, hpa: hpa.name, error: describeError(e) }, "restoring an HPA failed");
       }
     }
-    if (releasing) this.memory.delete(releasing);
-    return ok;
+    return unreleased;
+  }
+
+  /** Drops what the pass kept for an intent that is gone. */
+  forget(key: string): void {
+    this.memory.delete(key);
+  }
+
+  /**
+   * The settings the service's total is screened and forecast with: only the spec's fields count
+   * there (quantile, horizon, spike filter); the bounds are each version's HPA's.
+   */
+  private serviceSettings(spec: ResolvedAutoscalingSpec) {
+    return intentScalerSettings(spec, { minReplicas: 1, maxReplicas: 1, targetUtilization: 1 }, this.stepMs);
   }
 
   /** A fresh memory, its forecaster fed the history Prometheus keeps. */
@@ -212,7 +216,7 @@ export class AutoscalingPass {
     const s: Scaling = {
       forecasterName: spec.forecaster,
       forecaster,
-      total: initialScalerState(intentScalerSettings(spec, ONE, this.stepMs), nowMs),
+      total: initialScalerState(this.serviceSettings(spec), nowMs),
       versions: new Map(),
     };
     this.memory.set(key, s);
@@ -291,9 +295,6 @@ export class AutoscalingPass {
     }
   }
 }
-
-/** Bounds for the service-level settings, which only screening reads. */
-const ONE = { minReplicas: 1, maxReplicas: 1, targetUtilization: 1 };
 
 const round = (v: number) => Math.round(v * 10) / 10;
 /** The status schema's limit on an explanation. */

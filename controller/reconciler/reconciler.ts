@@ -270,14 +270,19 @@ export class Reconciler {
     // The resync: every intent, and every memory whose intent is gone, is looked at again.
     for (const intent of this.intents.list()) this.queue.add(keyOf(intent));
     for (const key of this.runtimes.keys()) this.queue.add(key);
+    // Git's HPA floors go back first, once an interval: a deleted intent's before its finalizer goes.
+    const unreleased = leader ? await this.autoscaling.sweep(this.intents.list()) : new Set<string>();
     const prepared: Prepared[] = [];
     for (const key of this.queue.take(this.interval)) {
       const [namespace, name] = key.split("/");
       const intent = this.intents.get(namespace, name);
       if (!intent || isDeleting(intent)) {
-        // Git's HPA floors go back before the finalizer goes.
-        const released = !leader || (await this.autoscaling.sweep(this.intents.list(), key));
-        this.requeue(key, released ? await this.pass.finalize(key, intent, leader) : "retry");
+        if (unreleased.has(key)) {
+          this.requeue(key, "retry");
+          continue;
+        }
+        this.autoscaling.forget(key);
+        this.requeue(key, await this.pass.finalize(key, intent, leader));
         continue;
       }
       const target = intent.spec?.target;
@@ -297,7 +302,6 @@ export class Reconciler {
       await this.autoscaling.visit(p, observation, nowMs);
       this.requeue(keyOf(p.intent), await this.pass.decide(p, observation, leader, nowMs));
     }
-    if (leader) await this.autoscaling.sweep(this.intents.list());
     this.unsaved += prepared.length;
     if (this.options.isLeader() && this.unsaved >= (this.options.saveEvery ?? 10)) await this.save();
     this.options.telemetry?.loop.observe((performance.now() - started) / 1000);
