@@ -39,15 +39,17 @@ export interface HpaReading {
   readonly written: boolean;
   /** The intent that wrote, by name in the HPA's namespace. */
   readonly owner?: string;
-  /** The HPA's CPU target, as a fraction of the pods' requests. */
-  readonly targetUtilization: number;
+  /**
+   * The HPA's CPU target, as a fraction of the pods' requests; undefined without one (the scaler
+   * cannot plan for it, but gives back what it wrote all the same).
+   */
+  readonly targetUtilization?: number;
   readonly currentReplicas: number;
-  readonly desiredReplicas: number;
   /** The CPU utilization the HPA read last, as a fraction; undefined before its first reading. */
   readonly utilization?: number;
 }
 
-/** An HPA the scaler cannot work with; terminal until someone changes it. */
+/** An HPA whose record the scaler cannot read; terminal until someone changes it. */
 export class HpaShapeError extends Error {
   constructor(name: string, why: string) {
     super(`HorizontalPodAutoscaler ${name} ${why}`);
@@ -80,11 +82,7 @@ export function readHpa(object: KubernetesObject): HpaReading {
   const hpa = object as HpaObject;
   const name = hpa.metadata?.name ?? "?";
   const target = hpa.spec?.metrics?.find(isCpu)?.resource?.target;
-  if (target?.type !== "Utilization" || !target.averageUtilization)
-    throw new HpaShapeError(
-      name,
-      "has no CPU averageUtilization target; the scaler provisions for the HPA's own CPU target",
-    );
+  const percent = target?.type === "Utilization" ? target.averageUtilization : undefined;
   const minReplicas = hpa.spec?.minReplicas ?? 1;
   const scaleUpWindowSeconds = hpa.spec?.behavior?.scaleUp?.stabilizationWindowSeconds;
   const recorded = hpa.metadata?.annotations?.[GIT_FLOOR_ANNOTATION];
@@ -98,9 +96,8 @@ export function readHpa(object: KubernetesObject): HpaReading {
     ...(recorded !== undefined
       ? parseRecord(name, recorded)
       : { git: { minReplicas, scaleUpWindowSeconds }, written: false }),
-    targetUtilization: target.averageUtilization / 100,
+    ...(percent ? { targetUtilization: percent / 100 } : {}),
     currentReplicas: hpa.status?.currentReplicas ?? 0,
-    desiredReplicas: hpa.status?.desiredReplicas ?? hpa.status?.currentReplicas ?? 0,
     utilization: current === undefined ? undefined : current / 100,
   };
 }

@@ -142,6 +142,27 @@ describe("predictive autoscaling against the API double", () => {
     expect(hpa(h).metadata.annotations?.[GIT_FLOOR_ANNOTATION]).toBeUndefined();
   });
 
+  test("an HPA whose CPU target was taken away is reported, not planned for, and still gets Git's values back", async () => {
+    h = await start(autoscaling("act"));
+    await step(h);
+    expect(hpa(h).spec.minReplicas).toBe(6);
+    const edited = h.api.get("autoscaling/v2", "HorizontalPodAutoscaler", NS, HPA) as unknown as {
+      spec: Record<string, unknown>;
+    };
+    h.api.put({ ...edited, spec: { ...edited.spec, metrics: [] } }, "argocd-controller");
+    await h.settled();
+    await step(h);
+    expect(status(h)?.explanation).toContain(
+      `HorizontalPodAutoscaler ${HPA} has no CPU averageUtilization target`,
+    );
+    h.api.remove("optimizer.meshpilot.io/v1alpha1", "TrafficIntent", NS, APP);
+    await h.settled();
+    await step(h);
+    expect(hpa(h).spec.minReplicas).toBe(2);
+    expect(hpa(h).metadata.annotations?.[GIT_FLOOR_ANNOTATION]).toBeUndefined();
+    expect(h.intent()).toBeUndefined();
+  });
+
   test("missing telemetry freezes the floor at its last value and gives the HPA its own scale-up back", async () => {
     let stale = false;
     h = await start(autoscaling("act"), (host, interval) => (stale ? undefined : steady(host, interval)));

@@ -81,7 +81,7 @@ export class AutoscalingPass {
     s.lastStepMs = nowMs;
     const ns = p.intent.metadata.namespace as string;
 
-    const versions: { subset: string; hpa: HpaReading }[] = [];
+    const versions: { subset: string; hpa: HpaReading & { targetUtilization: number } }[] = [];
     const problems: string[] = [];
     for (const [subset, name] of Object.entries(spec.horizontalPodAutoscalers)) {
       const object = this.o.hpas.get(ns, name);
@@ -89,12 +89,22 @@ export class AutoscalingPass {
         problems.push(`HorizontalPodAutoscaler ${name} (subset ${subset}) not found in ${ns}`);
         continue;
       }
+      let hpa: HpaReading;
       try {
-        versions.push({ subset, hpa: readHpa(object) });
+        hpa = readHpa(object);
       } catch (e) {
         if (!(e instanceof HpaShapeError)) throw e;
         problems.push(e.message);
+        continue;
       }
+      const { targetUtilization } = hpa;
+      if (targetUtilization === undefined) {
+        problems.push(
+          `HorizontalPodAutoscaler ${name} has no CPU averageUtilization target; the scaler provisions for the HPA's own CPU target`,
+        );
+        continue;
+      }
+      versions.push({ subset, hpa: { ...hpa, targetUtilization } });
     }
     const total = observation.stale
       ? undefined
@@ -165,8 +175,10 @@ export class AutoscalingPass {
       let hpa: HpaReading;
       try {
         hpa = readHpa(object);
-      } catch {
-        continue; // not one the scaler can have written
+      } catch (e) {
+        // A record nobody can read: nothing to restore from. Reported by the intent naming it.
+        if (!(e instanceof HpaShapeError)) throw e;
+        continue;
       }
       if (!hpa.written) continue;
       const ns = object.metadata?.namespace as string;
