@@ -122,11 +122,15 @@ export const COMMON_SETTINGS = {
   FAULT_LATENCY_MS: setting.number(0, 0, 60_000),
   FAULT_LATENCY_JITTER_MS: setting.number(0, 0, 60_000),
   FAULT_ERROR_RATE: setting.number(0, 0, 1),
+  /** Share of requests held unanswered until the caller hangs up (a wedged worker, seen from outside). */
+  FAULT_STALL_RATE: setting.number(0, 0, 1),
   FAULT_SEED: setting.optional(setting.integer(undefined, 0, 2 ** 31 - 1)),
   /** Comma-separated HTTP methods the faults apply to; all methods by default (e.g. "POST" breaks writes only). */
   FAULT_METHODS: setting.text("GET,HEAD,POST,PUT,PATCH,DELETE"),
   /** Comma-separated request paths the faults apply to, matched exactly; empty means every path (e.g. "/orders" breaks creates, not "/orders/abandon"). */
   FAULT_PATHS: setting.optional(setting.text()),
+  /** When set, `PUT /faults` on the metrics port changes the knobs at run time with this bearer token (experiments only; never set in the cluster). */
+  FAULT_CONTROL_TOKEN: setting.optional(setting.secret(16)),
 };
 
 /** How a caller reaches its callees: a timeout per try and how many extra tries idempotent calls get. */

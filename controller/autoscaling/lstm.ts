@@ -5,6 +5,7 @@
  * where in the day it is); a linear head turns the last hidden state into the next `horizon` steps.
  * Trained by backpropagation through time with Adam on mean squared error, gradients clipped.
  */
+import { Adam, clipScale } from "../../common/adam.js";
 import type { Random } from "../../common/random.js";
 
 export interface LstmShape {
@@ -180,10 +181,7 @@ export function train(
   random: Random,
 ): number {
   const n = net.params.length;
-  const m = new Float64Array(n);
-  const v = new Float64Array(n);
-  const [b1, b2, eps] = [0.9, 0.999, 1e-8];
-  let step = 0;
+  const adam = new Adam(n, o.learningRate);
   let lastLoss = Number.NaN;
   for (let epoch = 0; epoch < o.epochs; epoch++) {
     const count = Math.min(samples.length, o.samplesPerEpoch);
@@ -195,21 +193,8 @@ export function train(
         const s = samples[samples.length <= o.samplesPerEpoch ? start + b : random.int(samples.length)];
         total += net.backward(s.window, s.target, grad);
       }
-      let norm = 0;
-      for (let i = 0; i < n; i++) {
-        grad[i] /= size;
-        norm += grad[i] * grad[i];
-      }
-      const clip = Math.sqrt(norm) > 5 ? 5 / Math.sqrt(norm) : 1;
-      step++;
-      for (let i = 0; i < n; i++) {
-        const g = grad[i] * clip;
-        m[i] = b1 * m[i] + (1 - b1) * g;
-        v[i] = b2 * v[i] + (1 - b2) * g * g;
-        const mh = m[i] / (1 - b1 ** step);
-        const vh = v[i] / (1 - b2 ** step);
-        net.params[i] -= (o.learningRate * mh) / (Math.sqrt(vh) + eps);
-      }
+      for (let i = 0; i < n; i++) grad[i] /= size;
+      adam.step(net.params, grad, clipScale(grad, 5));
     }
     lastLoss = total / count;
   }

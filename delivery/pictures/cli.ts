@@ -21,6 +21,7 @@ import { SHOP_SERVICES, servicePort } from "../../config/shop.js";
 import { overviewDashboard, SERVICE_VARIABLE, serviceDashboard } from "../../constructs/k8s/dashboards.js";
 import { NAMESPACES } from "../../constructs/k8s/namespaces.js";
 import { objectiveRules, recordingRules } from "../../constructs/k8s/slo-rules.js";
+import { IstioSidecarDoubles } from "../../controller/testbed/istio-sidecar-double.js";
 import { startPrometheus } from "../../controller/testbed/prometheus-server.js";
 import { parseMix } from "../../services/load/journey.js";
 import { loadPlot } from "../../services/load/plot.js";
@@ -28,7 +29,6 @@ import { summarize } from "../../services/load/report.js";
 import { runLoad } from "../../services/load/runner.js";
 import { startShop } from "../../services/local/processes.js";
 import { type DashboardJson, renderDashboard } from "./dashboard-render.js";
-import { IstioSidecarDoubles } from "./istio-sidecar-double.js";
 import { DEMO_NAMESPACE, type OptimizerDemo, optimizerDemo } from "./optimizer-demo.js";
 import { prometheusSource } from "./prometheus-query.js";
 

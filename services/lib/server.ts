@@ -11,8 +11,8 @@ import Fastify, {
   type FastifyRequest,
 } from "fastify";
 import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
-import { Random } from "../../common/random.js";
 import { type COMMON_SETTINGS, loadSettings, type Setting, SettingsError } from "../../common/settings.js";
+import { Faults } from "./faults.js";
 import { validatorFor } from "./validation.js";
 
 type Common = {
@@ -169,43 +169,14 @@ export function createService(options: ServiceOptions): Service {
     labelNames: ["kind"],
     registers: [registry],
   });
-  const faultMethods = new Set(
-    settings.FAULT_METHODS.toUpperCase()
-      .split(",")
-      .map((m) => m.trim()),
-  );
-  const faultPaths = new Set(
-    (settings.FAULT_PATHS ?? "")
-      .split(",")
-      .map((p) => p.trim())
-      .filter((p) => p.length > 0),
-  );
+  const faults = new Faults(settings, injected);
   let draining = false;
-  const faults = new Random(settings.FAULT_SEED ?? Date.now() & 0x7fffffff);
 
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
     const path = request.url.split("?")[0];
-    if (PROBES.has(path) || !faultMethods.has(request.method)) return;
-    if (faultPaths.size > 0 && !faultPaths.has(path)) return;
-    const delay = settings.FAULT_LATENCY_MS + faults.uniform() * settings.FAULT_LATENCY_JITTER_MS;
-    if (delay > 0) {
-      injected.inc({ kind: "latency" });
-      // The delay ends early if the caller hangs up, so an abandoned request holds nothing open.
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, delay);
-        reply.raw.once("close", () => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-    if (settings.FAULT_ERROR_RATE > 0 && faults.chance(settings.FAULT_ERROR_RATE)) {
-      injected.inc({ kind: "error" });
-      reply
-        .code(503)
-        .send({ error: "injected_fault", message: "fault injection returned an error (FAULT_ERROR_RATE)" });
-    }
+    if (PROBES.has(path) || !faults.applies(request.method, path)) return;
+    await faults.apply(reply);
   });
   app.addHook("onResponse", async (request, reply) => {
     duration.observe(
@@ -293,6 +264,7 @@ export function createService(options: ServiceOptions): Service {
     reply.header("content-type", registry.contentType);
     return registry.metrics();
   });
+  faults.route(metricsApp);
 
   return {
     app,

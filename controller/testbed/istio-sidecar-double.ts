@@ -12,7 +12,7 @@
 import { Agent, createServer, request, type Server } from "node:http";
 import { Counter, Histogram, Registry } from "prom-client";
 import type { ShopService } from "../../config/shop.js";
-import { ISTIO_DURATION_BUCKETS } from "../../controller/metrics/istio-buckets.js";
+import { ISTIO_DURATION_BUCKETS } from "../metrics/istio-buckets.js";
 
 const LABELS = [
   "reporter",
@@ -69,7 +69,8 @@ export class IstioSidecarDoubles {
     const server = createServer((req, res) => {
       const began = performance.now();
       res.once("close", () => {
-        const code = String(res.statusCode);
+        // A caller that hung up before any answer (a stalled callee): Envoy reports code 0 (flag DC).
+        const code = res.headersSent ? String(res.statusCode) : "0";
         this.requests.inc({ ...labels, response_code: code });
         this.duration.observe({ ...labels, response_code: code }, performance.now() - began);
       });
@@ -90,6 +91,10 @@ export class IstioSidecarDoubles {
       upstreamRequest.once("error", () => {
         if (res.headersSent) res.destroy();
         else res.writeHead(503, { "content-type": "text/plain" }).end("upstream connect error");
+      });
+      // The caller hung up: so does the sidecar, as Envoy resets the upstream stream.
+      res.once("close", () => {
+        if (!res.writableFinished) upstreamRequest.destroy();
       });
       req.pipe(upstreamRequest);
     });
