@@ -46,6 +46,8 @@ export interface ServiceVerdict {
   readonly state: "learning" | "healthy" | "anomalous" | "unreadable";
   /** How far out, 1 at the threshold: the larger of the baseline's and the autoencoder's ratio. */
   readonly severity: number;
+  /** The same, over the symptom signals alone (latency, errors, restarts): what root-cause ranking reads. */
+  readonly symptomSeverity: number;
   /** When the current run of anomalous readings began. */
   readonly sinceMs?: number;
   /** Signals at least half the threshold out, worst first. */
@@ -115,17 +117,20 @@ export class AnomalyDetector {
     }
     const present = this.signals.filter((s) => readings[s] !== undefined);
     // No telemetry: judge nothing, learn nothing, and keep the run as it was.
-    if (present.length === 0) return { service, state: "unreadable", severity: 0, evidence: [] };
+    if (present.length === 0)
+      return { service, state: "unreadable", severity: 0, symptomSeverity: 0, evidence: [] };
 
     const learning = m.healthy.length < this.warmup;
     const evidence: SignalEvidence[] = [];
     let worst = 0;
+    let worstSymptom = 0;
     for (const s of present) {
       const b = m.baselines.get(s) as RobustBaseline;
       const e = b.expect(atMs);
       const score = b.score(atMs, readings[s] as number);
       if (e === undefined || score === undefined) continue;
       worst = Math.max(worst, score);
+      if (SIGNALS[s].kind === "symptom") worstSymptom = Math.max(worstSymptom, score);
       if (score >= this.zThreshold / 2)
         evidence.push({ signal: s, value: readings[s] as number, expected: e.median, score });
     }
@@ -154,6 +159,7 @@ export class AnomalyDetector {
       service,
       state,
       severity,
+      symptomSeverity: learning ? 0 : worstSymptom / this.zThreshold,
       ...(state === "anomalous" ? { sinceMs: m.runSinceMs } : {}),
       evidence,
       ...(reconstruction ? { reconstruction } : {}),

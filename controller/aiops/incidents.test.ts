@@ -44,3 +44,13 @@ describe("incident grouping", () => {
     expect(t.openIncidents[0].suspects.map((s) => s.service)).toEqual(["payments", "checkout"]);
   });
 });
+
+describe("incident grouping, load against symptoms", () => {
+  it("lets a load-only anomaly join an incident but not open one", () => {
+    const t = new IncidentTracker(GRAPH);
+    const loadOnly = { service: "catalog", anomalous: true, severity: 3, symptomSeverity: 0.1 };
+    expect(t.step(0, [loadOnly]).opened).toHaveLength(0);
+    t.step(5000, [state("frontend", 2), loadOnly]);
+    expect(t.openIncidents.map((i) => i.services)).toEqual([["frontend", "catalog"]]);
+  });
+});

@@ -2,7 +2,9 @@
  * Alerts deduplicated and grouped into incidents: one incident per root cause, not one per
  * symptom. A service that turns anomalous joins an open incident it is connected to on the call
  * graph through anomalous services (a failing callee and its failing callers are one story);
- * otherwise it opens a new one. An incident closes once none of its services has been anomalous
+ * otherwise it opens a new one, if it shows a symptom of its own (latency, errors): a service
+ * anomalous in its load alone (its callers send less) joins an incident but never opens one. An
+ * incident closes once none of its services has been anomalous
  * for `quietMs`. Each step re-ranks the suspects of every open incident.
  */
 import { type CallGraph, rankRootCauses, type ServiceScore, type Suspect } from "./root-cause.js";
@@ -20,6 +22,9 @@ export interface Incident {
   peakSeverity: number;
 }
 
+/** Symptom severity (1 at the threshold) a service needs to open an incident. */
+const SYMPTOM_TO_OPEN = 0.5;
+
 export interface TrackerOptions {
   /** Quiet time after which an incident closes. @default 60 s */
   readonly quietMs?: number;
@@ -31,6 +36,8 @@ export interface ServiceState {
   readonly service: string;
   readonly anomalous: boolean;
   readonly severity: number;
+  /** @default severity */
+  readonly symptomSeverity?: number;
   readonly sinceMs?: number;
 }
 
@@ -68,8 +75,9 @@ export class IncidentTracker {
     for (const service of anomalous) {
       if (incidentOf(service) !== undefined) continue;
       const joined = this.connectedIncident(service, new Set(anomalous));
+      const state = states.find((s) => s.service === service) as ServiceState;
       if (joined !== undefined) joined.services.push(service);
-      else {
+      else if ((state.symptomSeverity ?? state.severity) >= SYMPTOM_TO_OPEN) {
         const incident: Incident = {
           id: this.nextId++,
           openedAtMs: atMs,
@@ -83,7 +91,8 @@ export class IncidentTracker {
     }
 
     const scores: Record<string, ServiceScore> = {};
-    for (const s of states) scores[s.service] = { severity: s.severity, sinceMs: s.sinceMs };
+    for (const s of states)
+      scores[s.service] = { severity: s.severity, symptom: s.symptomSeverity, sinceMs: s.sinceMs };
     for (const incident of this.open) {
       incident.suspects = rankRootCauses(this.graph, scores).filter(
         (s) => incident.services.includes(s.service) || this.nearby(s.service, incident),

@@ -54,3 +54,20 @@ describe("root cause on the call graph", () => {
     expect(changes[0].score).toBeCloseTo(0.5 ** 0.5, 4);
   });
 });
+
+describe("root cause, load against symptoms", () => {
+  it("does not suspect a callee whose traffic fell because a caller stalls", () => {
+    const ranked = rankRootCauses(GRAPH, {
+      frontend: { severity: 9, symptom: 9 },
+      recommendation: { severity: 12, symptom: 12 },
+      // catalog's requests halved (recommendation's stalled calls send fewer), nothing else.
+      catalog: { severity: 2, symptom: 0.1 },
+    });
+    expect(ranked.map((s) => s.service)).toEqual(["recommendation", "frontend", "catalog"]);
+    expect(ranked[2]).toEqual({
+      service: "catalog",
+      score: 0,
+      reasons: ["load changed, no symptom of its own"],
+    });
+  });
+});

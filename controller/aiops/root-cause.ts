@@ -2,7 +2,8 @@
  * Root cause on the call graph. An anomaly in a callee explains its callers' anomalies: a slow or
  * failing service makes everything that calls it slow or failing too, so among the services that
  * look wrong, the likely cause is one whose own callees look fine, and it is likelier still when it
- * explains many of the others. Recent changes (a new version, a config change, an optimizer
+ * explains many of the others. Only symptoms count here: traffic and CPU move with the callers,
+ * so a service that is anomalous in its load alone ranks after every service with symptoms. Recent changes (a new version, a config change, an optimizer
  * decision) are ranked beside the services: a change to a suspect shortly before the onset is
  * the usual first thing to undo.
  */
@@ -13,6 +14,11 @@ export type CallGraph = Readonly<Record<string, readonly string[]>>;
 export interface ServiceScore {
   /** 1 at the detection threshold. */
   readonly severity: number;
+  /**
+   * The severity of its symptoms alone (latency, errors, restarts), without its load: a callee
+   * whose traffic fell because its caller stalls is not affected. @default severity
+   */
+  readonly symptom?: number;
   readonly sinceMs?: number;
 }
 
@@ -46,18 +52,21 @@ export function rankRootCauses(
   o: RankOptions = {},
 ): Suspect[] {
   const at = o.affectedAt ?? 0.5;
-  const affected = new Set(
-    Object.entries(scores)
-      .filter(([, s]) => s.severity >= at)
-      .map(([name]) => name),
-  );
+  const symptom = (name: string) => scores[name].symptom ?? scores[name].severity;
+  const affected = new Set(Object.keys(scores).filter((name) => symptom(name) >= at));
   const below = new Map([...affected].map((s) => [s, affectedBelow(graph, s, affected)]));
   const suspects: Suspect[] = [];
-  for (const service of [...affected].sort()) {
+  for (const service of Object.keys(scores).sort()) {
+    if (!affected.has(service)) {
+      // Anomalous in its load only: listed, after every service with symptoms.
+      if (scores[service].severity >= 1)
+        suspects.push({ service, score: 0, reasons: ["load changed, no symptom of its own"] });
+      continue;
+    }
     const own = below.get(service) as Set<string>;
     const explains = [...affected].filter((other) => other !== service && below.get(other)?.has(service));
     const reasons: string[] = [];
-    let score = Math.min(scores[service].severity, 10);
+    let score = Math.min(symptom(service), 10);
     if (own.size > 0) {
       score *= 0.2;
       reasons.push(`explained by affected callee${own.size > 1 ? "s" : ""} ${[...own].sort().join(", ")}`);

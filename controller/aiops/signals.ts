@@ -6,20 +6,20 @@
 
 export const SIGNALS = {
   /** Requests per second the service received (Istio, reporter=destination). Both ways: a drop is news. */
-  rps: { direction: "both", floor: 0.5 },
+  rps: { direction: "both", floor: 0.5, kind: "load" },
   /** Share of requests answered 5xx or not at all (Istio). */
-  errorRatio: { direction: "up", floor: 0.01 },
+  errorRatio: { direction: "up", floor: 0.01, kind: "symptom" },
   /** Median and tail latency, ms (Istio's histogram). */
-  p50Ms: { direction: "up", floor: 5 },
-  p99Ms: { direction: "up", floor: 20 },
+  p50Ms: { direction: "up", floor: 5, kind: "symptom" },
+  p99Ms: { direction: "up", floor: 20, kind: "symptom" },
   /** The service's own view: its request-duration tail, ms, and its event-loop lag p99, ms (its /metrics). */
-  appP99Ms: { direction: "up", floor: 20 },
-  eventLoopP99Ms: { direction: "up", floor: 5 },
+  appP99Ms: { direction: "up", floor: 20, kind: "symptom" },
+  eventLoopP99Ms: { direction: "up", floor: 5, kind: "symptom" },
   /** CPU the process used, cores. */
-  cpuCores: { direction: "both", floor: 0.05 },
+  cpuCores: { direction: "both", floor: 0.05, kind: "load" },
   /** Container restarts in the window and pods not ready (kube-state-metrics). */
-  restarts: { direction: "up", floor: 0.5 },
-  notReady: { direction: "up", floor: 0.5 },
+  restarts: { direction: "up", floor: 0.5, kind: "symptom" },
+  notReady: { direction: "up", floor: 0.5, kind: "symptom" },
 } as const satisfies Record<string, SignalSpec>;
 
 export interface SignalSpec {
@@ -30,6 +30,12 @@ export interface SignalSpec {
    * (no errors at all) has no spread; without a floor, its first error would be infinitely unusual.
    */
   readonly floor: number;
+  /**
+   * symptom: the service itself is unwell (slow, failing, restarting). load: how much work it gets
+   * or does, which changes when anything upstream changes (callers that stall send less), so a load
+   * anomaly alone never makes a service the suspect.
+   */
+  readonly kind: "symptom" | "load";
 }
 
 export type SignalName = keyof typeof SIGNALS;

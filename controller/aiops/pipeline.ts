@@ -1,0 +1,40 @@
+/**
+ * The AIOps step every runner calls (the benchmark now, the controller next): a snapshot of
+ * signals in, verdicts per service and the incidents opened and closed out. Pure, with the
+ * clock taken from the snapshot.
+ */
+import { AnomalyDetector, type DetectorOptions, type ServiceVerdict } from "./detector.js";
+import { type Incident, IncidentTracker, type TrackerOptions } from "./incidents.js";
+import type { CallGraph } from "./root-cause.js";
+import type { Snapshot } from "./signals.js";
+
+export interface StepResult {
+  readonly verdicts: readonly ServiceVerdict[];
+  readonly opened: readonly Incident[];
+  readonly closed: readonly Incident[];
+}
+
+export class AiopsPipeline {
+  readonly detector: AnomalyDetector;
+  readonly tracker: IncidentTracker;
+
+  constructor(graph: CallGraph, detector: DetectorOptions = {}, tracker: TrackerOptions = {}) {
+    this.detector = new AnomalyDetector(detector);
+    this.tracker = new IncidentTracker(graph, tracker);
+  }
+
+  step(snapshot: Snapshot): StepResult {
+    const verdicts = this.detector.step(snapshot);
+    const { opened, closed } = this.tracker.step(
+      snapshot.atMs,
+      verdicts.map((v) => ({
+        service: v.service,
+        anomalous: v.state === "anomalous",
+        severity: v.severity,
+        symptomSeverity: v.symptomSeverity,
+        sinceMs: v.sinceMs,
+      })),
+    );
+    return { verdicts, opened, closed };
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * Reads the AIOps signals from Prometheus: Istio's golden signals per service (what the mesh's
+ * sidecars report on the destination side), the services' own /metrics (request-duration tail,
+ * event-loop lag, CPU) and kube-state-metrics (restarts, pods not ready). One instant query per
+ * signal, all services at once. A query that fails leaves its signal absent for every service and
+ * is reported; a service no query mentions is unreadable. Nothing is ever filled in as zero.
+ */
+import type { PrometheusSource } from "../metrics/prometheus.js";
+import type { Readings, SignalName, Snapshot } from "./signals.js";
+
+interface SignalQuery {
+  readonly promql: string;
+  /** The label that names the service in the answer. */
+  readonly label: string;
+}
+
+/** The queries, over a rate window of `windowS` seconds, for the services of `namespace`. */
+export function signalQueries(namespace: string, windowS: number): Record<SignalName, SignalQuery> {
+  const istio = `reporter="destination",destination_workload_namespace="${namespace}"`;
+  const w = `${windowS}s`;
+  const byService = "destination_service_name";
+  const quantile = (q: number) =>
+    `histogram_quantile(${q}, sum by (${byService}, le) (rate(istio_request_duration_milliseconds_bucket{${istio}}[${w}])))`;
+  const readyJoin = `* on (namespace, pod) group_left (label_app) kube_pod_labels{namespace="${namespace}"}`;
+  return {
+    rps: { promql: `sum by (${byService}) (rate(istio_requests_total{${istio}}[${w}]))`, label: byService },
+    // 5xx, and 0: a caller that gave up on a stalled answer (Envoy's downstream disconnect).
+    errorRatio: {
+      promql: `sum by (${byService}) (rate(istio_requests_total{${istio},response_code=~"5..|0"}[${w}])) / sum by (${byService}) (rate(istio_requests_total{${istio}}[${w}])) or 0 * sum by (${byService}) (rate(istio_requests_total{${istio}}[${w}]))`,
+      label: byService,
+    },
+    p50Ms: { promql: quantile(0.5), label: byService },
+    p99Ms: { promql: quantile(0.99), label: byService },
+    appP99Ms: {
+      promql: `1000 * histogram_quantile(0.99, sum by (service, le) (rate(http_server_request_duration_seconds_bucket[${w}])))`,
+      label: "service",
+    },
+    eventLoopP99Ms: {
+      promql: "1000 * max by (service) (nodejs_eventloop_lag_p99_seconds)",
+      label: "service",
+    },
+    cpuCores: { promql: `sum by (service) (rate(process_cpu_seconds_total[${w}]))`, label: "service" },
+    restarts: {
+      promql: `sum by (label_app) (increase(kube_pod_container_status_restarts_total{namespace="${namespace}"}[${w}]) ${readyJoin})`,
+      label: "label_app",
+    },
+    notReady: {
+      promql: `sum by (label_app) (kube_pod_status_ready{namespace="${namespace}",condition="false"} ${readyJoin})`,
+      label: "label_app",
+    },
+  };
+}
+
+export interface SignalRead {
+  readonly snapshot: Snapshot;
+  /** One line per query that failed. */
+  readonly errors: readonly string[];
+}
+
+export async function readSignals(
+  prometheus: PrometheusSource,
+  services: readonly string[],
+  queries: Readonly<Partial<Record<SignalName, SignalQuery>>>,
+  atMs: number,
+): Promise<SignalRead> {
+  const names = Object.keys(queries) as SignalName[];
+  const settled = await Promise.allSettled(
+    names.map((n) => prometheus.query(n, (queries[n] as SignalQuery).promql, atMs)),
+  );
+  const readings: Record<string, Readings> = Object.fromEntries(services.map((s) => [s, {}]));
+  const errors: string[] = [];
+  settled.forEach((result, i) => {
+    const name = names[i];
+    if (result.status === "rejected") {
+      errors.push((result.reason as Error).message);
+      return;
+    }
+    const label = (queries[name] as SignalQuery).label;
+    for (const sample of result.value) {
+      const service = sample.metric[label];
+      const value = Number(sample.value[1]);
+      if (service !== undefined && service in readings && Number.isFinite(value))
+        readings[service][name] = value;
+    }
+  });
+  return { snapshot: { atMs, services: readings }, errors };
+}
