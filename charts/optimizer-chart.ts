@@ -3,6 +3,8 @@ import type { Construct } from "constructs";
 import { CustomResourceDefinition } from "kubernetes-models/apiextensions.k8s.io/v1/CustomResourceDefinition";
 import { Role } from "kubernetes-models/rbac.authorization.k8s.io/v1/Role";
 import { RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding";
+import { aiopsPolicyCrd } from "../api/aiops/crd.js";
+import { AIOpsPolicyModel } from "../api/aiops/model.js";
 import { trafficIntentCrd } from "../api/intent/crd.js";
 import { TrafficIntentModel } from "../api/intent/model.js";
 import { INTENT_GROUP, INTENT_PLURAL } from "../api/intent/schema.js";
@@ -22,7 +24,8 @@ export interface OptimizerChartProps {
 
 /**
  * The optimizer in the tree: its workload (two leader-elected replicas, RBAC, PDB, monitoring and
- * network policy), the TrafficIntent CRD and a default intent per shop service, all in `observe`.
+ * network policy), the TrafficIntent CRD and a default intent per shop service, the AIOpsPolicy CRD
+ * and one policy watching the shop, all in `observe`.
  */
 export class OptimizerChart extends Chart {
   constructor(scope: Construct, id: string, props: OptimizerChartProps) {
@@ -52,6 +55,32 @@ export class OptimizerChart extends Chart {
         // The CRD syncs before the intents that need it.
         metadata: { ...crd.metadata, annotations: { "argocd.argoproj.io/sync-wave": "-1" } },
       } as never),
+    );
+    const aiopsCrd = aiopsPolicyCrd();
+    addTyped(
+      this,
+      "AIOpsPolicyCrd",
+      new CustomResourceDefinition({
+        ...aiopsCrd,
+        metadata: { ...aiopsCrd.metadata, annotations: { "argocd.argoproj.io/sync-wave": "-1" } },
+      } as never),
+    );
+    // The AIOps layer watches the whole shop, on the shop model's call graph, in observe mode.
+    addTyped(
+      this,
+      "AIOpsPolicy-shop",
+      new AIOpsPolicyModel({
+        metadata: {
+          name: "shop",
+          namespace: NAMESPACES.shop,
+          labels: { "app.kubernetes.io/part-of": "meshpilot" },
+          annotations: { "argocd.argoproj.io/sync-options": "SkipDryRunOnMissingResource=true" },
+        },
+        spec: {
+          mode: "observe",
+          services: Object.fromEntries(props.services.map((s) => [s.name, { calls: [...s.calls] }])),
+        },
+      }),
     );
     for (const intent of intents) {
       addTyped(

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { Writable } from "node:stream";
 import { OPTIMIZER_FIELD_MANAGER } from "../api/optimizer.js";
+import { createSignalSource, type SignalSource } from "./aiops/signal-source.js";
 import type { LaneLimits } from "./control/lane-bound.js";
 import type { RollbackOptions } from "./control/rollback.js";
 import { kubeClients } from "./kube/clients.js";
@@ -15,6 +16,7 @@ import type { MetricsSource } from "./metrics/source.js";
 import { createMetricsSource } from "./metrics/source-factory.js";
 import { Q_ACTIONS } from "./policy/q-learning.js";
 import { importQTable } from "./policy/q-table.js";
+import { AiopsReconciler } from "./reconciler/aiops-reconciler.js";
 import { type Logger, Reconciler } from "./reconciler/reconciler.js";
 import { StateStore } from "./state/state-store.js";
 import { streamAudit } from "./telemetry/audit.js";
@@ -66,10 +68,14 @@ export interface OptimizerConfig {
   readonly autoscalingStepMs?: number;
   /** The reconciler's clock (tests step it by hand). @default Date.now */
   readonly now?: () => number;
+  /** Replaces the AIOps layer's Prometheus signals (tests replay recorded snapshots). */
+  readonly signalSource?: SignalSource;
 }
 
 export interface RunningOptimizer {
   readonly reconciler: Reconciler;
+  /** The AIOps controller, beside the reconciler in the same process. */
+  readonly aiops: AiopsReconciler;
   readonly elector: LeaderElector;
   readonly metrics: OptimizerMetrics;
   /** Where /metrics answers, when a port was given. */
@@ -126,9 +132,28 @@ export async function startOptimizer(config: OptimizerConfig): Promise<RunningOp
     autoscalingStepMs: config.autoscalingStepMs,
     now: config.now,
   });
+  const aiops = new AiopsReconciler({
+    clients,
+    source:
+      config.signalSource ??
+      createSignalSource("prometheus", {
+        prometheus: { url: config.prometheusUrl, timeoutMs: config.queryTimeoutMs, onQuery: metrics.onQuery },
+      }),
+    namespaces: config.namespaces,
+    fieldManager: OPTIMIZER_FIELD_MANAGER,
+    isLeader: () => elector.isLeader(),
+    now: config.now,
+    log: config.log,
+    instance: config.podName,
+    timeoutMs: config.apiTimeoutMs,
+  });
   await elector.start();
   await reconciler.start();
-  if (!config.manual) reconciler.run();
+  await aiops.start();
+  if (!config.manual) {
+    reconciler.run();
+    aiops.run();
+  }
   let server: Server | undefined;
   let url: string | undefined;
   if (config.port !== undefined) {
@@ -148,10 +173,12 @@ export async function startOptimizer(config: OptimizerConfig): Promise<RunningOp
   }
   return {
     reconciler,
+    aiops,
     elector,
     metrics,
     url,
     async stop() {
+      await aiops.stop();
       await reconciler.stop();
       await elector.stop();
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));

@@ -23,44 +23,47 @@ export function structural(schema: unknown): unknown {
   return out;
 }
 
-export function trafficIntentCrd() {
+export interface CrdNames {
+  readonly group: string;
+  readonly version: string;
+  readonly kind: string;
+  readonly plural: string;
+  readonly singular: string;
+  readonly shortNames: readonly string[];
+}
+
+/** A namespaced, Meshpilot-labelled CRD with one served version, a status subresource and the given schemas. */
+export function meshpilotCrd(
+  n: CrdNames,
+  printerColumns: readonly Record<string, unknown>[],
+  spec: unknown,
+  status: unknown,
+) {
   return {
     apiVersion: "apiextensions.k8s.io/v1",
     kind: "CustomResourceDefinition",
     metadata: {
-      name: `${INTENT_PLURAL}.${INTENT_GROUP}`,
+      name: `${n.plural}.${n.group}`,
       labels: { "app.kubernetes.io/part-of": "meshpilot" },
     },
     spec: {
-      group: INTENT_GROUP,
+      group: n.group,
       scope: "Namespaced",
       names: {
-        kind: INTENT_KIND,
-        listKind: `${INTENT_KIND}List`,
-        plural: INTENT_PLURAL,
-        singular: "trafficintent",
-        shortNames: ["ti"],
+        kind: n.kind,
+        listKind: `${n.kind}List`,
+        plural: n.plural,
+        singular: n.singular,
+        shortNames: [...n.shortNames],
         categories: ["meshpilot"],
       },
       versions: [
         {
-          name: INTENT_VERSION,
+          name: n.version,
           served: true,
           storage: true,
           subresources: { status: {} },
-          additionalPrinterColumns: [
-            { name: "Mode", type: "string", jsonPath: ".spec.mode" },
-            { name: "Algorithm", type: "string", jsonPath: ".spec.algorithm" },
-            { name: "Paused", type: "boolean", jsonPath: ".spec.paused" },
-            { name: "Ready", type: "string", jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
-            {
-              name: "Last decision",
-              type: "string",
-              jsonPath: ".status.lastDecision.explanation",
-              priority: 1,
-            },
-            { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
-          ],
+          additionalPrinterColumns: [...printerColumns],
           schema: {
             openAPIV3Schema: {
               type: "object",
@@ -69,8 +72,8 @@ export function trafficIntentCrd() {
                 apiVersion: { type: "string" },
                 kind: { type: "string" },
                 metadata: { type: "object" },
-                spec: structural(INTENT_SPEC_SCHEMA),
-                status: structural(INTENT_STATUS_SCHEMA),
+                spec: structural(spec),
+                status: structural(status),
               },
             },
           },
@@ -78,4 +81,32 @@ export function trafficIntentCrd() {
       ],
     },
   };
+}
+
+export function trafficIntentCrd() {
+  return meshpilotCrd(
+    {
+      group: INTENT_GROUP,
+      version: INTENT_VERSION,
+      kind: INTENT_KIND,
+      plural: INTENT_PLURAL,
+      singular: "trafficintent",
+      shortNames: ["ti"],
+    },
+    [
+      { name: "Mode", type: "string", jsonPath: ".spec.mode" },
+      { name: "Algorithm", type: "string", jsonPath: ".spec.algorithm" },
+      { name: "Paused", type: "boolean", jsonPath: ".spec.paused" },
+      { name: "Ready", type: "string", jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+      {
+        name: "Last decision",
+        type: "string",
+        jsonPath: ".status.lastDecision.explanation",
+        priority: 1,
+      },
+      { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
+    ],
+    INTENT_SPEC_SCHEMA,
+    INTENT_STATUS_SCHEMA,
+  );
 }

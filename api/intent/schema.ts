@@ -150,26 +150,26 @@ export const INTENT_SPEC_SCHEMA = {
   },
 } as const;
 
+/** A status condition, as every Meshpilot resource reports them (Kubernetes' metav1.Condition). */
+export const CONDITION_SCHEMA = {
+  type: "object",
+  required: ["type", "status", "lastTransitionTime", "reason", "message"],
+  properties: {
+    type: { type: "string", enum: ["Ready", "Degraded", "Invalid"] },
+    status: { type: "string", enum: ["True", "False", "Unknown"] },
+    observedGeneration: { type: "integer" },
+    lastTransitionTime: { type: "string", format: "date-time" },
+    reason: { type: "string", maxLength: 1024 },
+    message: { type: "string", maxLength: 32768 },
+  },
+} as const;
+
 /** The status the controller writes. */
 export const INTENT_STATUS_SCHEMA = {
   type: "object",
   properties: {
     observedGeneration: { type: "integer" },
-    conditions: {
-      type: "array",
-      items: {
-        type: "object",
-        required: ["type", "status", "lastTransitionTime", "reason", "message"],
-        properties: {
-          type: { type: "string", enum: ["Ready", "Degraded", "Invalid"] },
-          status: { type: "string", enum: ["True", "False", "Unknown"] },
-          observedGeneration: { type: "integer" },
-          lastTransitionTime: { type: "string", format: "date-time" },
-          reason: { type: "string", maxLength: 1024 },
-          message: { type: "string", maxLength: 32768 },
-        },
-      },
-    },
+    conditions: { type: "array", items: CONDITION_SCHEMA },
     weights: { type: "object", additionalProperties: { type: "integer" } },
     rollout: {
       type: "object",

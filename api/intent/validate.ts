@@ -5,13 +5,10 @@
  */
 import { Ajv } from "ajv";
 import { checkLimits } from "../guardrail-limits.js";
+import { describeProblems, type SchemaProblem, schemaProblems } from "../schema-problems.js";
 import { INTENT_SPEC_SCHEMA, type ResolvedIntentSpec } from "./schema.js";
 
-export interface IntentProblem {
-  /** Where, as a JSON path from the object's root: `spec.guardrails.minWeight`. */
-  readonly path: string;
-  readonly reason: string;
-}
+export type IntentProblem = SchemaProblem;
 
 export type IntentValidation =
   | { readonly valid: true; readonly spec: ResolvedIntentSpec }
@@ -21,12 +18,6 @@ export type IntentValidation =
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
 const check = ajv.compile(INTENT_SPEC_SCHEMA);
 
-function jsonPath(instancePath: string, extra?: string): string {
-  const parts = instancePath.split("/").filter(Boolean);
-  if (extra) parts.push(extra);
-  return ["spec", ...parts].map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
-}
-
 /**
  * @param spec the intent's spec as read (not modified)
  * @param subsets the DestinationRule's subsets, when known, to check costs and the weight floor against
@@ -34,21 +25,7 @@ function jsonPath(instancePath: string, extra?: string): string {
 export function validateIntent(spec: unknown, subsets?: readonly string[]): IntentValidation {
   const copy = structuredClone(spec ?? null);
   if (!check(copy)) {
-    const problems = (check.errors ?? []).map((e) => {
-      const extra =
-        e.keyword === "required"
-          ? (e.params as { missingProperty: string }).missingProperty
-          : e.keyword === "additionalProperties"
-            ? (e.params as { additionalProperty: string }).additionalProperty
-            : undefined;
-      const reason =
-        e.keyword === "additionalProperties"
-          ? "is not a field of TrafficIntent"
-          : e.keyword === "required"
-            ? "is required"
-            : (e.message ?? "is invalid");
-      return { path: jsonPath(e.instancePath, extra), reason };
-    });
+    const problems = schemaProblems(check.errors, "TrafficIntent");
     return { valid: false, problems };
   }
   const resolved = copy as unknown as ResolvedIntentSpec;
@@ -106,7 +83,4 @@ export function validateIntent(spec: unknown, subsets?: readonly string[]): Inte
   return problems.length > 0 ? { valid: false, problems } : { valid: true, spec: resolved };
 }
 
-/** One line for the Invalid condition's message. */
-export function describeProblems(problems: readonly IntentProblem[]): string {
-  return problems.map((p) => `${p.path}: ${p.reason}`).join("; ");
-}
+export { describeProblems };

@@ -204,6 +204,14 @@ export class OptimizerWorkload extends Construct {
           verbs: ["get", "list", "watch", "patch"],
         },
         { apiGroups: ["optimizer.meshpilot.io"], resources: ["trafficintents/status"], verbs: ["patch"] },
+        // The AIOps layer reads its policies and writes only their status (observe mode: it
+        // changes nothing else; its Events go through the events rule above).
+        {
+          apiGroups: ["optimizer.meshpilot.io"],
+          resources: ["aiopspolicies"],
+          verbs: ["get", "list", "watch"],
+        },
+        { apiGroups: ["optimizer.meshpilot.io"], resources: ["aiopspolicies/status"], verbs: ["patch"] },
         // Predictive autoscaling reads every HPA (an informer lists and watches; an HPA it wrote
         // and nothing acts on any more is restored from what it finds) and patches only those the
         // tree's intents name.

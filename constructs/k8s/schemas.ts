@@ -27,6 +27,7 @@ import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { Namespace } from "kubernetes-models/v1/Namespace";
 import { Service } from "kubernetes-models/v1/Service";
 import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
+import { AIOpsPolicyModel } from "../../api/aiops/model.js";
 import { TrafficIntentModel } from "../../api/intent/model.js";
 import type { TypedModel } from "./typed.js";
 
@@ -80,6 +81,7 @@ const SCHEMAS: Record<string, ModelClass> = Object.fromEntries(
       ["karpenter.k8s.aws/v1", "EC2NodeClass", EC2NodeClass],
       // Ours: validated with the same schema its CRD ships (api/intent/schema.ts).
       ["optimizer.meshpilot.io/v1alpha1", "TrafficIntent", TrafficIntentModel],
+      ["optimizer.meshpilot.io/v1alpha1", "AIOpsPolicy", AIOpsPolicyModel],
     ] as const
   ).map(([apiVersion, kind, cls]) => [`${apiVersion}/${kind}`, cls as unknown as ModelClass]),
 );

@@ -16,15 +16,9 @@
  * helped; one that did not is undone when it can be, escalated otherwise.
  */
 
-export type ActionKind = "shift-traffic" | "quarantine-pod" | "restart-pod" | "scale-out" | "propose-revert";
+import { ACTION_KINDS, type ActionKind } from "../../api/aiops/action-kinds.js";
 
-export const ACTION_KINDS: readonly ActionKind[] = [
-  "shift-traffic",
-  "quarantine-pod",
-  "restart-pod",
-  "scale-out",
-  "propose-revert",
-];
+export { ACTION_KINDS, type ActionKind };
 
 export interface RemediationPolicy {
   /** observe: propose only; act: carry out. The kill switch is observe. */

@@ -18,7 +18,8 @@ export interface StepCost {
   readonly trainingStepMs: number;
 }
 
-function readings(r: Random): Readings {
+/** One healthy service's readings: seeded noise around a steady load. */
+export function healthyReadings(r: Random): Readings {
   const load = 50 + 5 * r.normal();
   return {
     rps: load,
@@ -40,7 +41,7 @@ export function measureStepCost(services: number, seed = 1, warmupPoints = 40, j
   const r = new Random(seed);
   const snapshot = (i: number): Snapshot => ({
     atMs: i * 15_000,
-    services: Object.fromEntries(names.map((n) => [n, readings(r)])),
+    services: Object.fromEntries(names.map((n) => [n, healthyReadings(r)])),
   });
   const time = (s: Snapshot) => {
     const t = performance.now();

@@ -9,6 +9,7 @@ import { INTENT_GROUP, INTENT_PLURAL, INTENT_VERSION } from "../../api/intent/sc
 import type { ActOutcome } from "../actuator/actuator.js";
 import { describeError, type KubeClients } from "../kube/clients.js";
 import { deadline } from "../kube/deadline.js";
+import { emitEvent } from "../kube/events.js";
 import type { Observation } from "../metrics/observation.js";
 import type { RoutingKnobs } from "../policy/policy.js";
 import type { RewardTerms } from "../policy/reward.js";
@@ -205,40 +206,13 @@ export class Recorder {
     message: string,
     nowMs: number,
   ): Promise<void> {
-    const ns = intent.metadata.namespace as string;
-    const time = new Date(nowMs);
-    try {
-      await deadline(
-        this.options.clients.core.createNamespacedEvent({
-          namespace: ns,
-          body: {
-            metadata: {
-              name: `${intent.metadata.name}.${nowMs.toString(16)}${Math.floor(Math.random() * 0x10000).toString(16)}`,
-              namespace: ns,
-            },
-            involvedObject: {
-              apiVersion: `${INTENT_GROUP}/${INTENT_VERSION}`,
-              kind: "TrafficIntent",
-              name: intent.metadata.name,
-              namespace: ns,
-              uid: intent.metadata.uid,
-            },
-            reason,
-            message: message.slice(0, 1024),
-            type,
-            count: 1,
-            firstTimestamp: time,
-            lastTimestamp: time,
-            source: { component: this.options.fieldManager },
-            reportingComponent: `optimizer.meshpilot.io/${this.options.fieldManager}`,
-            reportingInstance: this.options.instance ?? this.options.fieldManager,
-          },
-        }),
-        this.options.timeoutMs,
-        "writing an event",
-      );
-    } catch (e) {
-      this.options.log.warn({ intent: keyOf(intent), error: describeError(e) }, "could not write an event");
-    }
+    const involved = {
+      apiVersion: `${INTENT_GROUP}/${INTENT_VERSION}`,
+      kind: "TrafficIntent",
+      name: intent.metadata.name,
+      namespace: intent.metadata.namespace as string,
+      uid: intent.metadata.uid,
+    };
+    await emitEvent({ ...this.options }, involved, reason, type, message, nowMs);
   }
 }

@@ -79,6 +79,14 @@ export const OPTIMIZER_KINDS: readonly KubeKind[] = [
     namespaced: true,
     statusSubresource: true,
   },
+  {
+    group: "optimizer.meshpilot.io",
+    version: "v1alpha1",
+    kind: "AIOpsPolicy",
+    plural: "aiopspolicies",
+    namespaced: true,
+    statusSubresource: true,
+  },
 ];
 
 type Obj = {

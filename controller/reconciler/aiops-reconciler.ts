@@ -1,0 +1,375 @@
+/**
+ * The AIOps controller, in the optimizer's process: plumbing around the AIOps step
+ * (controller/aiops/pipeline.ts) for every AIOpsPolicy. An informer keeps the policies in a cache;
+ * each tick, every policy whose interval is due reads its services' signals (SignalSource), takes
+ * one step, announces incidents as Events (opened once its suspects settle, resolved when it
+ * closes) and writes its status. An invalid policy is reported in its status and evaluates nothing;
+ * a paused one evaluates nothing; missing telemetry is reported, and the step holds for the
+ * services it touches. Only the leader writes.
+ *
+ * Observe mode only: nothing in the cluster is changed. What is kept per policy (the baselines, the
+ * autoencoders) is rebuilt from the telemetry after a restart or a change of the policy's spec.
+ */
+import type { KubernetesObject } from "@kubernetes/client-node";
+import type { ResolvedAIOpsSpec } from "../../api/aiops/schema.js";
+import {
+  AIOPS_API_VERSION,
+  AIOPS_GROUP,
+  AIOPS_KIND,
+  AIOPS_PLURAL,
+  AIOPS_VERSION,
+} from "../../api/aiops/schema.js";
+import { validateAIOpsPolicy } from "../../api/aiops/validate.js";
+import { describeProblems } from "../../api/schema-problems.js";
+import type { Incident } from "../aiops/incidents.js";
+import { AiopsPipeline } from "../aiops/pipeline.js";
+import type { SignalSource } from "../aiops/signal-source.js";
+import { summarize } from "../aiops/summary.js";
+import { describeError, type KubeClients } from "../kube/clients.js";
+import { deadline } from "../kube/deadline.js";
+import { emitEvent, type InvolvedObject } from "../kube/events.js";
+import { WatchedSet } from "../kube/watched-set.js";
+import type { Logger } from "./recorder.js";
+
+export interface AiopsReconcilerOptions {
+  readonly clients: KubeClients;
+  readonly source: SignalSource;
+  readonly namespaces: readonly string[];
+  readonly fieldManager: string;
+  readonly isLeader: () => boolean;
+  /** How often policies are looked at; each is evaluated at its own interval. @default 5000 */
+  readonly tickMs?: number;
+  /** A status with no news is rewritten this often. @default 5 minutes */
+  readonly statusRefreshMs?: number;
+  readonly now?: () => number;
+  readonly log?: Logger;
+  readonly instance?: string;
+  /** Per API call. @default 5000 */
+  readonly timeoutMs?: number;
+}
+
+type Policy = KubernetesObject & {
+  metadata: { name: string; namespace: string; uid?: string; generation?: number };
+  spec?: unknown;
+};
+
+interface Memory {
+  readonly specJson: string;
+  readonly spec: ResolvedAIOpsSpec;
+  readonly pipeline: AiopsPipeline;
+  lastStepMs?: number;
+  /** Incidents announced as opened, and the closed ones still shown. */
+  readonly announced: Set<number>;
+  readonly closed: Incident[];
+  /** Each incident's summary as announced (frozen when its suspects settle, rewritten when it closes). */
+  readonly summaries: Map<number, { suspect?: string; text: string }>;
+  /** When each condition last changed status, so a rewrite keeps its lastTransitionTime. */
+  readonly transitions: Map<string, { status: string; atMs: number }>;
+  lastNews?: string;
+  lastStatusMs?: number;
+}
+
+const SILENT: Logger = { info: () => undefined, warn: () => undefined };
+const KEPT_CLOSED = 5;
+
+export class AiopsReconciler {
+  private readonly policies: WatchedSet<Policy>;
+  private readonly memory = new Map<string, Memory>();
+  /** Invalid or paused policies, by key: the generation already reported. */
+  private readonly reported = new Map<string, string>();
+  private readonly now: () => number;
+  private readonly log: Logger;
+  private readonly timeoutMs: number;
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+
+  constructor(private readonly o: AiopsReconcilerOptions) {
+    this.now = o.now ?? Date.now;
+    this.log = o.log ?? SILENT;
+    this.timeoutMs = o.timeoutMs ?? 5000;
+    this.policies = new WatchedSet(
+      o.clients,
+      { group: AIOPS_GROUP, version: AIOPS_VERSION, plural: AIOPS_PLURAL },
+      o.namespaces,
+      (e) => this.log.warn({ error: describeError(e) }, "AIOpsPolicy watch broke; restarting"),
+    );
+  }
+
+  async start(): Promise<void> {
+    await this.policies.start();
+  }
+
+  run(): void {
+    const tick = () => {
+      this.running = this.reconcile().catch((e) =>
+        this.log.warn({ error: describeError(e) }, "AIOps reconcile failed"),
+      );
+      void this.running.then(() => {
+        if (this.timer !== undefined) this.timer = setTimeout(tick, this.o.tickMs ?? 5000);
+      });
+    };
+    this.timer = setTimeout(tick, 0);
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running;
+    await this.policies.stop();
+  }
+
+  /** The resourceVersion the cache holds for a policy (tests wait on it instead of sleeping). */
+  cachedVersion(namespace: string, name: string): string | undefined {
+    return this.policies.get(namespace, name)?.metadata?.resourceVersion;
+  }
+
+  /** One tick: every policy whose interval is due. */
+  async reconcile(): Promise<void> {
+    const nowMs = this.now();
+    const seen = new Set<string>();
+    for (const policy of this.policies.list()) {
+      const key = `${policy.metadata.namespace}/${policy.metadata.name}`;
+      seen.add(key);
+      await this.visit(key, policy, nowMs);
+    }
+    for (const key of [...this.memory.keys()]) if (!seen.has(key)) this.memory.delete(key);
+    for (const key of [...this.reported.keys()]) if (!seen.has(key)) this.reported.delete(key);
+  }
+
+  private async visit(key: string, policy: Policy, nowMs: number): Promise<void> {
+    const leader = this.o.isLeader();
+    const validation = validateAIOpsPolicy(policy.spec);
+    const generation = String(policy.metadata.generation ?? 0);
+    if (!validation.valid) {
+      this.memory.delete(key);
+      // Once per generation: the status says what to fix; nothing is evaluated.
+      if (this.reported.get(key) === `invalid:${generation}` || !leader) return;
+      const message = describeProblems(validation.problems);
+      await this.writeStatus(policy, {
+        observedGeneration: policy.metadata.generation,
+        conditions: [
+          condition("Invalid", "True", "InvalidSpec", message, nowMs, policy),
+          condition(
+            "Ready",
+            "False",
+            "InvalidSpec",
+            "the policy is invalid; nothing is evaluated",
+            nowMs,
+            policy,
+          ),
+        ],
+      });
+      await this.event(policy, "InvalidSpec", "Warning", message, nowMs);
+      this.reported.set(key, `invalid:${generation}`);
+      return;
+    }
+    const spec = validation.spec;
+    if (spec.paused) {
+      this.memory.delete(key);
+      if (this.reported.get(key) === `paused:${generation}` || !leader) return;
+      await this.writeStatus(policy, {
+        observedGeneration: policy.metadata.generation,
+        conditions: [
+          condition(
+            "Ready",
+            "True",
+            "Paused",
+            "paused by a human override; nothing is evaluated",
+            nowMs,
+            policy,
+          ),
+        ],
+      });
+      this.reported.set(key, `paused:${generation}`);
+      return;
+    }
+    this.reported.delete(key);
+    const specJson = JSON.stringify(spec);
+    let m = this.memory.get(key);
+    if (m === undefined || m.specJson !== specJson) {
+      m = this.fresh(spec, specJson);
+      this.memory.set(key, m);
+    }
+    const d = spec.detection;
+    if (m.lastStepMs !== undefined && nowMs - m.lastStepMs < d.intervalSeconds * 1000) return;
+    m.lastStepMs = nowMs;
+
+    const services = Object.keys(spec.services).sort();
+    const read = await this.o.source.read(policy.metadata.namespace, services, d.windowSeconds, nowMs);
+    const step = m.pipeline.step(read.snapshot);
+    const verdicts = new Map(step.verdicts.map((v) => [v.service, v]));
+    const clock = (ms: number) => new Date(ms).toISOString();
+    if (leader) {
+      for (const incident of m.pipeline.tracker.openIncidents)
+        if (incident.settledSuspects !== undefined && !m.announced.has(incident.id)) {
+          m.announced.add(incident.id);
+          const s = summarize({ incident, verdicts, clock });
+          m.summaries.set(incident.id, { suspect: s.suspect, text: s.text });
+          await this.event(policy, "IncidentOpened", "Warning", s.text, nowMs);
+        }
+      for (const incident of step.closed) {
+        m.closed.unshift(incident);
+        for (const gone of m.closed.splice(KEPT_CLOSED)) m.summaries.delete(gone.id);
+        const s = summarize({ incident, verdicts, clock });
+        m.summaries.set(incident.id, { suspect: s.suspect, text: s.text });
+        if (m.announced.delete(incident.id))
+          await this.event(policy, "IncidentResolved", "Normal", s.text, nowMs);
+      }
+    }
+
+    const learning = step.verdicts.filter((v) => v.state === "learning").length;
+    const unreadable = step.verdicts.filter((v) => v.state === "unreadable").map((v) => v.service);
+    const open = m.pipeline.tracker.openIncidents;
+    const incidents = [...open, ...m.closed].map((incident) => {
+      const s = m.summaries.get(incident.id);
+      return {
+        id: incident.id,
+        openedAt: clock(incident.openedAtMs),
+        ...(incident.closedAtMs !== undefined ? { closedAt: clock(incident.closedAtMs) } : {}),
+        services: [...incident.services],
+        ...(s?.suspect !== undefined ? { suspect: s.suspect } : {}),
+        ...(s !== undefined ? { summary: s.text.slice(0, 8192) } : {}),
+      };
+    });
+    const degraded = read.errors.length > 0 || unreadable.length > 0;
+    if (!degraded) m.transitions.delete("Degraded");
+    const status = {
+      observedGeneration: policy.metadata.generation,
+      conditions: [
+        condition(
+          "Ready",
+          "True",
+          learning > 0 ? "Learning" : "Watching",
+          `${services.length} services watched${learning > 0 ? `, ${learning} still learning what healthy looks like` : ""}; observe mode: nothing is changed`,
+          nowMs,
+          policy,
+          m.transitions,
+        ),
+        ...(degraded
+          ? [
+              condition(
+                "Degraded",
+                "True",
+                "TelemetryIncomplete",
+                `${unreadable.length > 0 ? `no telemetry for ${unreadable.join(", ")}; ` : ""}${read.errors.length} queries failed; those services are neither judged nor learned from`,
+                nowMs,
+                policy,
+                m.transitions,
+              ),
+            ]
+          : []),
+      ],
+      openIncidents: open.length,
+      services: step.verdicts.map((v) => ({
+        name: v.service,
+        state: v.state,
+        severity: Number(v.severity.toFixed(1)),
+        ...(v.reconstruction ? { modelVersion: v.reconstruction.version } : {}),
+      })),
+      incidents,
+      ...(read.errors.length > 0
+        ? { telemetryErrors: read.errors.slice(0, 5).map((e) => e.slice(0, 1024)) }
+        : {}),
+    };
+    // News is written at once; severities alone move every reading, so they wait for the refresh.
+    const news = JSON.stringify({
+      ...status,
+      services: status.services.map((v) => [v.name, v.state, v.modelVersion]),
+    });
+    const refreshMs = this.o.statusRefreshMs ?? 5 * 60_000;
+    const fresh = m.lastStatusMs !== undefined && nowMs - m.lastStatusMs < refreshMs;
+    if (leader && (news !== m.lastNews || !fresh)) {
+      if (await this.writeStatus(policy, { ...status, lastEvaluated: clock(nowMs) })) {
+        m.lastNews = news;
+        m.lastStatusMs = nowMs;
+      }
+    }
+  }
+
+  private fresh(spec: ResolvedAIOpsSpec, specJson: string): Memory {
+    const d = spec.detection;
+    const graph = Object.fromEntries(Object.entries(spec.services).map(([name, s]) => [name, [...s.calls]]));
+    const pipeline = new AiopsPipeline(
+      graph,
+      {
+        zThreshold: d.zThreshold,
+        consecutive: d.consecutive,
+        warmupPoints: d.warmupReadings,
+        retrainEveryPoints: d.retrainEveryReadings,
+      },
+      { quietMs: d.quietSeconds * 1000, settleMs: 2 * d.intervalSeconds * 1000 },
+    );
+    return {
+      specJson,
+      spec,
+      pipeline,
+      announced: new Set(),
+      closed: [],
+      summaries: new Map(),
+      transitions: new Map(),
+    };
+  }
+
+  private involved(policy: Policy): InvolvedObject {
+    return {
+      apiVersion: AIOPS_API_VERSION,
+      kind: AIOPS_KIND,
+      name: policy.metadata.name,
+      namespace: policy.metadata.namespace,
+      uid: policy.metadata.uid,
+    };
+  }
+
+  private event(policy: Policy, reason: string, type: "Normal" | "Warning", message: string, nowMs: number) {
+    const o = { ...this.o, timeoutMs: this.timeoutMs, log: this.log };
+    return emitEvent(o, this.involved(policy), reason, type, message, nowMs);
+  }
+
+  private async writeStatus(policy: Policy, status: object): Promise<boolean> {
+    if (!this.o.isLeader()) return false;
+    try {
+      await deadline(
+        this.o.clients.custom.patchNamespacedCustomObjectStatus({
+          group: AIOPS_GROUP,
+          version: AIOPS_VERSION,
+          namespace: policy.metadata.namespace,
+          plural: AIOPS_PLURAL,
+          name: policy.metadata.name,
+          body: [{ op: "add", path: "/status", value: status }],
+          fieldManager: this.o.fieldManager,
+        }),
+        this.timeoutMs,
+        "writing the AIOpsPolicy status",
+      );
+      return true;
+    } catch (e) {
+      this.log.warn(
+        { policy: `${policy.metadata.namespace}/${policy.metadata.name}`, error: describeError(e) },
+        "could not write the AIOpsPolicy status",
+      );
+      return false;
+    }
+  }
+}
+
+function condition(
+  type: "Ready" | "Invalid" | "Degraded",
+  status: "True" | "False",
+  reason: string,
+  message: string,
+  nowMs: number,
+  policy: Policy,
+  transitions?: Map<string, { status: string; atMs: number }>,
+) {
+  const before = transitions?.get(type);
+  const atMs = before !== undefined && before.status === status ? before.atMs : nowMs;
+  transitions?.set(type, { status, atMs });
+  return {
+    type,
+    status,
+    reason,
+    message,
+    observedGeneration: policy.metadata.generation,
+    lastTransitionTime: new Date(atMs).toISOString(),
+  };
+}
