@@ -9,6 +9,7 @@ import { imageNames } from "../config/shop.js";
 import { ROLLOUT_READERS_GROUP } from "../constructs/aws/addon-names.js";
 import { NAMESPACES } from "../constructs/k8s/namespaces.js";
 import type { Manifest } from "../constructs/k8s/schemas.js";
+import { ReplaySignalSource } from "../controller/aiops/signal-source.js";
 import { hpaObject } from "../controller/testbed/fixtures.js";
 import type { RbacRule } from "../controller/testbed/kube-api-double.js";
 import { type Harness, optimizerHarness } from "../controller/testbed/optimizer-harness.js";
@@ -192,6 +193,56 @@ describe("OptimizerChart", () => {
     expect(h.events("RoutingChanged").length).toBeGreaterThan(0);
     expect(h.api.get("v1", "ConfigMap", NAMESPACES.optimizer, "meshpilot-optimizer-state")).toBeDefined();
     expect(h.weights()).toEqual({ v1: 50, v2: 50 });
+  });
+
+  test("under the chart's Roles, the AIOps controller reads the tree's own policy and writes its status and Events", async () => {
+    const policy = of("AIOpsPolicy")[0] as unknown as {
+      metadata: { name: string };
+      spec: { services: object };
+    };
+    expect(Object.keys(policy.spec.services).sort()).toEqual(
+      ["cart", "catalog", "checkout", "frontend", "orders", "payments", "recommendation"].sort(),
+    );
+    const replay = new ReplaySignalSource([]);
+    const harness = await optimizerHarness(
+      new ScriptedTelemetry(() => undefined),
+      {},
+      { podNamespace: NAMESPACES.optimizer, signalSource: replay },
+      rolesByNamespace(),
+    );
+    h = harness;
+    harness.api.put(policy as never);
+    // A second policy, invalid (a callee not watched): its InvalidSpec Event goes through the same Roles.
+    harness.api.put({
+      ...policy,
+      metadata: { ...policy.metadata, name: "broken" },
+      spec: { services: { cart: { calls: ["nowhere"] } } },
+    } as never);
+    const cached = () =>
+      ["shop", "broken"].every(
+        (name) => harness.optimizer.aiops.cachedVersion(NAMESPACES.shop, name) !== undefined,
+      );
+    for (let polls = 0; !cached(); polls++) {
+      if (polls > 2000) throw new Error("the AIOps cache never saw the policies");
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await harness.optimizer.aiops.reconcile();
+    const status = (name: string) =>
+      (
+        harness.api.get("optimizer.meshpilot.io/v1alpha1", "AIOpsPolicy", NAMESPACES.shop, name) as {
+          status?: { conditions: { type: string; reason: string }[] };
+        }
+      ).status;
+    expect(status("shop")?.conditions.map((c) => `${c.type} ${c.reason}`)).toEqual([
+      "Ready NoTelemetry",
+      "Degraded TelemetryIncomplete",
+    ]);
+    expect(status("broken")?.conditions.map((c) => `${c.type} ${c.reason}`)).toEqual([
+      "Invalid InvalidSpec",
+      "Ready InvalidSpec",
+    ]);
+    expect(harness.events("InvalidSpec")).toHaveLength(1);
+    expect(harness.api.requests.filter((r) => r.status === 403)).toEqual([]);
   });
 
   test("an environment's autoscaling goes into its service's intent, naming every version's HPA", () => {

@@ -239,7 +239,7 @@ export class AiopsReconciler {
         condition(
           "Ready",
           "True",
-          learning > 0 ? "Learning" : "Watching",
+          learning > 0 ? "Learning" : unreadable.length === services.length ? "NoTelemetry" : "Watching",
           `${services.length} services watched${learning > 0 ? `, ${learning} still learning what healthy looks like` : ""}; observe mode: nothing is changed`,
           nowMs,
           policy,
