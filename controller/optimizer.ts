@@ -7,6 +7,8 @@ import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { Writable } from "node:stream";
 import { OPTIMIZER_FIELD_MANAGER } from "../api/optimizer.js";
+import { createRemediationActuator } from "./actuator/remediation-factory.js";
+import type { RemediationActuator } from "./aiops/remediation-actuator.js";
 import { createSignalSource, type SignalSource } from "./aiops/signal-source.js";
 import type { LaneLimits } from "./control/lane-bound.js";
 import type { RollbackOptions } from "./control/rollback.js";
@@ -19,7 +21,7 @@ import { importQTable } from "./policy/q-table.js";
 import { AiopsReconciler } from "./reconciler/aiops-reconciler.js";
 import { type Logger, Reconciler } from "./reconciler/reconciler.js";
 import { StateStore } from "./state/state-store.js";
-import { streamAudit } from "./telemetry/audit.js";
+import { type AiopsAuditRecord, streamAudit } from "./telemetry/audit.js";
 import { OptimizerMetrics } from "./telemetry/metrics.js";
 
 export interface OptimizerConfig {
@@ -70,6 +72,8 @@ export interface OptimizerConfig {
   readonly now?: () => number;
   /** Replaces the AIOps layer's Prometheus signals (tests replay recorded snapshots). */
   readonly signalSource?: SignalSource;
+  /** Carries out the AIOps layer's remediation. @default the Kubernetes API */
+  readonly remediationActuator?: RemediationActuator;
 }
 
 export interface RunningOptimizer {
@@ -139,6 +143,15 @@ export async function startOptimizer(config: OptimizerConfig): Promise<RunningOp
       createSignalSource("prometheus", {
         prometheus: { url: config.prometheusUrl, timeoutMs: config.queryTimeoutMs, onQuery: metrics.onQuery },
       }),
+    actuator:
+      config.remediationActuator ??
+      createRemediationActuator("kubernetes", {
+        clients,
+        fieldManager: OPTIMIZER_FIELD_MANAGER,
+        isLeader: () => elector.isLeader(),
+        timeoutMs: config.apiTimeoutMs,
+      }),
+    audit: streamAudit<AiopsAuditRecord>(config.audit),
     namespaces: config.namespaces,
     fieldManager: OPTIMIZER_FIELD_MANAGER,
     isLeader: () => elector.isLeader(),

@@ -3,8 +3,9 @@
  * optimizer.meshpilot.io API group. This OpenAPI v3 schema is the single source: the CRD ships it
  * and the controller validates every policy it reads with it again.
  *
- * Only observe mode exists: the layer detects, groups, ranks and summarizes, and proposes what it
- * would do with the guardrails applied; carrying actions out comes with the remediation actuators.
+ * observe (the default) detects, groups, ranks, summarizes and proposes what it would do with the
+ * guardrails applied; act carries out what the guardrails allow (controller/aiops/remediation.ts).
+ * Going back to observe is the kill switch: everything still in effect is undone.
  */
 
 import { CONDITION_SCHEMA, INTENT_GROUP, INTENT_VERSION } from "../intent/schema.js";
@@ -30,14 +31,16 @@ export const AIOPS_SPEC_SCHEMA = {
   properties: {
     mode: {
       type: "string",
-      enum: ["observe"],
+      enum: ["observe", "act"],
       default: "observe",
-      description: "observe: detect, group, rank, summarize and propose; nothing is changed in the cluster.",
+      description:
+        "observe: detect, group, rank, summarize and propose; nothing is changed in the cluster. act: carry out what the guardrails allow. Setting observe again is the kill switch: every action still in effect is undone.",
     },
     paused: {
       type: "boolean",
       default: false,
-      description: "A human override: while paused nothing is evaluated, proposed or announced.",
+      description:
+        "A human override: while paused nothing is evaluated, proposed, announced, done or undone; what was done stays as it is.",
     },
     services: {
       type: "object",
@@ -48,7 +51,14 @@ export const AIOPS_SPEC_SCHEMA = {
       additionalProperties: {
         type: "object",
         additionalProperties: false,
-        properties: { calls: { type: "array", items: NAME, maxItems: 100, default: [] } },
+        properties: {
+          calls: { type: "array", items: NAME, maxItems: 100, default: [] },
+          horizontalPodAutoscaler: {
+            ...NAME,
+            description:
+              "The HPA whose minReplicas a scale-out may raise (the optimizer's Role must name it); without one the service is never scaled.",
+          },
+        },
       },
     },
     detection: {
@@ -95,17 +105,21 @@ export const AIOPS_SPEC_SCHEMA = {
 } as const;
 
 export interface AIOpsPolicySpec {
-  readonly mode?: "observe";
+  readonly mode?: "observe" | "act";
   readonly paused?: boolean;
-  readonly services: Readonly<Record<string, { readonly calls?: readonly string[] }>>;
+  readonly services: Readonly<
+    Record<string, { readonly calls?: readonly string[]; readonly horizontalPodAutoscaler?: string }>
+  >;
   readonly detection?: Partial<ResolvedAIOpsSpec["detection"]>;
   readonly remediation?: Partial<ResolvedAIOpsSpec["remediation"]>;
 }
 
 export interface ResolvedAIOpsSpec {
-  readonly mode: "observe";
+  readonly mode: "observe" | "act";
   readonly paused: boolean;
-  readonly services: Readonly<Record<string, { readonly calls: readonly string[] }>>;
+  readonly services: Readonly<
+    Record<string, { readonly calls: readonly string[]; readonly horizontalPodAutoscaler?: string }>
+  >;
   readonly detection: {
     readonly intervalSeconds: number;
     readonly windowSeconds: number;
@@ -171,6 +185,23 @@ export const AIOPS_STATUS_SCHEMA = {
               },
             },
           },
+        },
+      },
+    },
+    actions: {
+      type: "array",
+      maxItems: 20,
+      description: "The latest actions carried out, newest first, with their verdicts once checked.",
+      items: {
+        type: "object",
+        properties: {
+          incident: { type: "integer" },
+          action: { type: "string" },
+          service: { type: "string" },
+          target: { type: "string" },
+          detail: { type: "string" },
+          at: { type: "string", format: "date-time" },
+          verdict: { type: "string", enum: ["helped", "undone", "escalated", "failed"] },
         },
       },
     },

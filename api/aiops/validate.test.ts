@@ -35,7 +35,11 @@ describe("AIOpsPolicy", () => {
 
   it.each([
     [{ services: {} }, "spec.services: must NOT have fewer than 1 properties"],
-    [{ services: SERVICES, mode: "act" }, "spec.mode: must be equal to one of the allowed values"],
+    [{ services: SERVICES, mode: "shadow" }, "spec.mode: must be equal to one of the allowed values"],
+    [
+      { services: { payments: { horizontalPodAutoscaler: "Payments_v1" } } },
+      'spec.services.payments.horizontalPodAutoscaler: must match pattern "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"',
+    ],
     [{ services: SERVICES, detection: { zThreshold: 1 } }, "spec.detection.zThreshold: must be >= 2"],
     [{ services: SERVICES, wat: 1 }, "spec.wat: is not a field of AIOpsPolicy"],
     [{}, "spec.services: is required"],
@@ -57,15 +61,28 @@ describe("AIOpsPolicy", () => {
     ).toThrow(message.split(": ")[0]);
   });
 
-  it("ships a structural CRD with a status subresource and the observe-only mode", () => {
+  it("takes act mode and the HPA a scale-out may raise", () => {
+    const v = validateAIOpsPolicy({
+      mode: "act",
+      services: { ...SERVICES, payments: { horizontalPodAutoscaler: "payments-v1" } },
+    });
+    expect(v.valid && v.spec.mode).toBe("act");
+    expect(v.valid && v.spec.services.payments).toEqual({
+      calls: [],
+      horizontalPodAutoscaler: "payments-v1",
+    });
+  });
+
+  it("ships a structural CRD with a status subresource, observe by default and act on request", () => {
     const crd = aiopsPolicyCrd();
     const version = crd.spec.versions[0];
     expect(crd.metadata.name).toBe("aiopspolicies.optimizer.meshpilot.io");
     expect(version.subresources).toEqual({ status: {} });
     const spec = version.schema.openAPIV3Schema.properties.spec as {
-      properties: { mode: { enum: string[] } };
+      properties: { mode: { enum: string[]; default: string } };
     };
-    expect(spec.properties.mode.enum).toEqual(["observe"]);
+    expect(spec.properties.mode.enum).toEqual(["observe", "act"]);
+    expect(spec.properties.mode.default).toBe("observe");
     expect(JSON.stringify(version.schema)).not.toContain('"additionalProperties":false');
   });
 });

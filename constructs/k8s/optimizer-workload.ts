@@ -40,6 +40,18 @@ export interface OptimizerWorkloadProps {
    * @default none: HPAs are read, never written
    */
   readonly autoscaledHpas?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * The HPAs whose minReplicas an AIOpsPolicy in act mode may raise (its services'
+   * horizontalPodAutoscaler), by namespace: patch is granted on these names only.
+   * @default none: the AIOps layer never scales
+   */
+  readonly aiopsScalableHpas?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Namespaces where an AIOpsPolicy in act mode may restart a pod, through the Eviction API (a
+   * PodDisruptionBudget still applies).
+   * @default none: the AIOps layer never restarts a pod
+   */
+  readonly aiopsEvictionNamespaces?: readonly string[];
   /** Labels a Prometheus operator's ServiceMonitor selector needs, if any. */
   readonly serviceMonitorLabels?: Readonly<Record<string, string>>;
 }
@@ -230,6 +242,7 @@ export class OptimizerWorkload extends Construct {
               },
             ]
           : []),
+        ...this.aiopsRules(props, namespace),
         { apiGroups: [""], resources: ["events"], verbs: ["create"] },
       ]);
     }
@@ -250,6 +263,26 @@ export class OptimizerWorkload extends Construct {
         verbs: ["get", "update"],
       },
     ]);
+  }
+
+  /** What AIOps act mode may change, only where the props grant it. */
+  private aiopsRules(props: OptimizerWorkloadProps, namespace: string): object[] {
+    const hpas = [...(props.aiopsScalableHpas?.[namespace] ?? [])].sort();
+    return [
+      ...(hpas.length > 0
+        ? [
+            {
+              apiGroups: ["autoscaling"],
+              resources: ["horizontalpodautoscalers"],
+              verbs: ["patch"],
+              resourceNames: hpas,
+            },
+          ]
+        : []),
+      ...((props.aiopsEvictionNamespaces ?? []).includes(namespace)
+        ? [{ apiGroups: [""], resources: ["pods/eviction"], verbs: ["create"] }]
+        : []),
+    ];
   }
 
   private networkPolicy(

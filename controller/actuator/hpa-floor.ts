@@ -157,12 +157,7 @@ export class HpaFloorWriter {
   }
 
   /** Sets the floor and the scale-up window for `intent`; false when both already held. */
-  async write(
-    namespace: string,
-    intent: string,
-    hpa: HpaReading,
-    floor: { minReplicas: number; scaleUpWindowSeconds: number },
-  ): Promise<boolean> {
+  async write(namespace: string, intent: string, hpa: HpaReading, floor: GitFloor): Promise<boolean> {
     if (
       hpa.written &&
       hpa.owner === intent &&

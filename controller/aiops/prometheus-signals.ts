@@ -6,6 +6,7 @@
  * is reported; a service no query mentions is unreadable. Nothing is ever filled in as zero.
  */
 import type { PrometheusSource } from "../metrics/prometheus.js";
+import type { PodSignals } from "./pod-outliers.js";
 import type { Readings, SignalName, Snapshot } from "./signals.js";
 
 interface SignalQuery {
@@ -53,6 +54,8 @@ export function signalQueries(namespace: string, windowS: number): Record<Signal
 
 export interface SignalRead {
   readonly snapshot: Snapshot;
+  /** Each service's pods, when the source reports them (what picks the one pod to restart). */
+  readonly pods?: Readonly<Record<string, readonly PodSignals[]>>;
   /** One line per query that failed. */
   readonly errors: readonly string[];
 }
@@ -84,4 +87,59 @@ export async function readSignals(
     }
   });
   return { snapshot: { atMs, services: readings }, errors };
+}
+
+/**
+ * Per pod, the golden signals the outlier check reads (pod-outliers.ts): the same Istio series
+ * by service and `pod`, which Prometheus adds to every series it scrapes from a sidecar.
+ */
+export function podQueries(namespace: string, windowS: number): Record<"rps" | "errors" | "p99Ms", string> {
+  const istio = `reporter="destination",destination_workload_namespace="${namespace}"`;
+  const by = "destination_service_name, pod";
+  const w = `${windowS}s`;
+  return {
+    rps: `sum by (${by}) (rate(istio_requests_total{${istio}}[${w}]))`,
+    errors: `sum by (${by}) (rate(istio_requests_total{${istio},response_code=~"5..|0"}[${w}]))`,
+    p99Ms: `histogram_quantile(0.99, sum by (${by}, le) (rate(istio_request_duration_milliseconds_bucket{${istio}}[${w}])))`,
+  };
+}
+
+/** Every watched service's pods as the sidecars report them; a failed query is an error, not a zero. */
+export async function readPodSignals(
+  prometheus: PrometheusSource,
+  services: readonly string[],
+  queries: Record<"rps" | "errors" | "p99Ms", string>,
+  atMs: number,
+): Promise<{ pods: Record<string, PodSignals[]>; errors: string[] }> {
+  const [rps, errors, p99] = await Promise.allSettled([
+    prometheus.query("podRps", queries.rps, atMs),
+    prometheus.query("podErrors", queries.errors, atMs),
+    prometheus.query("podP99Ms", queries.p99Ms, atMs),
+  ]);
+  const failed = [rps, errors, p99].flatMap((r) =>
+    r.status === "rejected" ? [(r.reason as Error).message] : [],
+  );
+  if (rps.status === "rejected" || errors.status === "rejected" || p99.status === "rejected")
+    return { pods: {}, errors: failed };
+  const key = (m: Readonly<Record<string, string>>) => `${m.destination_service_name}|${m.pod}`;
+  const value = (s: { value: readonly [number, string] }) => Number(s.value[1]);
+  const errorsBy = new Map(errors.value.map((s) => [key(s.metric), value(s)]));
+  const p99By = new Map(p99.value.map((s) => [key(s.metric), value(s)]));
+  const pods: Record<string, PodSignals[]> = Object.fromEntries(services.map((s) => [s, []]));
+  for (const s of rps.value) {
+    const service = s.metric.destination_service_name;
+    const pod = s.metric.pod;
+    const r = value(s);
+    if (service === undefined || pod === undefined || !(service in pods) || !Number.isFinite(r)) continue;
+    const e = errorsBy.get(key(s.metric));
+    const q = p99By.get(key(s.metric));
+    pods[service].push({
+      pod,
+      rps: r,
+      ...(e !== undefined && r > 0 ? { errorRatio: e / r } : {}),
+      ...(q !== undefined && Number.isFinite(q) ? { p99Ms: q } : {}),
+    });
+  }
+  for (const list of Object.values(pods)) list.sort((a, b) => a.pod.localeCompare(b.pod));
+  return { pods, errors: [] };
 }

@@ -114,6 +114,22 @@ describe("remediation guardrails", () => {
     expect(d.act.map((a) => a.kind)).toEqual(["restart-pod"]);
   });
 
+  it("leaves what the actuator cannot carry out as a proposal, and acts on the next it can", () => {
+    const d = decideRemediation(input({ carriedOut: ["restart-pod", "scale-out"] }), ACT);
+    expect(d.proposed.slice(0, 2).map((p) => [p.action.kind, p.reason])).toEqual([
+      ["shift-traffic", "a proposal: this actuator does not carry out shift-traffic; a person can"],
+      ["quarantine-pod", "a proposal: this actuator does not carry out quarantine-pod; a person can"],
+    ]);
+    expect(d.act).toEqual([expect.objectContaining({ kind: "restart-pod", target: "payments-v1-2" })]);
+  });
+
+  it("counts a failed action against the rate limit, so a failing actuator is not hammered", () => {
+    const history = [1, 2, 3, 4].map((i) =>
+      done({ service: `s${i}`, atMs: 100 * MIN - i * MIN, verdict: "failed" as const }),
+    );
+    expect(decideRemediation(input({ history }), ACT).act).toEqual([]);
+  });
+
   it("keeps to the hourly rate limit, and does not count undone actions", () => {
     const history = [1, 2, 3, 4].map((i) => done({ service: `s${i}`, atMs: 100 * MIN - i * 10 * MIN + 1 }));
     const d = decideRemediation(input({ history }), ACT);
@@ -123,7 +139,30 @@ describe("remediation guardrails", () => {
     expect(decideRemediation(input({ history: undone }), ACT).act).toHaveLength(1);
   });
 
-  it("keeps a cooldown per service", () => {
+  it("does not try again, for the same incident, an action that was undone", () => {
+    const history = [
+      done({
+        kind: "scale-out",
+        service: "payments",
+        target: "payments-v1",
+        atMs: 60 * MIN,
+        verdict: "undone",
+        incident: 1,
+      }),
+    ];
+    const d = decideRemediation(input({ history }), { ...ACT, allowed: ["scale-out"] });
+    expect(d.act).toEqual([]);
+    expect(d.proposed.find((p) => p.action.kind === "scale-out")?.reason).toBe(
+      "already tried for incident 1, and undone: it did not help",
+    );
+    expect(
+      decideRemediation(input({ history, incident: 2 }), { ...ACT, allowed: ["scale-out"] }).act,
+    ).toHaveLength(1);
+  });
+
+  it("keeps a cooldown per service, counting an undone action", () => {
+    const undone = [done({ service: "payments", atMs: 95 * MIN, verdict: "undone" })];
+    expect(decideRemediation(input({ history: undone }), ACT).proposed[0].reason).toMatch(/^cooldown/);
     const history = [done({ service: "payments", atMs: 95 * MIN })];
     const d = decideRemediation(input({ history }), ACT);
     expect(d.act).toEqual([]);
@@ -149,7 +188,9 @@ describe("remediation guardrails", () => {
 
   it("scales out by at most the step, to at most the factor and the HPA's maximum", () => {
     const only = { ...ACT, allowed: ["scale-out" as const] };
-    expect(decideRemediation(input(), only).act[0].detail).toBe("raise payments-v1 minReplicas from 2 to 4");
+    expect(decideRemediation(input(), only).act[0]).toEqual(
+      expect.objectContaining({ detail: "raise payments-v1 minReplicas from 2 to 4", amount: 4 }),
+    );
     const high = { ...VIEW, hpa: { name: "payments-v1", minReplicas: 5, maxReplicas: 10, current: 3 } };
     expect(decideRemediation(input({ view: high }), only).act[0].detail).toBe(
       "raise payments-v1 minReplicas from 5 to 6",

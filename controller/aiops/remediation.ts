@@ -89,6 +89,8 @@ export interface Action {
   /** Pod, version or HPA name; the revision for a proposal. */
   readonly target: string;
   readonly detail: string;
+  /** The size as bounded by the policy: the new minReplicas, or a version's new weight. */
+  readonly amount?: number;
   /** What undoes it; undefined when nothing can (a restart). */
   readonly undo?: string;
 }
@@ -98,7 +100,8 @@ export interface DoneAction extends Action {
   /** The suspect's symptom severity when the action was taken. */
   readonly severityBefore: number;
   readonly incident: number;
-  verdict?: "helped" | "undone" | "escalated";
+  /** failed: the actuator could not carry it out (it still counts against the rate limit). */
+  verdict?: "helped" | "undone" | "escalated" | "failed";
 }
 
 export interface RemediationInput {
@@ -111,6 +114,8 @@ export interface RemediationInput {
   readonly telemetryComplete: boolean;
   readonly history: readonly DoneAction[];
   readonly nowMs: number;
+  /** The kinds the actuator carries out; any other stays a proposal for a person. @default every kind */
+  readonly carriedOut?: readonly ActionKind[];
 }
 
 export interface RemediationDecision {
@@ -184,11 +189,23 @@ export function refusal(
   policy: RemediationPolicy,
 ): string | undefined {
   if (!policy.allowed.includes(action.kind)) return `${action.kind} is not allowed by the policy`;
+  // An undone action gave its change back; a failed one still counts, or a failing actuator is hammered.
   const done = input.history.filter((h) => h.verdict !== "undone");
   const lastHour = done.filter((h) => input.nowMs - h.atMs < 3_600_000);
   if (lastHour.length >= policy.maxActionsPerHour)
     return `rate limit: ${lastHour.length} actions in the last hour (at most ${policy.maxActionsPerHour})`;
-  const recent = done.filter((h) => h.service === action.service && input.nowMs - h.atMs < policy.cooldownMs);
+  const tried = input.history.find(
+    (h) =>
+      h.incident === input.incident &&
+      h.kind === action.kind &&
+      h.target === action.target &&
+      h.verdict === "undone",
+  );
+  if (tried !== undefined) return `already tried for incident ${input.incident}, and undone: it did not help`;
+  // Undone actions count here: an undo touched the service too.
+  const recent = input.history.filter(
+    (h) => h.service === action.service && input.nowMs - h.atMs < policy.cooldownMs,
+  );
   if (recent.length > 0)
     return `cooldown: ${action.service} was acted on ${Math.round((input.nowMs - recent[recent.length - 1].atMs) / 1000)} s ago (at least ${policy.cooldownMs / 1000} s apart)`;
   const view = input.view as ServiceView;
@@ -211,12 +228,20 @@ function bounded(action: Action, view: ServiceView, policy: RemediationPolicy): 
   if (action.kind === "scale-out" && view.hpa !== undefined) {
     const ceiling = Math.min(view.hpa.maxReplicas, Math.ceil(view.hpa.current * policy.maxScaleFactor));
     const to = Math.min(ceiling, view.hpa.minReplicas + policy.maxScaleStep);
-    return { ...action, detail: `raise ${view.hpa.name} minReplicas from ${view.hpa.minReplicas} to ${to}` };
+    return {
+      ...action,
+      amount: to,
+      detail: `raise ${view.hpa.name} minReplicas from ${view.hpa.minReplicas} to ${to}`,
+    };
   }
   if (action.kind === "shift-traffic") {
     const now = view.weights?.[action.target] ?? 0;
     const to = Math.max(0, now - policy.maxShiftPercent);
-    return { ...action, detail: `move ${action.service} ${action.target} from ${now}% to ${to}%` };
+    return {
+      ...action,
+      amount: to,
+      detail: `move ${action.service} ${action.target} from ${now}% to ${to}%`,
+    };
   }
   return action;
 }
@@ -241,6 +266,13 @@ export function decideRemediation(input: RemediationInput, policy: RemediationPo
       proposed.push({ action, reason: "a proposal: a person reviews and pushes it" });
       continue;
     }
+    if (input.carriedOut !== undefined && !input.carriedOut.includes(action.kind)) {
+      proposed.push({
+        action,
+        reason: `a proposal: this actuator does not carry out ${action.kind}; a person can`,
+      });
+      continue;
+    }
     const refused = hold ?? (act.length > 0 ? "one action at a time" : refusal(action, input, policy));
     if (refused !== undefined) proposed.push({ action, reason: refused });
     else act.push(action);
@@ -262,6 +294,7 @@ export function verifyActions(
   if (policy.paused) return [];
   const out: { action: DoneAction; verdict: "helped" | "undone" | "escalated" }[] = [];
   for (const action of history) {
+    if (action.kind === "propose-revert") continue;
     if (action.verdict !== undefined || nowMs - action.atMs < policy.verifyAfterMs) continue;
     const now = severityOf(action.service);
     // No reading, no judgement: the check waits for telemetry.

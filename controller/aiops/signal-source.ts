@@ -7,7 +7,13 @@
 import type { PrometheusOptions } from "../metrics/prometheus.js";
 import { PrometheusSource } from "../metrics/prometheus.js";
 import { UnknownNameError } from "../unknown-name-error.js";
-import { readSignals, type SignalRead, signalQueries } from "./prometheus-signals.js";
+import {
+  podQueries,
+  readPodSignals,
+  readSignals,
+  type SignalRead,
+  signalQueries,
+} from "./prometheus-signals.js";
 import type { Snapshot } from "./signals.js";
 
 export interface SignalSource {
@@ -20,8 +26,17 @@ export class PrometheusSignalSource implements SignalSource {
   constructor(options: PrometheusOptions) {
     this.prometheus = new PrometheusSource(options);
   }
-  read(namespace: string, services: readonly string[], windowS: number, atMs: number): Promise<SignalRead> {
-    return readSignals(this.prometheus, services, signalQueries(namespace, windowS), atMs);
+  async read(
+    namespace: string,
+    services: readonly string[],
+    windowS: number,
+    atMs: number,
+  ): Promise<SignalRead> {
+    const [signals, pods] = await Promise.all([
+      readSignals(this.prometheus, services, signalQueries(namespace, windowS), atMs),
+      readPodSignals(this.prometheus, services, podQueries(namespace, windowS), atMs),
+    ]);
+    return { ...signals, pods: pods.pods, errors: [...signals.errors, ...pods.errors] };
   }
 }
 

@@ -84,7 +84,7 @@ export function summarize(input: SummaryInput): IncidentSummary {
     `Incident ${incident.id}: ${incident.services.join(", ")} anomalous since ${startedAt}${incident.closedAtMs ? `, recovered at ${clock(incident.closedAtMs)}` : ""}.`,
     suspectLine(incident) ?? "No suspect yet.",
     ...(evidence.length > 0 ? ["Evidence:", ...evidence.map((e) => `- ${e}`)] : []),
-    actions.length > 0 ? `Done or proposed: ${actions.join("; ")}.` : "Nothing done: observe mode.",
+    actions.length > 0 ? `Done or proposed: ${actions.join("; ")}.` : "Nothing done or proposed.",
   ].join("\n");
   return { id: incident.id, title, startedAt, services: incident.services, suspect, evidence, actions, text };
 }

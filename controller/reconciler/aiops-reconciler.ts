@@ -7,8 +7,11 @@
  * a paused one evaluates nothing; missing telemetry is reported, and the step holds for the
  * services it touches. Only the leader writes.
  *
- * Observe mode only: nothing in the cluster is changed. What is kept per policy (the baselines, the
- * autoencoders) is rebuilt from the telemetry after a restart or a change of the policy's spec.
+ * Remediation (aiops-remediation.ts) runs after detection each step: in observe mode it proposes,
+ * in act mode it carries out what the guardrails allow, and going back to observe undoes what is
+ * still in effect. What is kept per policy (the baselines, the autoencoders) is rebuilt from the
+ * telemetry after a restart or a change of the policy's spec; what a policy changed in the
+ * cluster before this process started is given back on its first visit, and when it is deleted.
  */
 import type { KubernetesObject } from "@kubernetes/client-node";
 import type { ResolvedAIOpsSpec } from "../../api/aiops/schema.js";
@@ -23,17 +26,24 @@ import { validateAIOpsPolicy } from "../../api/aiops/validate.js";
 import { describeProblems } from "../../api/schema-problems.js";
 import type { Incident } from "../aiops/incidents.js";
 import { AiopsPipeline } from "../aiops/pipeline.js";
+import type { RemediationActuator } from "../aiops/remediation-actuator.js";
 import type { SignalSource } from "../aiops/signal-source.js";
 import { summarize } from "../aiops/summary.js";
 import { describeError, type KubeClients } from "../kube/clients.js";
 import { deadline } from "../kube/deadline.js";
 import { emitEvent, type InvolvedObject } from "../kube/events.js";
 import { WatchedSet } from "../kube/watched-set.js";
+import type { AiopsAuditSink } from "../telemetry/audit.js";
+import { type Notify, type PolicyRef, type Proposal, RemediationRunner } from "./aiops-remediation.js";
 import type { Logger } from "./recorder.js";
 
 export interface AiopsReconcilerOptions {
   readonly clients: KubeClients;
   readonly source: SignalSource;
+  /** Carries out remediation; without one, act mode proposes only, as observe does. */
+  readonly actuator?: RemediationActuator;
+  /** One JSON line per action taken, judged or undone. */
+  readonly audit?: AiopsAuditSink;
   readonly namespaces: readonly string[];
   readonly fieldManager: string;
   readonly isLeader: () => boolean;
@@ -80,6 +90,9 @@ export class AiopsReconciler {
   private readonly now: () => number;
   private readonly log: Logger;
   private readonly timeoutMs: number;
+  private readonly remediation?: RemediationRunner;
+  /** Policies visited in this process, with their last valid spec: what a deletion gives back. */
+  private readonly visited = new Map<string, { ref: PolicyRef; spec: ResolvedAIOpsSpec }>();
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
 
@@ -87,6 +100,7 @@ export class AiopsReconciler {
     this.now = o.now ?? Date.now;
     this.log = o.log ?? SILENT;
     this.timeoutMs = o.timeoutMs ?? 5000;
+    if (o.actuator !== undefined) this.remediation = new RemediationRunner(o.actuator, o.audit);
     this.policies = new WatchedSet(
       o.clients,
       { group: AIOPS_GROUP, version: AIOPS_VERSION, plural: AIOPS_PLURAL },
@@ -133,6 +147,9 @@ export class AiopsReconciler {
       await this.visit(key, policy, nowMs);
     }
     for (const key of [...this.memory.keys()]) if (!seen.has(key)) this.memory.delete(key);
+    for (const [key, { ref, spec }] of [...this.visited])
+      if (!seen.has(key) && (!this.o.isLeader() || (await this.release(ref, spec, nowMs))))
+        this.visited.delete(key);
     for (const key of [...this.reported.keys()]) if (!seen.has(key)) this.reported.delete(key);
   }
 
@@ -184,6 +201,11 @@ export class AiopsReconciler {
       return;
     }
     this.reported.delete(key);
+    const ref = { namespace: policy.metadata.namespace, name: policy.metadata.name };
+    // As the leader, first give back what this policy changed before this process led; remediation
+    // waits until that worked, or the release would undo what this step does.
+    const ready = leader && (this.visited.has(key) || (await this.release(ref, spec, nowMs, policy)));
+    if (ready) this.visited.set(key, { ref, spec });
     const specJson = JSON.stringify(spec);
     let m = this.memory.get(key);
     if (m === undefined || m.specJson !== specJson) {
@@ -199,18 +221,33 @@ export class AiopsReconciler {
     const step = m.pipeline.step(read.snapshot);
     const verdicts = new Map(step.verdicts.map((v) => [v.service, v]));
     const clock = (ms: number) => new Date(ms).toISOString();
+    const notify: Notify = (reason, type, message) => this.event(policy, reason, type, message, nowMs);
+    const remedied =
+      ready && this.remediation !== undefined
+        ? await this.remediation.step({
+            policy: ref,
+            spec,
+            verdicts,
+            openIncidents: m.pipeline.tracker.openIncidents,
+            pods: read.pods ?? {},
+            telemetryErrors: read.errors.length,
+            nowMs,
+            notify,
+          })
+        : undefined;
+    const actionsOf = (id: number) => remedied?.lines.get(id) ?? [];
     if (leader) {
       for (const incident of m.pipeline.tracker.openIncidents)
         if (incident.settledSuspects !== undefined && !m.announced.has(incident.id)) {
           m.announced.add(incident.id);
-          const s = summarize({ incident, verdicts, clock });
+          const s = summarize({ incident, verdicts, clock, actions: actionsOf(incident.id) });
           m.summaries.set(incident.id, { suspect: s.suspect, text: s.text });
           await this.event(policy, "IncidentOpened", "Warning", s.text, nowMs);
         }
       for (const incident of step.closed) {
         m.closed.unshift(incident);
         for (const gone of m.closed.splice(KEPT_CLOSED)) m.summaries.delete(gone.id);
-        const s = summarize({ incident, verdicts, clock });
+        const s = summarize({ incident, verdicts, clock, actions: actionsOf(incident.id) });
         m.summaries.set(incident.id, { suspect: s.suspect, text: s.text });
         if (m.announced.delete(incident.id))
           await this.event(policy, "IncidentResolved", "Normal", s.text, nowMs);
@@ -229,8 +266,10 @@ export class AiopsReconciler {
         services: [...incident.services],
         ...(s?.suspect !== undefined ? { suspect: s.suspect } : {}),
         ...(s !== undefined ? { summary: s.text.slice(0, 8192) } : {}),
+        ...proposalsOf(remedied?.proposals.get(incident.id)),
       };
     });
+    const done = this.remediation?.history(ref) ?? [];
     const degraded = read.errors.length > 0 || unreadable.length > 0;
     if (!degraded) m.transitions.delete("Degraded");
     const status = {
@@ -240,7 +279,7 @@ export class AiopsReconciler {
           "Ready",
           "True",
           learning > 0 ? "Learning" : unreadable.length === services.length ? "NoTelemetry" : "Watching",
-          `${services.length} services watched${learning > 0 ? `, ${learning} still learning what healthy looks like` : ""}; observe mode: nothing is changed`,
+          `${services.length} services watched${learning > 0 ? `, ${learning} still learning what healthy looks like` : ""}; ${modeLine(spec.mode, this.remediation !== undefined)}`,
           nowMs,
           policy,
           m.transitions,
@@ -267,6 +306,19 @@ export class AiopsReconciler {
         ...(v.reconstruction ? { modelVersion: v.reconstruction.version } : {}),
       })),
       incidents,
+      ...(done.length > 0
+        ? {
+            actions: done.slice(0, 20).map((a) => ({
+              incident: a.incident,
+              action: a.kind,
+              service: a.service,
+              target: a.target,
+              detail: a.detail,
+              at: clock(a.atMs),
+              ...(a.verdict !== undefined ? { verdict: a.verdict } : {}),
+            })),
+          }
+        : {}),
       ...(read.errors.length > 0
         ? { telemetryErrors: read.errors.slice(0, 5).map((e) => e.slice(0, 1024)) }
         : {}),
@@ -275,6 +327,8 @@ export class AiopsReconciler {
     const news = JSON.stringify({
       ...status,
       services: status.services.map((v) => [v.name, v.state, v.modelVersion]),
+      // A refusal's reason counts seconds; what is proposed is the news.
+      incidents: status.incidents.map((i) => ({ ...i, proposals: i.proposals?.map((p) => p.detail) })),
     });
     const refreshMs = this.o.statusRefreshMs ?? 5 * 60_000;
     const fresh = m.lastStatusMs !== undefined && nowMs - m.lastStatusMs < refreshMs;
@@ -283,6 +337,30 @@ export class AiopsReconciler {
         m.lastNews = news;
         m.lastStatusMs = nowMs;
       }
+    }
+  }
+
+  /** Gives back what a policy still holds in the cluster; a failure is logged and retried next visit. */
+  private async release(
+    ref: PolicyRef,
+    spec: ResolvedAIOpsSpec,
+    nowMs: number,
+    policy?: Policy,
+  ): Promise<boolean> {
+    if (this.remediation === undefined) return true;
+    const notify: Notify | undefined =
+      policy === undefined
+        ? undefined
+        : (reason, type, message) => this.event(policy, reason, type, message, nowMs);
+    try {
+      await this.remediation.release(ref, spec, nowMs, notify);
+      return true;
+    } catch (e) {
+      this.log.warn(
+        { policy: `${ref.namespace}/${ref.name}`, error: describeError(e) },
+        "could not give back what the AIOps policy changed",
+      );
+      return false;
     }
   }
 
@@ -350,6 +428,20 @@ export class AiopsReconciler {
       return false;
     }
   }
+}
+
+function modeLine(mode: "observe" | "act", actuator: boolean): string {
+  if (mode === "observe") return "observe mode: nothing is changed";
+  return actuator
+    ? "act mode: the guardrails decide what is done"
+    : "act mode without an actuator: proposals only";
+}
+
+function proposalsOf(proposals: readonly Proposal[] | undefined) {
+  if (proposals === undefined || proposals.length === 0) return {};
+  return {
+    proposals: proposals.slice(0, 10).map((p) => ({ action: p.action, detail: p.detail, reason: p.reason })),
+  };
 }
 
 function condition(

@@ -14,6 +14,7 @@ import type { ResolvedAutoscalingSpec } from "../../api/intent/autoscaling-schem
 import { validateIntent } from "../../api/intent/validate.js";
 import { type HpaFloorWriter, type HpaReading, HpaShapeError, readHpa } from "../actuator/hpa-floor.js";
 import { NotLeaderError } from "../actuator/istio-actuator.js";
+import { isAiopsOwner } from "../aiops/remediation-actuator.js";
 import { type OnlineForecaster, onlineForecaster } from "../autoscaling/online-forecast.js";
 import { initialScalerState, type ScalerDecision, type ScalerState } from "../autoscaling/scaler.js";
 import { intentScalerSettings, reactiveFloor, scalerStep } from "../autoscaling/scaler-step.js";
@@ -180,7 +181,8 @@ export class AutoscalingPass {
         if (!(e instanceof HpaShapeError)) throw e;
         continue;
       }
-      if (!hpa.written) continue;
+      // Not written, or written by the AIOps layer, which gives back its own.
+      if (!hpa.written || isAiopsOwner(hpa.owner)) continue;
       const ns = object.metadata?.namespace as string;
       const key = `${ns}/${hpa.owner}`;
       const intent = intents.find((i) => keyOf(i) === key);

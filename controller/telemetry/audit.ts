@@ -28,7 +28,26 @@ export interface AuditRecord {
 
 export type AuditSink = (record: AuditRecord) => void;
 
-export function streamAudit(stream: Writable): AuditSink {
+/** One line per remediation step of the AIOps layer: done, failed, judged, undone or given back. */
+export interface AiopsAuditRecord {
+  readonly at: string;
+  readonly policy: string;
+  readonly mode: string;
+  readonly incident?: number;
+  readonly event: "applied" | "failed" | "helped" | "undone" | "escalated" | "released";
+  readonly action: string;
+  readonly service: string;
+  readonly target: string;
+  readonly detail: string;
+  /** Why: the guardrail, the check's figures, the kill switch. */
+  readonly reason: string;
+  readonly error?: string;
+}
+
+export type AiopsAuditSink = (record: AiopsAuditRecord) => void;
+
+/** JSON lines on a stream; both trails share the optimizer's one stream. */
+export function streamAudit<T = AuditRecord>(stream: Writable): (record: T) => void {
   return (record) => {
     stream.write(`${JSON.stringify(record)}\n`);
   };

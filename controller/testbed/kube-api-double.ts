@@ -14,6 +14,7 @@
  *   sends one, and the kinds here have no patch-merge keys);
  * - resourceVersion on every object, 409 Conflict on a stale one, `metadata.generation` bumped on
  *   spec changes, the `status` subresource for kinds that declare it, managedFields per manager;
+ * - the Eviction API (`pods/{name}/eviction`) as it answers when no PodDisruptionBudget objects;
  * - Status bodies for 400, 403, 404, 409, 410 and 500.
  *
  * Server-side apply keeps, per manager, the set of fields it applied (lists are atomic, as
@@ -155,6 +156,8 @@ export class KubeApiDouble {
   private rv = 100;
   private server?: Server;
   readonly requests: RequestRecord[] = [];
+  /** Pods evicted through the Eviction API, as namespace/name. */
+  readonly evictions: string[] = [];
 
   constructor(readonly kinds: readonly KubeKind[] = OPTIMIZER_KINDS) {}
 
@@ -391,7 +394,8 @@ export class KubeApiDouble {
     const kind = this.kinds.find((k) => k.group === group && k.version === version && k.plural === plural);
     if (!kind)
       throw new HttpError(404, "NotFound", `the server could not find the requested resource (${path})`);
-    if (subresource && (subresource !== "status" || !kind.statusSubresource))
+    const eviction = subresource === "eviction" && kind.kind === "Pod";
+    if (subresource && !eviction && (subresource !== "status" || !kind.statusSubresource))
       throw new HttpError(404, "NotFound", `${plural} has no subresource ${subresource}`);
     return { kind, namespace, name, subresource };
   }
@@ -410,6 +414,20 @@ export class KubeApiDouble {
         "NotFound",
         `${kind.plural}${kind.group ? `.${kind.group}` : ""} "${name}" not found`,
       );
+    if (route.subresource === "eviction") {
+      // The Eviction API as it answers with no PodDisruptionBudget in the way: the pod is deleted.
+      if (verb !== "create") throw new HttpError(405, "MethodNotAllowed", "pods/eviction takes POST only");
+      const name = route.name as string;
+      const key = this.keyOf(kind, namespace, name);
+      const old = this.objects.get(key);
+      if (!old) throw notFound(name);
+      this.delete(kind, key, old);
+      this.evictions.push(`${namespace}/${name}`);
+      return {
+        code: 201,
+        body: { kind: "Status", apiVersion: "v1", metadata: {}, status: "Success", code: 201 },
+      };
+    }
     if (verb === "list") {
       const items = [...this.objects.values()]
         .filter((o) => o.apiVersion === apiVersionOf(kind) && o.kind === kind.kind)
