@@ -1,15 +1,19 @@
 /**
  * The AIOps controller in the optimizer's process, against the Kubernetes API double through the
  * real @kubernetes/client-node: observe mode end to end (learning, an incident opened with its
- * suspect and summary as an Event and in status, resolved), an invalid policy, a paused one, and
- * missing telemetry. Signals are replayed snapshots (ReplaySignalSource), stepped by hand.
+ * suspect and summary as an Event and in status, resolved), act mode (the one bad pod evicted,
+ * checked, Events and audit lines; the kill switch giving a floor back), an invalid policy, a
+ * paused one, and missing telemetry. Signals are replayed snapshots, stepped by hand.
  */
 import { AIOPS_API_VERSION, AIOPS_KIND } from "../../api/aiops/schema.js";
+import { GIT_FLOOR_ANNOTATION } from "../../api/optimizer.js";
 import { Random } from "../../common/random.js";
+import type { PodSignals } from "../aiops/pod-outliers.js";
 import type { SignalRead } from "../aiops/prometheus-signals.js";
 import type { SignalSource } from "../aiops/signal-source.js";
 import type { Readings, Snapshot } from "../aiops/signals.js";
 import { healthyReadings } from "../aiops/step-cost.js";
+import { hpaObject, podObject } from "../testbed/fixtures.js";
 import { type Harness, NS, optimizerHarness } from "../testbed/optimizer-harness.js";
 import { ScriptedTelemetry } from "../testbed/scripted-telemetry.js";
 
@@ -19,12 +23,16 @@ const SERVICES = { checkout: { calls: ["payments"] }, payments: { calls: [] } };
 /** Replays readings by step; counts reads, so a test can show nothing was read. */
 class SteppedSignals implements SignalSource {
   reads = 0;
-  constructor(private readonly at: (step: number) => Record<string, Readings>) {}
+  constructor(
+    private readonly at: (step: number) => Record<string, Readings>,
+    private readonly pods: (step: number) => Record<string, PodSignals[]> = () => ({}),
+  ) {}
   async read(_ns: string, services: readonly string[], _w: number, atMs: number): Promise<SignalRead> {
     this.reads++;
-    const all = this.at(Math.round(atMs / INTERVAL_MS));
+    const step = Math.round(atMs / INTERVAL_MS);
+    const all = this.at(step);
     const snapshot: Snapshot = { atMs, services: Object.fromEntries(services.map((s) => [s, all[s] ?? {}])) };
-    return { snapshot, errors: [] };
+    return { snapshot, errors: [], pods: this.pods(step) };
   }
 }
 
@@ -39,19 +47,33 @@ interface PolicyStatus {
   conditions: { type: string; status: string; reason: string; message: string }[];
   openIncidents?: number;
   services?: { name: string; state: string }[];
-  incidents?: { id: number; suspect?: string; summary?: string; closedAt?: string; services: string[] }[];
+  incidents?: {
+    id: number;
+    suspect?: string;
+    summary?: string;
+    closedAt?: string;
+    services: string[];
+    proposals?: { action: string; detail: string; reason: string }[];
+  }[];
+  actions?: { incident: number; action: string; target: string; verdict?: string }[];
 }
 
 describe("the AIOps controller", () => {
   let h: Harness;
   let clock = 0;
-  const start = async (source: SignalSource, spec: Record<string, unknown>) => {
+  /** `before` puts what the cluster holds before the policy is seen. */
+  const start = async (
+    source: SignalSource,
+    spec: Record<string, unknown>,
+    before?: (h: Harness) => void,
+  ) => {
     clock = 0;
     h = await optimizerHarness(
       new ScriptedTelemetry(() => undefined),
       {},
       { signalSource: source, now: () => clock },
     );
+    before?.(h);
     h.api.put(policy(spec));
     const wanted = () =>
       (h.api.get(AIOPS_API_VERSION, AIOPS_KIND, NS, "shop") as { metadata: { resourceVersion: string } })
@@ -104,6 +126,86 @@ describe("the AIOps controller", () => {
     // Observe mode: the routing Git declared is untouched.
     expect(h.weights()).toEqual({ v1: 50, v2: 50 });
     expect(h.warnings.filter((w) => w.includes("AIOps") || w.includes("AIOpsPolicy"))).toEqual([]);
+  }, 30_000);
+
+  it("in act mode evicts the one pod telemetry singles out, says so everywhere, and judges it afterwards", async () => {
+    const r = new Random(3);
+    const faultFrom = 30;
+    const bad = "payments-v1-2";
+    const faulty = (i: number) => i >= faultFrom && i < faultFrom + 14;
+    const source = new SteppedSignals(
+      (i) => {
+        const checkout = healthyReadings(r);
+        const payments = healthyReadings(r);
+        // One pod of four fails everything: a quarter of payments' requests, until it is gone.
+        const evicted = h.api.evictions.length > 0;
+        if (!faulty(i) || evicted) return { checkout, payments };
+        return { checkout: { ...checkout, errorRatio: 0.2 }, payments: { ...payments, errorRatio: 0.25 } };
+      },
+      (i) => ({
+        payments: [0, 1, 2, 3].map((n) => ({
+          pod: `payments-v1-${n}`,
+          rps: 10,
+          errorRatio: faulty(i) && h.api.evictions.length === 0 && n === 2 ? 1 : 0,
+        })),
+      }),
+    );
+    await start(source, {
+      mode: "act",
+      services: SERVICES,
+      detection: { warmupReadings: 20 },
+      remediation: { verifySeconds: 60 },
+    });
+    for (const n of [0, 1, 2, 3])
+      h.api.put({
+        ...podObject(NS, "payments", `payments-v1-${n}`, "v1"),
+        status: { conditions: [{ type: "Ready", status: "True" }] },
+      });
+    while (clock / INTERVAL_MS < faultFrom + 6) await step();
+    expect(h.api.evictions).toEqual([`${NS}/${bad}`]);
+    const applied = h.events("RemediationApplied");
+    expect(applied).toHaveLength(1);
+    expect(applied[0].message).toMatch(
+      /^restart payments-v1-2 \(severity 20\.0\) \(incident 1: payments at symptom severity/,
+    );
+    expect(status().actions?.[0]).toMatchObject({ incident: 1, action: "restart-pod", target: bad });
+    expect(h.events("IncidentOpened")[0].message).toContain("done: restart payments-v1-2");
+    // Four steps after the eviction the symptoms are gone: the restart helped.
+    while (clock / INTERVAL_MS < faultFrom + 12) await step();
+    expect(status().actions?.[0].verdict).toBe("helped");
+    expect(h.events("RemediationHelped")).toHaveLength(1);
+    const lines = h.audit as unknown as { event?: string; action?: string; target?: string }[];
+    expect(lines.filter((l) => l.action === "restart-pod").map((l) => [l.event, l.target])).toEqual([
+      ["applied", bad],
+      ["helped", bad],
+    ]);
+  }, 30_000);
+
+  it("gives back, on its first visit, a floor a policy held before this process led", async () => {
+    const source = new SteppedSignals(() => ({}));
+    const held = hpaObject(NS, "payments-v1", { min: 4, max: 10, targetPercent: 70, current: 4 });
+    await start(
+      source,
+      { mode: "act", services: { ...SERVICES, payments: { horizontalPodAutoscaler: "payments-v1" } } },
+      (harness) =>
+        harness.api.put({
+          ...held,
+          metadata: {
+            ...held.metadata,
+            annotations: {
+              [GIT_FLOOR_ANNOTATION]: JSON.stringify({ intent: "AIOpsPolicy/shop", minReplicas: 2 }),
+            },
+          },
+        }),
+    );
+    await step();
+    const hpa = h.api.get("autoscaling/v2", "HorizontalPodAutoscaler", NS, "payments-v1") as unknown as {
+      spec: { minReplicas: number };
+    };
+    expect(hpa.spec.minReplicas).toBe(2);
+    expect(h.events("RemediationUndone")[0].message).toMatch(
+      /^gave payments-v1 its minReplicas from Git back/,
+    );
   }, 30_000);
 
   it("reports an invalid policy in its status, once, and reads no telemetry for it", async () => {
