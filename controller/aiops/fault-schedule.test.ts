@@ -40,4 +40,20 @@ describe("fault schedule", () => {
     }
     expect(() => faultSchedule({ ...OPTIONS, services: [] })).toThrow(/'services' is empty/);
   });
+
+  it("adds pod faults after the service faults, in one replica each, split evenly between the arms", () => {
+    const plain = faultSchedule(OPTIONS);
+    const withPods = faultSchedule({ ...OPTIONS, podFaults: { service: "catalog", replicas: 4, count: 6 } });
+    // The service faults are the same with or without the pod faults.
+    expect(withPods.faults.slice(0, 40)).toEqual(plain.faults);
+    const pods = withPods.faults.slice(40);
+    expect(pods).toHaveLength(6);
+    expect(pods[0].startMs).toBe(plain.endMs);
+    expect(pods.every((f) => f.service === "catalog" && f.replica !== undefined && f.replica < 4)).toBe(true);
+    expect(pods.filter((f) => f.arm === "act")).toHaveLength(3);
+    expect(pods.map((f) => f.id)).toEqual([41, 42, 43, 44, 45, 46]);
+    expect(() =>
+      faultSchedule({ ...OPTIONS, podFaults: { service: "catalog", replicas: 1, count: 2 } }),
+    ).toThrow("faultSchedule: podFaults.replicas is 1; a pod fault needs peers (at least 2)");
+  });
 });

@@ -3,7 +3,7 @@
  * has today (the tree's SLO burn-rate alerts) and a plain three-sigma threshold, with a seeded
  * schedule of labelled faults. Writes DIR/AIOPS.md, DIR/aiops/results.json and the timeline plot
  * (default DIR: dist/bench/; `npm run bench:aiops -- --out docs` updates the committed report).
- * It takes as long as its schedule: about an hour by default; `--smoke` runs a few minutes.
+ * It takes as long as its schedule: about two hours by default; `--smoke` runs a few minutes.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -12,14 +12,20 @@ import { renderSvg, svgToPng } from "../../common/plot.js";
 import { measureStepCost } from "../aiops/step-cost.js";
 import { liveRun } from "./aiops-live.js";
 import { aiopsPlot } from "./aiops-plot.js";
-import { aiopsTargets, faultTable, methodTable, scoreRun } from "./aiops-report.js";
+import { aiopsTargets, faultTable, methodTable, recoveryReport, scoreRun } from "./aiops-report.js";
 
-const USAGE = `usage: npm run bench:aiops -- [--out DIR] [--seed N] [--faults N] [--smoke]
+/** The service run with several replicas for the pod faults: stateless, and the most called. */
+const REPLICATED = "catalog";
+const REPLICAS = 4;
+
+const USAGE = `usage: npm run bench:aiops -- [--out DIR] [--seed N] [--faults N] [--pod-faults N] [--smoke]
 
 Runs the shop under load with a real Prometheus and a seeded schedule of faults, and scores the
-AIOps detector, the SLO burn-rate alerts and a three-sigma threshold. Writes DIR/AIOPS.md,
-DIR/aiops/results.json and DIR/aiops/timeline.png (default DIR: dist/bench/).
---smoke: 2 s scrapes, one minute of warm-up and two short faults, for CI.`;
+AIOps detector, the SLO burn-rate alerts and a three-sigma threshold. Then faults in one replica of
+four of ${REPLICATED}, half with remediation on and half off, for time to recovery. Writes
+DIR/AIOPS.md, DIR/aiops/results.json and DIR/aiops/timeline.png (default DIR: dist/bench/).
+--faults: service faults (default 6); --pod-faults: pod faults (default 4, 0 for none).
+--smoke: 2 s scrapes, one minute of warm-up, two short service faults and two pod faults, for CI.`;
 
 handleCliErrors("bench:aiops");
 
@@ -35,10 +41,12 @@ async function main(): Promise<void> {
     out: { type: "string", default: join(import.meta.dirname, "..", "..", "dist", "bench") },
     seed: { type: "string", default: "1" },
     faults: { type: "string", default: "6" },
+    "pod-faults": { type: "string", default: "4" },
     smoke: { type: "boolean", default: false },
   });
   const seed = whole("seed", values.seed as string, 1, 1_000_000);
   const faults = whole("faults", values.faults as string, 1, 100);
+  const podFaults = values.smoke ? 2 : whole("pod-faults", values["pod-faults"] as string, 0, 100);
   const MIN = 60_000;
   const plan = values.smoke
     ? { scrapeS: 2, warmupMs: MIN, faults: 2, faultMs: [40_000, 50_000], healthyMs: [40_000, 50_000] }
@@ -52,6 +60,7 @@ async function main(): Promise<void> {
     ...plan,
     faultMs: plan.faultMs as [number, number],
     healthyMs: plan.healthyMs as [number, number],
+    ...(podFaults > 0 ? { podFaults: { service: REPLICATED, replicas: REPLICAS, count: podFaults } } : {}),
     log: (line) => process.stderr.write(`${line}\n`),
   });
   const scores = scoreRun(run, graceMs);
@@ -59,6 +68,7 @@ async function main(): Promise<void> {
   const costs = [7, 70, 700].map((n) => measureStepCost(n));
   const interval = 15_000;
   const targets = aiopsTargets(scores);
+  const recovery = recoveryReport(run);
   const out = values.out as string;
   mkdirSync(join(out, "aiops"), { recursive: true });
   writeFileSync(
@@ -93,6 +103,18 @@ async function main(): Promise<void> {
     "",
     ...faultTable(run, scores),
     "",
+    ...(recovery.table.length > 0
+      ? [
+          "## Remediation: time to recovery",
+          "",
+          `${run.recovery.length} pod faults in one replica of ${REPLICAS} of ${REPLICATED} (a leak or a wedged pool: state a restart clears), half with the controller's remediation on (act mode, \`restart-pod\` allowed, the guardrails as shipped but a ${Math.round((plan.healthyMs as number[])[0] / 1000)} s cooldown) and half off, the arm drawn from the seed. Time to recovery runs from the fault's start to the first of two readings in a row of ${REPLICATED}'s symptoms back under the threshold (controller/aiops/recovery.ts), by the same detector on both arms.`,
+          "",
+          ...recovery.lines,
+          "",
+          ...recovery.table,
+          "",
+        ]
+      : []),
     "## Over time",
     "",
     "![faults and flags over time](aiops/timeline.png)",
@@ -115,7 +137,12 @@ async function main(): Promise<void> {
     "",
     "## What runs",
     "",
-    `- The seven services as \`npm run shop\` starts them, each behind a double of Istio's inbound sidecar that counts requests as Envoy's stats filter does (controller/testbed/istio-sidecar-double.ts).`,
+    `- The seven services as \`npm run shop\` starts them, each behind a double of Istio's inbound sidecar that counts requests as Envoy's stats filter does (controller/testbed/istio-sidecar-double.ts)${podFaults > 0 ? `; ${REPLICATED} as ${REPLICAS} processes, the double taking turns among them as a Service's endpoints do` : ""}.`,
+    ...(podFaults > 0
+      ? [
+          "- Remediation runs as the controller runs it (controller/reconciler/aiops-remediation.ts) on our step, with an actuator for the local shop (controller/bench/local-remediation.ts): a restart takes the replica out of the rotation, gives it a second to drain, kills it and starts a fresh process on its port, which rejoins once ready.",
+        ]
+      : []),
     `- Debian's Prometheus scrapes the doubles and every service's own /metrics every ${plan.scrapeS} s${plan.scrapeS === 15 ? " (the tree's Envoy interval)" : ""}, and evaluates the tree's recording and alerting rules.`,
     "- `npm run load`'s generator: 24 closed-loop users browsing, adding to carts and checking out.",
     "- Faults through each service's own fault knobs (`PUT /faults`, enabled for the run by FAULT_CONTROL_TOKEN): extra latency with jitter, a share of 503s, or a share of requests stalled until the caller gives up. Kinds, services, sizes and times are drawn from the seed (controller/aiops/fault-schedule.ts).",
@@ -124,7 +151,7 @@ async function main(): Promise<void> {
   ].join("\n");
   writeFileSync(join(out, "AIOPS.md"), doc);
   process.stdout.write(
-    `${targets.map((t) => `${t.met ? "met" : "MISSED"}: ${t.name}: ${t.figure}`).join("\n")}\nwrote ${join(out, "AIOPS.md")}\n`,
+    `${[...targets.map((t) => `${t.met ? "met" : "MISSED"}: ${t.name}: ${t.figure}`), ...recovery.lines].join("\n")}\nwrote ${join(out, "AIOPS.md")}\n`,
   );
 }
 

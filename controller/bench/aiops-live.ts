@@ -8,10 +8,15 @@
  * - ours without the autoencoder (the baseline alone), to show what the autoencoder adds;
  * - a plain three-sigma threshold;
  * - the tree's own SLO burn-rate and latency alerts, as Prometheus fires them (ALERTS).
+ * With pod faults, one service runs several replicas and the controller's remediation runs on
+ * our step against the local shop (local-remediation.ts), on for half of the pod faults and off
+ * for the other half, and each pod fault's time to recovery is measured (recovery.ts).
  * Wall-clock by nature: this is a benchmark, never a test.
  */
 import { randomBytes } from "node:crypto";
 import { stringify } from "yaml";
+import { validateAIOpsPolicy } from "../../api/aiops/validate.js";
+import { freePort } from "../../common/free-port.js";
 import { callEdges, SHOP_SERVICES, servicePort } from "../../config/shop.js";
 import { NAMESPACES } from "../../constructs/k8s/namespaces.js";
 import { recordingRules, sloAlertRules } from "../../constructs/k8s/slo-rules.js";
@@ -23,13 +28,17 @@ import { type Fault, faultSchedule, HEALTHY_KNOBS, type ScheduleOptions } from "
 import type { Incident } from "../aiops/incidents.js";
 import { LogWindow } from "../aiops/log-window.js";
 import { AiopsPipeline } from "../aiops/pipeline.js";
-import { readSignals, signalQueries } from "../aiops/prometheus-signals.js";
+import { podQueries, readPodSignals, readSignals, signalQueries } from "../aiops/prometheus-signals.js";
+import { type SeverityReading, timeToRecovery } from "../aiops/recovery.js";
 import type { CallGraph } from "../aiops/root-cause.js";
 import { type IncidentSummary, summarize } from "../aiops/summary.js";
 import { ThreeSigmaDetector } from "../aiops/three-sigma.js";
 import { PrometheusSource } from "../metrics/prometheus.js";
+import { RemediationRunner } from "../reconciler/aiops-remediation.js";
+import type { AiopsAuditRecord } from "../telemetry/audit.js";
 import { IstioSidecarDoubles } from "../testbed/istio-sidecar-double.js";
 import { startPrometheus } from "../testbed/prometheus-server.js";
+import { type LocalReplica, LocalShopRemediation } from "./local-remediation.js";
 
 export const METHODS = ["meshpilot", "meshpilot-baseline-only", "three-sigma", "burn-rate-alerts"] as const;
 export type Method = (typeof METHODS)[number];
@@ -55,9 +64,28 @@ export interface LiveRun {
   readonly failedSteps: number;
   readonly firstError?: string;
   readonly load: { readonly requests: number; readonly errors: number };
+  /** Each pod fault's arm, time to recovery and what remediation did during it. */
+  readonly recovery: readonly Recovery[];
+  /** Every remediation audit line of the run. */
+  readonly remediation: readonly AiopsAuditRecord[];
+}
+
+export interface Recovery {
+  readonly fault: number;
+  readonly arm: "act" | "none";
+  readonly pod: string;
+  readonly kind: string;
+  readonly faultMs: number;
+  /** Undefined: the fault never showed, or never cleared before the next one. */
+  readonly ttrMs?: number;
+  /** Restarts carried out during it: when asked (from the fault's start) and how long the replica was out. */
+  readonly restarts: readonly { readonly pod: string; readonly afterMs: number; readonly outMs?: number }[];
 }
 
 const SIDECAR_SHIFT = 10;
+/** A replica leaving the rotation gets this long to finish what it holds, as Envoy drains. */
+const DRAIN_MS = 1000;
+const BENCH_POLICY = { namespace: NAMESPACES.shop, name: "bench" };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export const CALL_GRAPH: CallGraph = Object.fromEntries(SHOP_SERVICES.map((s) => [s.name, [...s.calls]]));
@@ -106,13 +134,47 @@ export async function liveRun(o: LiveOptions): Promise<LiveRun> {
   });
   let prometheus: Awaited<ReturnType<typeof startPrometheus>> | undefined;
   const timers: NodeJS.Timeout[] = [];
+  // Each service's replicas: one process, or `podFaults.replicas` for the replicated service.
+  const replicaUrls: Record<string, string[]> = Object.fromEntries(services.map((s) => [s, [shop.urls[s]]]));
+  const replicas: Record<string, LocalReplica[]> = {};
+  const seedOf = (service: string, replica: number) =>
+    String(o.seed * 100 + services.indexOf(service) * 10 + replica);
+  const restart = async (service: string, i: number) => {
+    const replica = replicas[service][i];
+    const url = replicaUrls[service][i];
+    replica.ready = false;
+    doubles.setServing(service, i, false);
+    await sleep(DRAIN_MS);
+    const metricsPort = new URL(shop.metricsUrl(url)).port;
+    await shop.kill(url);
+    await shop.extra(service, Number(new URL(url).port), {
+      FAULT_SEED: seedOf(service, i),
+      METRICS_PORT: metricsPort,
+    });
+    doubles.setServing(service, i, true);
+    replica.ready = true;
+  };
+  const actuator = new LocalShopRemediation(
+    { replicas: (service) => replicas[service] ?? [], restart },
+    () => Date.now() - t0,
+  );
   try {
-    for (const s of SHOP_SERVICES) await doubles.start(s, s.port + offset, shop.urls[s.name]);
+    if (o.podFaults !== undefined)
+      for (let i = 1; i < o.podFaults.replicas; i++)
+        replicaUrls[o.podFaults.service].push(
+          await shop.extra(o.podFaults.service, await freePort(), {
+            FAULT_SEED: seedOf(o.podFaults.service, i),
+          }),
+        );
+    for (const s of services)
+      replicas[s] = replicaUrls[s].map((_, i) => ({ pod: doubles.podOf(s, i), ready: true }));
+    for (const s of SHOP_SERVICES) await doubles.start(s, s.port + offset, replicaUrls[s.name]);
     const rules = stringify({ groups: [recordingRules(NAMESPACES.shop), sloAlertRules(SHOP_SERVICES)] });
-    const appTargets = services.map((s) => new URL(shop.metricsUrl(shop.urls[s])).host);
+    const appTargets = services.flatMap((s) => replicaUrls[s].map((u) => new URL(shop.metricsUrl(u)).host));
     prometheus = await startPrometheus([await doubles.serveMetrics(), ...appTargets], o.scrapeS, { rules });
     const source = new PrometheusSource({ url: prometheus.url, timeoutMs: 10_000 });
     const queries = signalQueries(NAMESPACES.shop, 4 * o.scrapeS);
+    const perPod = podQueries(NAMESPACES.shop, 4 * o.scrapeS);
     const target = `http://127.0.0.1:${servicePort("frontend") + offset}`;
     const catalog = (await (await fetch(`${target}/api/products`)).json()) as { items: { id: string }[] };
     o.log(
@@ -120,13 +182,18 @@ export async function liveRun(o: LiveOptions): Promise<LiveRun> {
     );
 
     const setKnobs = async (f: Fault, knobs: object) => {
-      const res = await fetch(`${shop.metricsUrl(shop.urls[f.service])}/faults`, {
-        method: "PUT",
-        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-        body: JSON.stringify(knobs),
-      });
-      if (res.status !== 200)
-        throw new Error(`PUT /faults on ${f.service} answered ${res.status}: ${await res.text()}`);
+      const targets = f.replica !== undefined ? [f.replica] : replicaUrls[f.service].map((_, i) => i);
+      for (const i of targets) {
+        // A replica restarting comes back with healthy knobs; nothing to set on it.
+        if (!replicas[f.service][i].ready) continue;
+        const res = await fetch(`${shop.metricsUrl(replicaUrls[f.service][i])}/faults`, {
+          method: "PUT",
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+          body: JSON.stringify(knobs),
+        });
+        if (res.status !== 200)
+          throw new Error(`PUT /faults on ${f.service} answered ${res.status}: ${await res.text()}`);
+      }
     };
 
     t0 = Date.now();
@@ -148,7 +215,7 @@ export async function liveRun(o: LiveOptions): Promise<LiveRun> {
       timers.push(
         setTimeout(() => {
           o.log(
-            `aiops: +${Math.round(f.startMs / 1000)} s fault ${f.id}: ${f.kind} in ${f.service} ${JSON.stringify(f.knobs)}`,
+            `aiops: +${Math.round(f.startMs / 1000)} s fault ${f.id}: ${f.kind} in ${f.replica !== undefined ? `${doubles.podOf(f.service, f.replica)} (remediation ${f.arm === "act" ? "on" : "off"})` : f.service} ${JSON.stringify(f.knobs)}`,
           );
           setKnobs(f, f.knobs).catch((e: Error) => knobErrors.push(e.message));
         }, f.startMs),
@@ -180,13 +247,35 @@ export async function liveRun(o: LiveOptions): Promise<LiveRun> {
     const summaries: IncidentSummary[] = [];
     let failedSteps = 0;
     let firstError: string | undefined;
+    // Remediation as the controller runs it: act, but observe while a pod fault of the "none" arm
+    // (and the quiet after it) is the latest fault.
+    const specOf = (mode: "act" | "observe") => {
+      const v = validateAIOpsPolicy({
+        mode,
+        services: Object.fromEntries(Object.entries(CALL_GRAPH).map(([name, calls]) => [name, { calls }])),
+        remediation: {
+          allowed: ["restart-pod"],
+          verifySeconds: Math.max(30, 8 * o.scrapeS),
+          cooldownSeconds: Math.round(o.healthyMs[0] / 1000),
+        },
+      });
+      if (!v.valid) throw new Error(`the benchmark's AIOpsPolicy is invalid: ${JSON.stringify(v.problems)}`);
+      return v.spec;
+    };
+    const specs = { act: specOf("act"), observe: specOf("observe") };
+    const audit: AiopsAuditRecord[] = [];
+    const runner = new RemediationRunner(actuator, (line) => audit.push(line));
+    const watched = o.podFaults?.service;
+    const severities: SeverityReading[] = [];
+    const proposed = new Map<number, string>();
 
     for (let tMs = stepMs; tMs <= endMs; tMs += stepMs) {
       const wait = t0 + tMs - Date.now();
       if (wait > 0) await sleep(wait);
       const atMs = Date.now();
-      const [read, alerts] = await Promise.all([
+      const [read, podRead, alerts] = await Promise.all([
         readSignals(source, services, queries, atMs),
+        readPodSignals(source, services, perPod, atMs),
         source
           .query(
             "alerts",
@@ -195,7 +284,11 @@ export async function liveRun(o: LiveOptions): Promise<LiveRun> {
           )
           .catch((e: Error) => e),
       ]);
-      const errors = [...read.errors, ...(alerts instanceof Error ? [alerts.message] : [])];
+      const errors = [
+        ...read.errors,
+        ...podRead.errors,
+        ...(alerts instanceof Error ? [alerts.message] : []),
+      ];
       if (errors.length > 0) {
         failedSteps++;
         firstError ??= errors[0];
@@ -214,6 +307,36 @@ export async function liveRun(o: LiveOptions): Promise<LiveRun> {
       const firing = alerts instanceof Error ? [] : [...new Set(alerts.map((x) => x.metric.service))].sort();
       burnEpisodes.step(tMs, firing);
       const verdicts = new Map(a.verdicts.map((v) => [v.service, v]));
+      if (watched !== undefined) {
+        const v = verdicts.get(watched);
+        severities.push({
+          tMs,
+          severity:
+            v === undefined || v.state === "unreadable" || v.state === "learning"
+              ? undefined
+              : v.symptomSeverity,
+        });
+      }
+      const latest = [...schedule].reverse().find((f) => f.startMs <= tMs);
+      const remedied = await runner.step({
+        policy: BENCH_POLICY,
+        spec: latest?.arm === "none" ? specs.observe : specs.act,
+        verdicts,
+        openIncidents: ours.tracker.openIncidents,
+        pods: podRead.pods,
+        telemetryErrors: errors.length,
+        nowMs: tMs,
+        notify: async (reason, _type, message) =>
+          o.log(`aiops: +${Math.round(tMs / 1000)} s ${reason}: ${message}`),
+      });
+      for (const [id, list] of remedied.proposals) {
+        const text = list.map((p) => `${p.detail} (${p.reason})`).join("; ");
+        // Logged when what is proposed changes, not when its figures move.
+        const gist = text.replace(/[\d.]+/g, "#");
+        if (text !== "" && proposed.get(id) !== gist)
+          o.log(`aiops: +${Math.round(tMs / 1000)} s incident ${id} proposals: ${text}`);
+        proposed.set(id, gist);
+      }
       for (const incident of a.closed.concat(
         ours.tracker.openIncidents.filter(
           (i) => i.settledSuspects !== undefined && !summaries.some((x) => x.id === i.id),
@@ -244,7 +367,31 @@ export async function liveRun(o: LiveOptions): Promise<LiveRun> {
         );
     }
     const result = await load;
+    await actuator.settle();
     if (knobErrors.length > 0) throw new Error(`the fault knobs failed: ${knobErrors[0]}`);
+    if (actuator.failures.length > 0) throw new Error(`a restart failed: ${actuator.failures[0]}`);
+    const recovery: Recovery[] = schedule.flatMap((f) => {
+      if (f.arm === undefined || f.replica === undefined) return [];
+      const untilMs = schedule.find((g) => g.startMs > f.startMs)?.startMs ?? endMs;
+      const ttrMs = timeToRecovery(f.startMs, severities, { untilMs });
+      return [
+        {
+          fault: f.id,
+          arm: f.arm,
+          pod: doubles.podOf(f.service, f.replica),
+          kind: f.kind,
+          faultMs: f.endMs - f.startMs,
+          ...(ttrMs !== undefined ? { ttrMs } : {}),
+          restarts: actuator.restarts
+            .filter((r) => r.fromMs >= f.startMs && r.fromMs < untilMs)
+            .map((r) => ({
+              pod: r.pod,
+              afterMs: r.fromMs - f.startMs,
+              ...(r.toMs !== undefined ? { outMs: r.toMs - r.fromMs } : {}),
+            })),
+        },
+      ];
+    });
 
     const labelled: LabelledFault[] = [];
     for (const f of schedule) labelled.push({ ...f, breachedSlo: await breached(source, f, t0) });
@@ -271,9 +418,12 @@ export async function liveRun(o: LiveOptions): Promise<LiveRun> {
         requests: Object.values(result.steps).reduce((n, s) => n + s.count, 0),
         errors: Object.values(result.steps).reduce((n, s) => n + s.errors, 0),
       },
+      recovery,
+      remediation: audit,
     };
   } finally {
     for (const t of timers) clearTimeout(t);
+    await actuator.settle();
     await prometheus?.stop();
     await doubles.stop();
     await shop.stop();

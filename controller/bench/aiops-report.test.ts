@@ -1,5 +1,5 @@
 import type { LiveRun } from "./aiops-live.js";
-import { aiopsTargets, faultTable, methodTable, scoreRun } from "./aiops-report.js";
+import { aiopsTargets, faultTable, methodTable, recoveryReport, scoreRun } from "./aiops-report.js";
 
 const MIN = 60_000;
 
@@ -41,6 +41,8 @@ function run(burnDetectMs: number | undefined): LiveRun {
     summaries: [],
     failedSteps: 0,
     load: { requests: 1000, errors: 3 },
+    recovery: [],
+    remediation: [],
   };
 }
 
@@ -71,5 +73,52 @@ describe("AIOps report", () => {
     expect(faults[2]).toBe(
       "| 1 | payments | errors | errorRate 0.2 | +600 s | 300 s | yes | 30 s, payments | 60 s, checkout | missed | 240 s, payments |",
     );
+  });
+
+  it("compares time to recovery with remediation on and off, fault by fault", () => {
+    const r = {
+      ...run(4 * MIN),
+      recovery: [
+        {
+          fault: 3,
+          arm: "act" as const,
+          pod: "catalog-v1-2",
+          kind: "errors",
+          faultMs: 5 * MIN,
+          ttrMs: 50_000,
+          restarts: [{ pod: "catalog-v1-2", afterMs: 30_000, outMs: 4_000 }],
+        },
+        {
+          fault: 4,
+          arm: "none" as const,
+          pod: "catalog-v1-0",
+          kind: "stall",
+          faultMs: 4 * MIN,
+          ttrMs: 270_000,
+          restarts: [],
+        },
+        {
+          fault: 5,
+          arm: "act" as const,
+          pod: "catalog-v1-1",
+          kind: "latency",
+          faultMs: 4 * MIN,
+          restarts: [],
+        },
+      ],
+    };
+    const report = recoveryReport(r);
+    expect(report.lines[0]).toBe(
+      "- **Remediation on (act mode):** median time to recovery 50 s over 1 of 2 pod faults (the rest never showed, or never cleared before the next fault); 1 restarts, asked a median 30 s after the fault began, the replica out of rotation a median 4 s.",
+    );
+    expect(report.lines[1]).toMatch(
+      /^- \*\*Remediation off:\*\* median time to recovery 270 s over 1 of 1 pod faults/,
+    );
+    expect(report.table.slice(2)).toEqual([
+      "| 3 | catalog-v1-2 | errors | on | 300 s | 50 s | catalog-v1-2: 30 s, 4 s |",
+      "| 4 | catalog-v1-0 | stall | off | 240 s | 270 s | none |",
+      "| 5 | catalog-v1-1 | latency | on | 240 s | not recovered | none |",
+    ]);
+    expect(recoveryReport(run(4 * MIN))).toEqual({ lines: [], table: [] });
   });
 });

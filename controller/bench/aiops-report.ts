@@ -1,6 +1,7 @@
 /**
  * What `npm run bench:aiops` reports, computed from a live run's record alone: each method's
- * scores, the targets with their figures, a row per fault, and the first incident summaries.
+ * scores, the targets with their figures, a row per fault, time to recovery with remediation on
+ * and off, and the first incident summaries.
  */
 import { type MethodScore, scoreMethod } from "../aiops/evaluation.js";
 import type { LiveRun, Method } from "./aiops-live.js";
@@ -88,7 +89,44 @@ export function faultTable(run: LiveRun, scores: readonly MethodScore[]): string
       const knobs = Object.entries(f.knobs)
         .map(([k, v]) => `${k} ${v}`)
         .join(", ");
-      return `| ${f.id} | ${f.service} | ${f.kind} | ${knobs} | +${Math.round(f.startMs / 1000)} s | ${Math.round((f.endMs - f.startMs) / 1000)} s | ${run.faults[i].breachedSlo ? "yes" : "no"} | ${cells.join(" | ")} |`;
+      const where = f.replica !== undefined ? `${f.service} (one replica of several)` : f.service;
+      return `| ${f.id} | ${where} | ${f.kind} | ${knobs} | +${Math.round(f.startMs / 1000)} s | ${Math.round((f.endMs - f.startMs) / 1000)} s | ${run.faults[i].breachedSlo ? "yes" : "no"} | ${cells.join(" | ")} |`;
     }),
   ];
+}
+
+function median(values: readonly number[]): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Time to recovery of the pod faults, remediation on against off: one line per arm, then a row per fault. */
+export function recoveryReport(run: LiveRun): { lines: string[]; table: string[] } {
+  if (run.recovery.length === 0) return { lines: [], table: [] };
+  const arm = (a: "act" | "none") => {
+    const faults = run.recovery.filter((r) => r.arm === a);
+    const recovered = faults.flatMap((r) => (r.ttrMs === undefined ? [] : [r.ttrMs]));
+    const restarts = faults.flatMap((r) => r.restarts);
+    return { faults, recovered, restarts };
+  };
+  const on = arm("act");
+  const off = arm("none");
+  const describe = (x: ReturnType<typeof arm>) =>
+    `median time to recovery ${secs(median(x.recovered))} over ${x.recovered.length} of ${x.faults.length} pod faults (the rest never showed, or never cleared before the next fault)`;
+  return {
+    lines: [
+      `- **Remediation on (act mode):** ${describe(on)}; ${on.restarts.length} restarts, asked a median ${secs(median(on.restarts.map((r) => r.afterMs)))} after the fault began, the replica out of rotation a median ${secs(median(on.restarts.flatMap((r) => (r.outMs === undefined ? [] : [r.outMs]))))}.`,
+      `- **Remediation off:** ${describe(off)}; ${off.restarts.length} restarts. Here the fault ends when its scheduled length runs out, which stands in for a person noticing and acting: without anyone, a wedged pod stays wedged.`,
+    ],
+    table: [
+      "| fault | pod | kind | remediation | scheduled length | time to recovery | restarts (asked after, out for) |",
+      "|---|---|---|---|---:|---:|---|",
+      ...run.recovery.map(
+        (r) =>
+          `| ${r.fault} | ${r.pod} | ${r.kind} | ${r.arm === "act" ? "on" : "off"} | ${secs(r.faultMs)} | ${r.ttrMs === undefined ? "not recovered" : secs(r.ttrMs)} | ${r.restarts.map((x) => `${x.pod}: ${secs(x.afterMs)}, ${secs(x.outMs)}`).join("; ") || "none"} |`,
+      ),
+    ],
+  };
 }

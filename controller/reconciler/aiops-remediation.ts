@@ -3,7 +3,7 @@
  * and the actuator. Per policy it keeps the actions taken, and each step it
  * 1. gives everything back when the policy went to observe (the kill switch),
  * 2. checks actions old enough to judge, and undoes or escalates those that did not help,
- * 3. decides for every open incident's settled suspect, and carries out what the guardrails allow.
+ * 3. decides for every settled open incident's top suspect, and carries out what the guardrails allow.
  * Every action, check and undo is an Event on the policy and an audit line. A paused policy is
  * never stepped (the reconciler stops first), so nothing done is touched while a human holds it.
  * Only the leader acts; the history lives in this process, and what a restart forgets the
@@ -100,7 +100,10 @@ export class RemediationRunner {
     await this.verify(input, history, policy);
     const proposals = new Map<number, Proposal[]>();
     for (const incident of input.openIncidents) {
-      const suspect = incident.settledSuspects?.[0]?.service;
+      // Once the incident has settled, the suspect as ranked now: a cause that joins an open
+      // incident later (a second fault while the first one's callers are still ill) is ranked in.
+      if (incident.settledSuspects === undefined) continue;
+      const suspect = (incident.suspects[0] ?? incident.settledSuspects[0])?.service;
       if (suspect === undefined) continue;
       proposals.set(incident.id, await this.decide(input, history, policy, incident.id, suspect));
     }

@@ -8,6 +8,11 @@
  *
  * One registry serves every sidecar, with the pod in the series (Prometheus would add it from the
  * scrape target in a cluster), so one scrape target covers the whole shop.
+ *
+ * A service may have several replicas: the double then stands for the Service's endpoints and
+ * each replica's sidecar at once, taking turns among the replicas that serve (round robin) and
+ * counting each request under its replica's pod. A replica taken out of rotation gets nothing, as
+ * a pod being evicted leaves the endpoints before it stops.
  */
 import { Agent, createServer, request, type Server } from "node:http";
 import { Counter, Histogram, Registry } from "prom-client";
@@ -46,13 +51,19 @@ export class IstioSidecarDoubles {
   });
   private readonly servers: Server[] = [];
   private readonly agent = new Agent({ keepAlive: true });
+  private readonly replicas = new Map<string, { url: URL; pod: string; serving: boolean }[]>();
+  private readonly turn = new Map<string, number>();
 
   constructor(private readonly namespace: string) {}
 
-  /** Listens on `port` in front of `upstream` (the service's own address) for `service`. */
-  async start(service: ShopService, port: number, upstream: string): Promise<void> {
-    const target = new URL(upstream);
-    const labels = {
+  /** Listens on `port` in front of `upstream` (the service's own address, or its replicas') for `service`. */
+  async start(service: ShopService, port: number, upstream: string | readonly string[]): Promise<void> {
+    const urls = typeof upstream === "string" ? [upstream] : upstream;
+    this.replicas.set(
+      service.name,
+      urls.map((u, i) => ({ url: new URL(u), pod: `${service.name}-v1-${i}`, serving: true })),
+    );
+    const base = {
       reporter: "destination",
       // The destination sidecar learns its caller from the mTLS peer; without mTLS it says unknown.
       source_workload: "unknown",
@@ -64,10 +75,16 @@ export class IstioSidecarDoubles {
       destination_version: "v1",
       destination_app: service.name,
       request_protocol: "http",
-      pod: `${service.name}-v1-0`,
     };
     const server = createServer((req, res) => {
       const began = performance.now();
+      const replica = this.next(service.name);
+      if (replica === undefined) {
+        res.writeHead(503, { "content-type": "text/plain" }).end("no healthy upstream");
+        return;
+      }
+      const target = replica.url;
+      const labels = { ...base, pod: replica.pod };
       res.once("close", () => {
         // A caller that hung up before any answer (a stalled callee): Envoy reports code 0 (flag DC).
         const code = res.headersSent ? String(res.statusCode) : "0";
@@ -103,6 +120,31 @@ export class IstioSidecarDoubles {
       server.listen(port, "127.0.0.1", resolve);
     });
     this.servers.push(server);
+  }
+
+  /** Takes a replica out of rotation, or puts it back. */
+  setServing(service: string, replica: number, serving: boolean): void {
+    const r = this.replicas.get(service)?.[replica];
+    if (r === undefined) throw new Error(`no replica ${replica} of ${service}`);
+    r.serving = serving;
+  }
+
+  /** The pod name a replica is counted under. */
+  podOf(service: string, replica: number): string {
+    return `${service}-v1-${replica}`;
+  }
+
+  private next(service: string) {
+    const all = this.replicas.get(service) ?? [];
+    const start = this.turn.get(service) ?? 0;
+    for (let k = 0; k < all.length; k++) {
+      const i = (start + k) % all.length;
+      if (all[i].serving) {
+        this.turn.set(service, i + 1);
+        return all[i];
+      }
+    }
+    return undefined;
   }
 
   /** Serves the registry at /metrics and /stats/prometheus (Envoy's path) on a free port; returns host:port. */

@@ -154,8 +154,9 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
       port,
       ...SHOP_SERVICES.flatMap((s) => [s.port + offset, s.port + offset + shift]),
     ]);
-    let metricsPort = await freePort();
-    while (traffic.has(metricsPort)) metricsPort = await freePort();
+    // A restarted process may ask for its predecessor's metrics port, so a static scrape config holds.
+    let metricsPort = extra.METRICS_PORT !== undefined ? Number(extra.METRICS_PORT) : await freePort();
+    while (extra.METRICS_PORT === undefined && traffic.has(metricsPort)) metricsPort = await freePort();
     const contract = serviceEnvironment(model, {
       urlOf,
       stores: { redis: found.redis, postgresql: found.postgresql },
