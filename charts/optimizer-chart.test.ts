@@ -9,8 +9,10 @@ import { imageNames } from "../config/shop.js";
 import { ROLLOUT_READERS_GROUP } from "../constructs/aws/addon-names.js";
 import { NAMESPACES } from "../constructs/k8s/namespaces.js";
 import type { Manifest } from "../constructs/k8s/schemas.js";
+import { createRemediationActuator } from "../controller/actuator/remediation-factory.js";
 import { ReplaySignalSource } from "../controller/aiops/signal-source.js";
-import { hpaObject } from "../controller/testbed/fixtures.js";
+import { kubeClients } from "../controller/kube/clients.js";
+import { hpaObject, podObject } from "../controller/testbed/fixtures.js";
 import type { RbacRule } from "../controller/testbed/kube-api-double.js";
 import { type Harness, optimizerHarness } from "../controller/testbed/optimizer-harness.js";
 import { ScriptedTelemetry } from "../controller/testbed/scripted-telemetry.js";
@@ -23,9 +25,9 @@ const optimizer = synthGitOpsTree(dev).optimizer;
 const of = (kind: string) => optimizer.filter((m) => m.kind === kind) as (Manifest & Record<string, never>)[];
 
 /** The controller's own Roles (the rollout readers' Role is CI's, not the controller's). */
-function rolesByNamespace(): Map<string, RbacRule[]> {
+function rolesByNamespace(tree: Manifest[] = optimizer): Map<string, RbacRule[]> {
   const roles = new Map<string, RbacRule[]>();
-  for (const role of of("Role").filter((r) => r.metadata.name === "meshpilot-optimizer"))
+  for (const role of tree.filter((r) => r.kind === "Role" && r.metadata.name === "meshpilot-optimizer"))
     roles.set(role.metadata.namespace as string, (role as unknown as { rules: RbacRule[] }).rules);
   return roles;
 }
@@ -243,6 +245,70 @@ describe("OptimizerChart", () => {
     ]);
     expect(harness.events("InvalidSpec")).toHaveLength(1);
     expect(harness.api.requests.filter((r) => r.status === 403)).toEqual([]);
+  });
+
+  test("an environment in AIOps act mode: the policy acts, and the Roles let it evict a shop pod and raise the policy's HPAs only", async () => {
+    const tree = synthGitOpsTree({
+      ...dev,
+      optimizer: { ...dev.optimizer, aiops: { mode: "act" } },
+    }).optimizer;
+    const policy = tree.find((m) => m.kind === "AIOpsPolicy") as unknown as {
+      spec: { mode: string; services: Record<string, { horizontalPodAutoscaler?: string }> };
+    };
+    expect(policy.spec.mode).toBe("act");
+    expect(policy.spec.services.payments.horizontalPodAutoscaler).toBe("payments-v1");
+    const roles = rolesByNamespace(tree);
+    const shop = roles.get(NAMESPACES.shop) ?? [];
+    expect(shop).toContainEqual({ apiGroups: [""], resources: ["pods/eviction"], verbs: ["create"] });
+    // Observe, as dev ships it: neither right.
+    expect(
+      (rolesByNamespace().get(NAMESPACES.shop) ?? []).some((r) => r.resources.includes("pods/eviction")),
+    ).toBe(false);
+    const harness = await optimizerHarness(
+      new ScriptedTelemetry(() => undefined),
+      {},
+      { podNamespace: NAMESPACES.optimizer, signalSource: new ReplaySignalSource([]), manual: true },
+      roles,
+    );
+    h = harness;
+    harness.api.put(podObject(NAMESPACES.shop, "payments", "payments-v1-0", "v1"));
+    harness.api.put(
+      hpaObject(NAMESPACES.shop, "payments-v1", { min: 2, max: 10, targetPercent: 70, current: 2 }),
+    );
+    harness.api.put(
+      hpaObject(NAMESPACES.shop, "unrelated", { min: 1, max: 3, targetPercent: 70, current: 1 }),
+    );
+    const actuator = createRemediationActuator("kubernetes", {
+      clients: kubeClients(harness.server),
+      fieldManager: "meshpilot-optimizer",
+      isLeader: () => true,
+    });
+    const owner = "AIOpsPolicy/shop";
+    await actuator.apply(NAMESPACES.shop, owner, {
+      kind: "restart-pod",
+      service: "payments",
+      target: "payments-v1-0",
+      detail: "",
+    });
+    await actuator.apply(NAMESPACES.shop, owner, {
+      kind: "scale-out",
+      service: "payments",
+      target: "payments-v1",
+      detail: "",
+      amount: 4,
+    });
+    expect(harness.api.evictions).toEqual([`${NAMESPACES.shop}/payments-v1-0`]);
+    expect(harness.api.requests.filter((r) => r.status === 403)).toEqual([]);
+    // An HPA the policy does not name is out of reach.
+    await expect(
+      actuator.apply(NAMESPACES.shop, owner, {
+        kind: "scale-out",
+        service: "x",
+        target: "unrelated",
+        detail: "",
+        amount: 2,
+      }),
+    ).rejects.toThrow(/403|forbidden/);
   });
 
   test("an environment's autoscaling goes into its service's intent, naming every version's HPA", () => {

@@ -11,6 +11,7 @@ import { INTENT_GROUP, INTENT_PLURAL } from "../api/intent/schema.js";
 import { type EnvironmentConfig, imageRepository } from "../config/environments.js";
 import { OPTIMIZER_IMAGE, type ShopService } from "../config/shop.js";
 import { ROLLOUT_READERS_GROUP } from "../constructs/aws/addon-names.js";
+import { versionWorkloadName } from "../constructs/k8s/mesh-service.js";
 import { namespaceDefaults } from "../constructs/k8s/namespace-defaults.js";
 import { NAMESPACES } from "../constructs/k8s/namespaces.js";
 import { OptimizerWorkload } from "../constructs/k8s/optimizer-workload.js";
@@ -25,7 +26,7 @@ export interface OptimizerChartProps {
 /**
  * The optimizer in the tree: its workload (two leader-elected replicas, RBAC, PDB, monitoring and
  * network policy), the TrafficIntent CRD and a default intent per shop service, the AIOpsPolicy CRD
- * and one policy watching the shop, all in `observe`.
+ * and one policy watching the shop, all in `observe` unless the environment promotes them.
  */
 export class OptimizerChart extends Chart {
   constructor(scope: Construct, id: string, props: OptimizerChartProps) {
@@ -33,6 +34,11 @@ export class OptimizerChart extends Chart {
     // Like the shop's: nothing in the namespace talks or is reached unless its own policy says so.
     namespaceDefaults(this, { namespace: NAMESPACES.optimizer, denyEgress: true });
     const intents = environmentIntents(props.env, props.services, NAMESPACES.shop);
+    const aiopsMode = props.env.optimizer?.aiops?.mode ?? "observe";
+    // In act mode a scale-out raises each service's first version's HPA, and those names only are patchable.
+    const aiopsHpas = Object.fromEntries(
+      props.services.map((s) => [s.name, versionWorkloadName(s.name, s.versions[0].name)]),
+    );
     const autoscaled: Record<string, string[]> = {};
     for (const hpa of autoscaledHpas(intents))
       autoscaled[hpa.namespace] = [...(autoscaled[hpa.namespace] ?? []), hpa.name];
@@ -45,6 +51,12 @@ export class OptimizerChart extends Chart {
       prometheusNamespace: NAMESPACES.observability,
       apiServerCidr: props.env.vpcCidr,
       autoscaledHpas: autoscaled,
+      ...(aiopsMode === "act"
+        ? {
+            aiopsScalableHpas: { [NAMESPACES.shop]: Object.values(aiopsHpas) },
+            aiopsEvictionNamespaces: [NAMESPACES.shop],
+          }
+        : {}),
     });
     const crd = trafficIntentCrd();
     addTyped(
@@ -65,7 +77,7 @@ export class OptimizerChart extends Chart {
         metadata: { ...aiopsCrd.metadata, annotations: { "argocd.argoproj.io/sync-wave": "-1" } },
       } as never),
     );
-    // The AIOps layer watches the whole shop, on the shop model's call graph, in observe mode.
+    // The AIOps layer watches the whole shop, on the shop model's call graph, in the environment's mode.
     addTyped(
       this,
       "AIOpsPolicy-shop",
@@ -77,8 +89,16 @@ export class OptimizerChart extends Chart {
           annotations: { "argocd.argoproj.io/sync-options": "SkipDryRunOnMissingResource=true" },
         },
         spec: {
-          mode: "observe",
-          services: Object.fromEntries(props.services.map((s) => [s.name, { calls: [...s.calls] }])),
+          mode: aiopsMode,
+          services: Object.fromEntries(
+            props.services.map((s) => [
+              s.name,
+              {
+                calls: [...s.calls],
+                ...(aiopsMode === "act" ? { horizontalPodAutoscaler: aiopsHpas[s.name] } : {}),
+              },
+            ]),
+          ),
         },
       }),
     );

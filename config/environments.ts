@@ -121,6 +121,13 @@ export interface EnvironmentConfig {
      * version's HPA; `{ frontend: { mode: "act" } }` has it set them. Promote by pull request too.
      */
     readonly autoscaling?: Readonly<Record<string, EnvironmentAutoscaling>>;
+    /**
+     * The AIOps layer's policy for the shop. `act` has it restart the one pod telemetry singles out
+     * and raise a service's first version's HPA floor, under its guardrails, and grants exactly the
+     * rights that takes (pod eviction in the shop's namespace, patch on those HPAs).
+     * @default observe: it detects, explains and proposes; nothing is changed
+     */
+    readonly aiops?: { readonly mode?: "observe" | "act" };
   };
   /**
    * Prometheus replicas and alert receivers. Production needs two replicas and both receivers.

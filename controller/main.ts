@@ -49,6 +49,8 @@ const optimizer = await startOptimizer({
   statusRefreshMs:
     settings.STATUS_REFRESH_SECONDS === undefined ? undefined : settings.STATUS_REFRESH_SECONDS * 1000,
   pretrainedTable: settings.PRETRAINED_TABLE,
+  aiopsWebhookUrl: settings.AIOPS_WEBHOOK_URL,
+  aiopsSummarizerUrl: settings.AIOPS_SUMMARIZER_URL,
   audit: settings.AUDIT_FILE ? createWriteStream(settings.AUDIT_FILE, { flags: "a" }) : process.stdout,
   port: settings.PORT,
   host: settings.HOST,

@@ -8,6 +8,7 @@ import { createServer, type Server } from "node:http";
 import type { Writable } from "node:stream";
 import { OPTIMIZER_FIELD_MANAGER } from "../api/optimizer.js";
 import { createRemediationActuator } from "./actuator/remediation-factory.js";
+import { HttpSummarizer, WebhookSender } from "./aiops/delivery.js";
 import type { RemediationActuator } from "./aiops/remediation-actuator.js";
 import { createSignalSource, type SignalSource } from "./aiops/signal-source.js";
 import type { LaneLimits } from "./control/lane-bound.js";
@@ -72,6 +73,10 @@ export interface OptimizerConfig {
   readonly now?: () => number;
   /** Replaces the AIOps layer's Prometheus signals (tests replay recorded snapshots). */
   readonly signalSource?: SignalSource;
+  /** See AIOPS_WEBHOOK_URL. */
+  readonly aiopsWebhookUrl?: string;
+  /** See AIOPS_SUMMARIZER_URL. */
+  readonly aiopsSummarizerUrl?: string;
   /** Carries out the AIOps layer's remediation. @default the Kubernetes API */
   readonly remediationActuator?: RemediationActuator;
 }
@@ -152,6 +157,10 @@ export async function startOptimizer(config: OptimizerConfig): Promise<RunningOp
         timeoutMs: config.apiTimeoutMs,
       }),
     audit: streamAudit<AiopsAuditRecord>(config.audit),
+    ...(config.aiopsWebhookUrl !== undefined ? { webhook: new WebhookSender(config.aiopsWebhookUrl) } : {}),
+    ...(config.aiopsSummarizerUrl !== undefined
+      ? { summarizer: new HttpSummarizer(config.aiopsSummarizerUrl, { timeoutMs: 10_000 }) }
+      : {}),
     namespaces: config.namespaces,
     fieldManager: OPTIMIZER_FIELD_MANAGER,
     isLeader: () => elector.isLeader(),

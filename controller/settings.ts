@@ -42,6 +42,10 @@ export const OPTIMIZER_SETTINGS = {
   STATUS_REFRESH_SECONDS: setting.optional(setting.integer(undefined, 1, 86_400)),
   /** The Q-table pre-trained in the simulator, shipped with the image. */
   PRETRAINED_TABLE: setting.optional(setting.text()),
+  /** Where the AIOps layer POSTs each incident, opened and resolved, in Alertmanager's webhook format; none when unset. */
+  AIOPS_WEBHOOK_URL: setting.optional(setting.url()),
+  /** A model endpoint that rewrites incident summaries (sent the summary as JSON, answers {"text"}); off when unset. */
+  AIOPS_SUMMARIZER_URL: setting.optional(setting.url()),
   /** A file for the JSON-lines audit trail; stdout when unset. */
   AUDIT_FILE: setting.optional(setting.text()),
   PORT: setting.port(8080),

@@ -48,4 +48,54 @@ describe("OptimizerWorkload: what AIOps act mode may change", () => {
     // Never delete: a restart goes through the Eviction API, where a PodDisruptionBudget has its say.
     expect(rules.some((r) => r.resources.includes("pods") && r.verbs.includes("delete"))).toBe(false);
   });
+
+  test("a webhook opens egress to its pods on its port only, and sets the URL", () => {
+    const chart = new Chart(Testing.app(), "test");
+    new OptimizerWorkload(chart, "Workload", {
+      ...BASE,
+      aiopsWebhook: {
+        url: "http://chat-relay.monitoring.svc:8080/hook",
+        namespace: "monitoring",
+        podLabels: { app: "chat-relay" },
+        port: 8080,
+      },
+    });
+    const out = Testing.synth(chart);
+    const policy = out.find((m) => m.kind === "NetworkPolicy") as { spec: { egress: unknown[] } };
+    expect(policy.spec.egress).toContainEqual({
+      to: [
+        {
+          namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } },
+          podSelector: { matchLabels: { app: "chat-relay" } },
+        },
+      ],
+      ports: [{ protocol: "TCP", port: 8080 }],
+    });
+    expect(JSON.stringify(out.find((m) => m.kind === "Deployment"))).toContain(
+      '{"name":"AIOPS_WEBHOOK_URL","value":"http://chat-relay.monitoring.svc:8080/hook"}',
+    );
+  });
+
+  test.each([
+    [
+      { url: "chat relay" },
+      "OptimizerWorkload: 'aiopsWebhook.url' is 'chat relay' but must be an http(s) URL",
+    ],
+    [{ port: 0 }, "OptimizerWorkload: 'aiopsWebhook.port' is 0 but must be a port from 1 to 65535"],
+    [
+      { podLabels: {} },
+      "OptimizerWorkload: 'aiopsWebhook.podLabels' is {} but must name the receiver's pod labels",
+    ],
+  ])("a wrong webhook prop fails at synth naming it: %j", (over, message) => {
+    const aiopsWebhook = {
+      url: "http://relay:8080/",
+      namespace: "monitoring",
+      podLabels: { app: "relay" },
+      port: 8080,
+      ...over,
+    };
+    expect(
+      () => new OptimizerWorkload(new Chart(Testing.app(), "t"), "W", { ...BASE, aiopsWebhook }),
+    ).toThrow(message);
+  });
 });

@@ -52,6 +52,17 @@ export interface OptimizerWorkloadProps {
    * @default none: the AIOps layer never restarts a pod
    */
   readonly aiopsEvictionNamespaces?: readonly string[];
+  /**
+   * Where the AIOps layer POSTs each incident in Alertmanager's webhook format (anything that takes
+   * Alertmanager's webhooks, such as a chat relay), and the pods behind it: egress is opened to those pods on that port only.
+   * @default none: incidents go to Events and the policy's status only
+   */
+  readonly aiopsWebhook?: {
+    readonly url: string;
+    readonly namespace: string;
+    readonly podLabels: Readonly<Record<string, string>>;
+    readonly port: number;
+  };
   /** Labels a Prometheus operator's ServiceMonitor selector needs, if any. */
   readonly serviceMonitorLabels?: Readonly<Record<string, string>>;
 }
@@ -71,6 +82,7 @@ export class OptimizerWorkload extends Construct {
       throw new Error(
         `OptimizerWorkload: 'managedNamespaces' is empty; name at least one namespace to optimize`,
       );
+    checkWebhook(props.aiopsWebhook);
     const image = imageReference("OptimizerWorkload", props.image, props.imageTag, props.imageDigest);
     const ns = props.namespace;
     const labels = { "app.kubernetes.io/name": OPTIMIZER_NAME, "app.kubernetes.io/part-of": "meshpilot" };
@@ -120,6 +132,9 @@ export class OptimizerWorkload extends Construct {
             LEASE_NAME: kplus.EnvValue.fromValue(OPTIMIZER_NAME),
             PRETRAINED_TABLE: kplus.EnvValue.fromValue("/app/q-table.json"),
             PORT: kplus.EnvValue.fromValue(String(METRICS_PORT)),
+            ...(props.aiopsWebhook !== undefined
+              ? { AIOPS_WEBHOOK_URL: kplus.EnvValue.fromValue(props.aiopsWebhook.url) }
+              : {}),
             ...Object.fromEntries(
               Object.entries(OPTIMIZER_RUNTIME_ENV).map(([k, v]) => [k, kplus.EnvValue.fromValue(v)]),
             ),
@@ -325,6 +340,21 @@ export class OptimizerWorkload extends Construct {
               ports: [{ protocol: "TCP", port: 9090 }],
             },
             { to: [{ ipBlock: { cidr: props.apiServerCidr } }], ports: [{ protocol: "TCP", port: 443 }] },
+            ...(props.aiopsWebhook !== undefined
+              ? [
+                  {
+                    to: [
+                      {
+                        namespaceSelector: {
+                          matchLabels: { "kubernetes.io/metadata.name": props.aiopsWebhook.namespace },
+                        },
+                        podSelector: { matchLabels: { ...props.aiopsWebhook.podLabels } },
+                      },
+                    ],
+                    ports: [{ protocol: "TCP" as const, port: props.aiopsWebhook.port }],
+                  },
+                ]
+              : []),
             // Resolving Prometheus's service name needs the cluster DNS, and nothing else from kube-system.
             {
               to: [
@@ -343,4 +373,24 @@ export class OptimizerWorkload extends Construct {
       }),
     );
   }
+}
+
+function checkWebhook(w: OptimizerWorkloadProps["aiopsWebhook"]): void {
+  if (w === undefined) return;
+  let url: URL | undefined;
+  try {
+    url = new URL(w.url);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:"))
+    throw new Error(
+      `OptimizerWorkload: 'aiopsWebhook.url' is '${w.url}' but must be an http(s) URL, e.g. http://chat-relay.monitoring.svc:8080/hook`,
+    );
+  if (!Number.isInteger(w.port) || w.port < 1 || w.port > 65535)
+    throw new Error(`OptimizerWorkload: 'aiopsWebhook.port' is ${w.port} but must be a port from 1 to 65535`);
+  if (Object.keys(w.podLabels).length === 0)
+    throw new Error(
+      "OptimizerWorkload: 'aiopsWebhook.podLabels' is {} but must name the receiver's pod labels; an empty selector would open egress to every pod of the namespace",
+    );
 }

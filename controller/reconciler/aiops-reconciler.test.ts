@@ -5,6 +5,8 @@
  * checked, Events and audit lines; the kill switch giving a floor back), an invalid policy, a
  * paused one, and missing telemetry. Signals are replayed snapshots, stepped by hand.
  */
+
+import { createServer, type Server } from "node:http";
 import { AIOPS_API_VERSION, AIOPS_KIND } from "../../api/aiops/schema.js";
 import { GIT_FLOOR_ANNOTATION } from "../../api/optimizer.js";
 import { Random } from "../../common/random.js";
@@ -13,6 +15,7 @@ import type { SignalRead } from "../aiops/prometheus-signals.js";
 import type { SignalSource } from "../aiops/signal-source.js";
 import type { Readings, Snapshot } from "../aiops/signals.js";
 import { healthyReadings } from "../aiops/step-cost.js";
+import type { OptimizerConfig } from "../optimizer.js";
 import { hpaObject, podObject } from "../testbed/fixtures.js";
 import { type Harness, NS, optimizerHarness } from "../testbed/optimizer-harness.js";
 import { ScriptedTelemetry } from "../testbed/scripted-telemetry.js";
@@ -66,12 +69,13 @@ describe("the AIOps controller", () => {
     source: SignalSource,
     spec: Record<string, unknown>,
     before?: (h: Harness) => void,
+    config: Partial<OptimizerConfig> = {},
   ) => {
     clock = 0;
     h = await optimizerHarness(
       new ScriptedTelemetry(() => undefined),
       {},
-      { signalSource: source, now: () => clock },
+      { signalSource: source, now: () => clock, ...config },
     );
     before?.(h);
     h.api.put(policy(spec));
@@ -206,6 +210,62 @@ describe("the AIOps controller", () => {
     expect(h.events("RemediationUndone")[0].message).toMatch(
       /^gave payments-v1 its minReplicas from Git back/,
     );
+  }, 30_000);
+
+  it("sends each incident, opened and resolved, to the webhook; a failing summarizer leaves the plain text, noted", async () => {
+    const received: {
+      status: string;
+      alerts: { labels: Record<string, string>; endsAt: string }[];
+      text: string;
+    }[] = [];
+    const servers: Server[] = [];
+    const listen = async (handler: Parameters<typeof createServer>[1]) => {
+      const server = createServer(handler);
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      servers.push(server);
+      return `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
+    };
+    const webhook = await listen((req, res) => {
+      let raw = "";
+      req.on("data", (c) => {
+        raw += c;
+      });
+      req.on("end", () => {
+        received.push(JSON.parse(raw));
+        res.writeHead(200).end();
+      });
+    });
+    const summarizer = await listen((_req, res) => res.writeHead(500).end());
+    try {
+      const r = new Random(4);
+      const source = new SteppedSignals((i) => {
+        const checkout = healthyReadings(r);
+        const payments = healthyReadings(r);
+        if (i < 30 || i >= 36) return { checkout, payments };
+        return { checkout: { ...checkout, p99Ms: 2000 }, payments: { ...payments, errorRatio: 0.3 } };
+      });
+      await start(source, { services: SERVICES, detection: { warmupReadings: 20 } }, undefined, {
+        aiopsWebhookUrl: webhook,
+        aiopsSummarizerUrl: summarizer,
+      });
+      while (clock / INTERVAL_MS < 44) await step();
+      expect(received.map((x) => x.status)).toEqual(["firing", "resolved"]);
+      expect(received[0].alerts[0].labels).toEqual({
+        alertname: "MeshpilotIncident",
+        incident: "1",
+        service: "payments",
+        severity: "page",
+      });
+      expect(received[1].alerts[0].endsAt).not.toBe("0001-01-01T00:00:00Z");
+      expect(received[0].text).toContain("Suspected cause: payments");
+      expect(received[0].text).toMatch(
+        /\(summarizer at 127\.0\.0\.1:\d+ failed: 127\.0\.0\.1:\d+ answered 500\)$/,
+      );
+      expect(h.events("IncidentOpened")[0].message).toContain("failed: ");
+      expect(h.events("DeliveryFailed")).toEqual([]);
+    } finally {
+      await Promise.all(servers.map((s) => new Promise((done) => s.close(done))));
+    }
   }, 30_000);
 
   it("reports an invalid policy in its status, once, and reads no telemetry for it", async () => {

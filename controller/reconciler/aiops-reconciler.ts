@@ -24,11 +24,18 @@ import {
 } from "../../api/aiops/schema.js";
 import { validateAIOpsPolicy } from "../../api/aiops/validate.js";
 import { describeProblems } from "../../api/schema-problems.js";
+import type { WebhookSender } from "../aiops/delivery.js";
 import type { Incident } from "../aiops/incidents.js";
 import { AiopsPipeline } from "../aiops/pipeline.js";
 import type { RemediationActuator } from "../aiops/remediation-actuator.js";
 import type { SignalSource } from "../aiops/signal-source.js";
-import { summarize } from "../aiops/summary.js";
+import {
+  type IncidentSummary,
+  type Summarizer,
+  summarize,
+  webhookPayload,
+  withSummarizer,
+} from "../aiops/summary.js";
 import { describeError, type KubeClients } from "../kube/clients.js";
 import { deadline } from "../kube/deadline.js";
 import { emitEvent, type InvolvedObject } from "../kube/events.js";
@@ -44,6 +51,10 @@ export interface AiopsReconcilerOptions {
   readonly actuator?: RemediationActuator;
   /** One JSON line per action taken, judged or undone. */
   readonly audit?: AiopsAuditSink;
+  /** Where each incident's summary is POSTed, opened and resolved, in Alertmanager's format. @default none */
+  readonly webhook?: WebhookSender;
+  /** Rewrites each summary before it is announced. @default none: the plain summary */
+  readonly summarizer?: Summarizer;
   readonly namespaces: readonly string[];
   readonly fieldManager: string;
   readonly isLeader: () => boolean;
@@ -241,16 +252,19 @@ export class AiopsReconciler {
         if (incident.settledSuspects !== undefined && !m.announced.has(incident.id)) {
           m.announced.add(incident.id);
           const s = summarize({ incident, verdicts, clock, actions: actionsOf(incident.id) });
-          m.summaries.set(incident.id, { suspect: s.suspect, text: s.text });
-          await this.event(policy, "IncidentOpened", "Warning", s.text, nowMs);
+          const text = await this.deliver(policy, s, "firing", nowMs);
+          m.summaries.set(incident.id, { suspect: s.suspect, text });
+          await this.event(policy, "IncidentOpened", "Warning", text, nowMs);
         }
       for (const incident of step.closed) {
         m.closed.unshift(incident);
         for (const gone of m.closed.splice(KEPT_CLOSED)) m.summaries.delete(gone.id);
         const s = summarize({ incident, verdicts, clock, actions: actionsOf(incident.id) });
-        m.summaries.set(incident.id, { suspect: s.suspect, text: s.text });
-        if (m.announced.delete(incident.id))
-          await this.event(policy, "IncidentResolved", "Normal", s.text, nowMs);
+        if (m.announced.delete(incident.id)) {
+          const text = await this.deliver(policy, s, "resolved", nowMs);
+          m.summaries.set(incident.id, { suspect: s.suspect, text });
+          await this.event(policy, "IncidentResolved", "Normal", text, nowMs);
+        } else m.summaries.set(incident.id, { suspect: s.suspect, text: s.text });
       }
     }
 
@@ -338,6 +352,31 @@ export class AiopsReconciler {
         m.lastStatusMs = nowMs;
       }
     }
+  }
+
+  /**
+   * The summary as announced: the summarizer's text when one is set (the plain one, with the
+   * error noted, when it fails), sent to the webhook when one is set. A failed delivery is a
+   * Warning Event and a log line; it never holds the incident back.
+   */
+  private async deliver(
+    policy: Policy,
+    summary: IncidentSummary,
+    status: "firing" | "resolved",
+    nowMs: number,
+  ): Promise<string> {
+    const written = await withSummarizer(summary, this.o.summarizer);
+    const text = written.error !== undefined ? `${written.text}\n(${written.error})` : written.text;
+    if (written.error !== undefined) this.log.warn({ error: written.error }, "the summarizer failed");
+    if (this.o.webhook !== undefined) {
+      const endsAt = status === "resolved" ? new Date(nowMs).toISOString() : undefined;
+      const failed = await this.o.webhook.send(webhookPayload({ ...summary, text }, status, endsAt));
+      if (failed !== undefined) {
+        this.log.warn({ incident: summary.id, error: failed }, "incident webhook failed");
+        await this.event(policy, "DeliveryFailed", "Warning", `incident ${summary.id}: ${failed}`, nowMs);
+      }
+    }
+    return text;
   }
 
   /** Gives back what a policy still holds in the cluster; a failure is logged and retried next visit. */
