@@ -8,6 +8,7 @@ import { createServer, type Server } from "node:http";
 import type { Writable } from "node:stream";
 import { OPTIMIZER_FIELD_MANAGER } from "../api/optimizer.js";
 import { createRemediationActuator } from "./actuator/remediation-factory.js";
+import { ChangeLog, routingChange } from "./aiops/change-log.js";
 import { HttpSummarizer, WebhookSender } from "./aiops/delivery.js";
 import type { RemediationActuator } from "./aiops/remediation-actuator.js";
 import { createSignalSource, type SignalSource } from "./aiops/signal-source.js";
@@ -85,6 +86,8 @@ export interface RunningOptimizer {
   readonly reconciler: Reconciler;
   /** The AIOps controller, beside the reconciler in the same process. */
   readonly aiops: AiopsReconciler;
+  /** The recent changes the AIOps layer ranks (tests record their own). */
+  readonly changes: ChangeLog;
   readonly elector: LeaderElector;
   readonly metrics: OptimizerMetrics;
   /** Where /metrics answers, when a port was given. */
@@ -113,6 +116,9 @@ export async function startOptimizer(config: OptimizerConfig): Promise<RunningOp
     createMetricsSource(config.metricsSourceName ?? "prometheus", {
       prometheus: { url: config.prometheusUrl, timeoutMs: config.queryTimeoutMs, onQuery: metrics.onQuery },
     });
+  // What the traffic optimizer writes is a recent change the AIOps layer ranks causes against.
+  const changes = new ChangeLog();
+  const trafficAudit = streamAudit(config.audit);
   const reconciler = new Reconciler({
     clients,
     metrics: source,
@@ -131,7 +137,11 @@ export async function startOptimizer(config: OptimizerConfig): Promise<RunningOp
     maxHedgeUtilization: config.maxHedgeUtilization,
     maxHedgeExtraLoad: config.maxHedgeExtraLoad,
     lanes: config.lanes,
-    audit: streamAudit(config.audit),
+    audit: (record) => {
+      trafficAudit(record);
+      const change = routingChange(record);
+      if (change !== undefined) changes.record(change);
+    },
     telemetry: metrics,
     log: config.log,
     instance: config.podName,
@@ -157,6 +167,7 @@ export async function startOptimizer(config: OptimizerConfig): Promise<RunningOp
         timeoutMs: config.apiTimeoutMs,
       }),
     audit: streamAudit<AiopsAuditRecord>(config.audit),
+    changes,
     ...(config.aiopsWebhookUrl !== undefined ? { webhook: new WebhookSender(config.aiopsWebhookUrl) } : {}),
     ...(config.aiopsSummarizerUrl !== undefined
       ? { summarizer: new HttpSummarizer(config.aiopsSummarizerUrl, { timeoutMs: 10_000 }) }
@@ -196,6 +207,7 @@ export async function startOptimizer(config: OptimizerConfig): Promise<RunningOp
   return {
     reconciler,
     aiops,
+    changes,
     elector,
     metrics,
     url,

@@ -110,6 +110,13 @@ describe("the AIOps controller", () => {
       };
     });
     await start(source, { services: SERVICES, detection: { warmupReadings: 20 } });
+    // A change to payments a minute before the fault, as the traffic optimizer's write records it.
+    h.optimizer.changes.record({
+      atMs: (faultFrom - 4) * INTERVAL_MS,
+      service: "payments",
+      kind: "optimizer",
+      description: "the optimizer's change of shop/payments's routing to v1 70%, v2 30%",
+    });
     await step();
     expect(status().conditions[0]).toMatchObject({ type: "Ready", status: "True", reason: "Learning" });
     while (clock / INTERVAL_MS < faultFrom) await step();
@@ -121,6 +128,9 @@ describe("the AIOps controller", () => {
     expect(opened).toHaveLength(1);
     expect(opened[0].type).toBe("Warning");
     expect(opened[0].message).toContain("Suspected cause: payments (no affected callee; explains checkout)");
+    expect(opened[0].message).toContain(
+      "- recent change: the optimizer's change of shop/payments's routing to v1 70%, v2 30% (optimizer,",
+    );
     expect(status().incidents?.[0]).toMatchObject({ id: 1, suspect: "payments" });
     while (clock / INTERVAL_MS < faultTo + 6) await step();
     expect(status().openIncidents).toBe(0);

@@ -24,10 +24,12 @@ import {
 } from "../../api/aiops/schema.js";
 import { validateAIOpsPolicy } from "../../api/aiops/validate.js";
 import { describeProblems } from "../../api/schema-problems.js";
+import type { ChangeLog } from "../aiops/change-log.js";
 import type { WebhookSender } from "../aiops/delivery.js";
 import type { Incident } from "../aiops/incidents.js";
 import { AiopsPipeline } from "../aiops/pipeline.js";
 import type { RemediationActuator } from "../aiops/remediation-actuator.js";
+import { rankChanges } from "../aiops/root-cause.js";
 import type { SignalSource } from "../aiops/signal-source.js";
 import {
   type IncidentSummary,
@@ -51,6 +53,8 @@ export interface AiopsReconcilerOptions {
   readonly actuator?: RemediationActuator;
   /** One JSON line per action taken, judged or undone. */
   readonly audit?: AiopsAuditSink;
+  /** Recent changes (the optimizer's routing writes, remediation) ranked as causes in each summary. */
+  readonly changes?: ChangeLog;
   /** Where each incident's summary is POSTed, opened and resolved, in Alertmanager's format. @default none */
   readonly webhook?: WebhookSender;
   /** Rewrites each summary before it is announced. @default none: the plain summary */
@@ -111,7 +115,7 @@ export class AiopsReconciler {
     this.now = o.now ?? Date.now;
     this.log = o.log ?? SILENT;
     this.timeoutMs = o.timeoutMs ?? 5000;
-    if (o.actuator !== undefined) this.remediation = new RemediationRunner(o.actuator, o.audit);
+    if (o.actuator !== undefined) this.remediation = new RemediationRunner(o.actuator, o.audit, o.changes);
     this.policies = new WatchedSet(
       o.clients,
       { group: AIOPS_GROUP, version: AIOPS_VERSION, plural: AIOPS_PLURAL },
@@ -251,7 +255,13 @@ export class AiopsReconciler {
       for (const incident of m.pipeline.tracker.openIncidents)
         if (incident.settledSuspects !== undefined && !m.announced.has(incident.id)) {
           m.announced.add(incident.id);
-          const s = summarize({ incident, verdicts, clock, actions: actionsOf(incident.id) });
+          const s = summarize({
+            incident,
+            verdicts,
+            clock,
+            actions: actionsOf(incident.id),
+            changes: this.changesBefore(incident),
+          });
           const text = await this.deliver(policy, s, "firing", nowMs);
           m.summaries.set(incident.id, { suspect: s.suspect, text });
           await this.event(policy, "IncidentOpened", "Warning", text, nowMs);
@@ -259,7 +269,13 @@ export class AiopsReconciler {
       for (const incident of step.closed) {
         m.closed.unshift(incident);
         for (const gone of m.closed.splice(KEPT_CLOSED)) m.summaries.delete(gone.id);
-        const s = summarize({ incident, verdicts, clock, actions: actionsOf(incident.id) });
+        const s = summarize({
+          incident,
+          verdicts,
+          clock,
+          actions: actionsOf(incident.id),
+          changes: this.changesBefore(incident),
+        });
         if (m.announced.delete(incident.id)) {
           const text = await this.deliver(policy, s, "resolved", nowMs);
           m.summaries.set(incident.id, { suspect: s.suspect, text });
@@ -352,6 +368,17 @@ export class AiopsReconciler {
         m.lastStatusMs = nowMs;
       }
     }
+  }
+
+  /** The changes of the half hour before the incident began, ranked against its suspects. */
+  private changesBefore(incident: Incident) {
+    if (this.o.changes === undefined) return [];
+    const suspects = incident.settledSuspects ?? incident.suspects;
+    return rankChanges(
+      this.o.changes.since(incident.openedAtMs - 30 * 60_000),
+      suspects,
+      incident.openedAtMs,
+    );
   }
 
   /**

@@ -11,6 +11,7 @@
  */
 import type { ActionKind } from "../../api/aiops/action-kinds.js";
 import type { ResolvedAIOpsSpec } from "../../api/aiops/schema.js";
+import type { ChangeLog } from "../aiops/change-log.js";
 import type { ServiceVerdict } from "../aiops/detector.js";
 import type { Incident } from "../aiops/incidents.js";
 import { type PodSignals, podSeverities } from "../aiops/pod-outliers.js";
@@ -83,6 +84,8 @@ export class RemediationRunner {
   constructor(
     private readonly actuator: RemediationActuator,
     private readonly audit: AiopsAuditSink = () => undefined,
+    /** Where what was carried out is kept as a recent change, for later incidents' ranking. */
+    private readonly changes?: ChangeLog,
   ) {}
 
   /** What was done for a policy, newest first. */
@@ -259,6 +262,13 @@ export class RemediationRunner {
       await this.actuator.apply(input.policy.namespace, ownerOf(input.policy.name), action);
       const reason = `incident ${incident}: ${action.service} at symptom severity ${severity.toFixed(1)}; checked in ${input.spec.remediation.verifySeconds} s`;
       this.record(input, done, "applied", reason);
+      this.changes?.record({
+        atMs: input.nowMs,
+        service: action.service,
+        kind: "remediation",
+        description: action.detail,
+        ...(action.undo !== undefined ? { undo: action.undo } : {}),
+      });
       await input.notify("RemediationApplied", "Warning", `${action.detail} (${reason})`);
     } catch (e) {
       done.verdict = "failed";

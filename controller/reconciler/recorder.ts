@@ -99,6 +99,7 @@ export class Recorder {
       this.options.audit?.({
         at,
         intent: keyOf(intent),
+        host: spec.target.host,
         generation: intent.metadata.generation,
         mode: spec.mode,
         kind: d.kind,

@@ -12,6 +12,8 @@ import type { DecisionKind } from "./metrics.js";
 export interface AuditRecord {
   readonly at: string;
   readonly intent: string;
+  /** The intent's destination host. */
+  readonly host?: string;
   readonly generation?: number;
   readonly mode: string;
   readonly kind: DecisionKind;
