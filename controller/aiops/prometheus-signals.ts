@@ -136,7 +136,8 @@ export async function readPodSignals(
     pods[service].push({
       pod,
       rps: r,
-      ...(e !== undefined && r > 0 ? { errorRatio: e / r } : {}),
+      // The errors query answered: a pod without an error series has had no errors, not unknown ones.
+      ...(r > 0 ? { errorRatio: (e ?? 0) / r } : {}),
       ...(q !== undefined && Number.isFinite(q) ? { p99Ms: q } : {}),
     });
   }
