@@ -250,18 +250,19 @@ export class AiopsReconciler {
             notify,
           })
         : undefined;
-    const actionsOf = (id: number) => remedied?.lines.get(id) ?? [];
+    const summaryOf = (incident: Incident) =>
+      summarize({
+        incident,
+        verdicts,
+        clock,
+        actions: remedied?.lines.get(incident.id) ?? [],
+        changes: this.changesBefore(incident),
+      });
     if (leader) {
       for (const incident of m.pipeline.tracker.openIncidents)
         if (incident.settledSuspects !== undefined && !m.announced.has(incident.id)) {
           m.announced.add(incident.id);
-          const s = summarize({
-            incident,
-            verdicts,
-            clock,
-            actions: actionsOf(incident.id),
-            changes: this.changesBefore(incident),
-          });
+          const s = summaryOf(incident);
           const text = await this.deliver(policy, s, "firing", nowMs);
           m.summaries.set(incident.id, { suspect: s.suspect, text });
           await this.event(policy, "IncidentOpened", "Warning", text, nowMs);
@@ -269,13 +270,7 @@ export class AiopsReconciler {
       for (const incident of step.closed) {
         m.closed.unshift(incident);
         for (const gone of m.closed.splice(KEPT_CLOSED)) m.summaries.delete(gone.id);
-        const s = summarize({
-          incident,
-          verdicts,
-          clock,
-          actions: actionsOf(incident.id),
-          changes: this.changesBefore(incident),
-        });
+        const s = summaryOf(incident);
         if (m.announced.delete(incident.id)) {
           const text = await this.deliver(policy, s, "resolved", nowMs);
           m.summaries.set(incident.id, { suspect: s.suspect, text });
