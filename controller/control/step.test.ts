@@ -141,6 +141,25 @@ describe("the control step", () => {
     expect(later.proposed?.retries).toBeUndefined();
     expect(later.safety.join(" ")).toMatch(/held off for 30 s more/);
   });
+
+  test("an override caps a subset at once, through the cooldown and past the step limit, in act mode only", () => {
+    const overrides = [{ kind: "cap-subset", subset: "v1", maxWeight: 0, by: "AIOpsPolicy/shop" } as const];
+    // The policy would move weight to v1 (v2 is slow); the override sends it all to v2 instead, in
+    // one write, though a change 10 s ago holds the policy's own moves.
+    const cooling = { ...fresh(), lastChangeMs: 90_000 };
+    const r = step(cooling, slowV2(), { overrides });
+    expect(r.kind).toBe("change");
+    expect(r.action).toMatchObject({ kind: "apply", to: { weights: { v1: 0, v2: 100 } }, maxStep: 100 });
+    expect(r.safety.join(" ")).toMatch(/override by AIOpsPolicy\/shop: v1 capped at 0%/);
+    expect(step(cooling, slowV2(), { overrides, mode: "observe" }).action).toEqual({ kind: "none" });
+    // A rollback goes back to the last good routing with the override still enforced.
+    let memory = step(fresh(), slowV2()).next.applied;
+    const worse: Observation = { ...slowV2(), subsets: { v1: subset(400), v2: subset(90) } };
+    for (let i = 0; i < 2; i++) memory = step(memory, worse).next.applied;
+    const back = step(memory, worse, { overrides: [{ ...overrides[0], subset: "v2" }] });
+    expect(back.kind).toBe("rollback");
+    expect(back.action).toMatchObject({ kind: "apply", to: { weights: { v1: 100, v2: 0 } } });
+  });
 });
 
 describe("every runner calls the same step", () => {

@@ -10,6 +10,7 @@
  * runner only carries out the action and picks one.
  */
 import type { GuardrailLimits } from "../../api/guardrail-limits.js";
+import type { RoutingOverride } from "../../api/intent/overrides.js";
 import type { Random } from "../../common/random.js";
 import type { Observation } from "../metrics/observation.js";
 import { applyGuardrails } from "../policy/guardrails.js";
@@ -17,6 +18,7 @@ import type { Objectives, Policy, RoutingKnobs } from "../policy/policy.js";
 import type { RewardTerms } from "../policy/reward.js";
 import { describeChange } from "./explain.js";
 import { boundLane } from "./lane-bound.js";
+import { enforceOverrides } from "./overrides.js";
 import { judge, type Probation, startProbation } from "./rollback.js";
 import { capHedging, type SafetySettings, telemetryProblem } from "./safety.js";
 
@@ -32,6 +34,11 @@ export interface StepSettings {
   readonly safety: SafetySettings;
   /** Why the target cannot host a quarantine lane (its subsets do not select the lane label); undefined when it can. */
   readonly laneUnavailable?: string;
+  /**
+   * Limits the routing honours whatever the policy proposes (the AIOps layer's traffic actions, a
+   * person's): those in force now. @default none
+   */
+  readonly overrides?: readonly RoutingOverride[];
 }
 
 /** What a runner keeps for one intent between intervals. */
@@ -134,7 +141,7 @@ export function controlStep(
   if (acting && fresh.probation) {
     const verdict = judge(fresh.probation, input.observation, settings.objectives, settings.safety.rollback);
     if (verdict.kind === "rollback") {
-      const lastGood = fresh.probation.lastGood;
+      const lastGood = enforceOverrides(fresh.probation.lastGood, settings.overrides ?? []).routing;
       return {
         kind: "rollback",
         // Going back to known-good routing is a safety action: it may undo several steps at once.
@@ -228,8 +235,10 @@ function policyStep(
     nowMs,
   });
   if (capped.note) notes.push(capped.note);
+  const overridden = enforceOverrides(capped.routing, settings.overrides ?? []);
+  notes.push(...overridden.notes);
   const bounded = boundLane({
-    proposed: capped.routing,
+    proposed: overridden.routing,
     live,
     observation,
     hedgingAllowed: settings.hedgingAllowed,
@@ -267,7 +276,13 @@ function policyStep(
   return {
     ...base,
     kind: "change",
-    action: { kind: "apply", to: proposed, maxStep: settings.guardrails.maxStep },
+    // An override moves weight at once, like a rollback; the policy's own moves keep the step limit.
+    action: {
+      kind: "apply",
+      to: proposed,
+      maxStep:
+        overridden.routing === capped.routing ? settings.guardrails.maxStep : settings.guardrails.total,
+    },
     next: {
       applied: { ...memory, policyState: out.state, probation, written: proposed, lastChangeMs: nowMs },
       failed: { ...memory, policyState: held },

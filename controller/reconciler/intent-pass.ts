@@ -4,6 +4,7 @@
  * and hand the outcome to the recorder. An intent being deleted gets its routing back and loses
  * the finalizer. Every rule about what to do lives in the step; this file only moves data.
  */
+import { activeOverrides, type RoutingOverride, readOverrides } from "../../api/intent/overrides.js";
 import type { ResolvedIntentSpec } from "../../api/intent/schema.js";
 import { describeProblems, validateIntent } from "../../api/intent/validate.js";
 import type { ActOutcome, Actuator, Target } from "../actuator/actuator.js";
@@ -17,7 +18,7 @@ import {
 } from "../actuator/live-routing.js";
 import { describeChange, eventMessage } from "../control/explain.js";
 import type { SafetySettings } from "../control/safety.js";
-import { controlStep, type StepAction } from "../control/step.js";
+import { controlStep, type StepAction, type StepSettings } from "../control/step.js";
 import { describeError, type KubeClients } from "../kube/clients.js";
 import type { Observation } from "../metrics/observation.js";
 import type { Policy, RoutingKnobs } from "../policy/policy.js";
@@ -50,6 +51,8 @@ export interface Prepared {
   readonly spec: ResolvedIntentSpec;
   readonly vs: KubeObject;
   readonly dr: KubeObject;
+  /** The routing overrides on the intent, expired ones included. */
+  readonly overrides: readonly RoutingOverride[];
 }
 
 /** done: nothing to retry (including terminal problems, reported in status); retry: a transient failure. */
@@ -89,6 +92,13 @@ export class IntentPass {
       });
       return undefined;
     }
+    const overrides = readOverrides(intent.metadata.annotations);
+    if (!overrides.valid) {
+      await this.o.recorder.settle(intent, r, nowMs, "invalid", `Invalid: ${overrides.problem}`, {
+        Invalid: { status: true, reason: "InvalidOverride", message: overrides.problem },
+      });
+      return undefined;
+    }
     if (!vs || !dr) {
       const missing = !vs
         ? `VirtualService ${check.spec.target.virtualService}`
@@ -106,7 +116,7 @@ export class IntentPass {
       );
       return undefined;
     }
-    return { intent, spec: check.spec, vs, dr } satisfies Prepared;
+    return { intent, spec: check.spec, vs, dr, overrides: overrides.overrides } satisfies Prepared;
   }
 
   async decide(p: Prepared, observation: Observation, leader: boolean, nowMs: number): Promise<Visit> {
@@ -144,13 +154,15 @@ export class IntentPass {
     }
     if (!r.original && !r.written) r.original = originalRouting(vs, dr, spec.target.host);
     r.target = targetOf(intent, spec, vs);
-    const settings = spec.rollout
+    let settings: StepSettings = spec.rollout
       ? {
           ...stepSettings(spec, rolloutSafety(this.o.safety)),
           guardrails: ROLLOUT_GUARDRAILS,
           hedgingAllowed: false,
         }
       : stepSettings(spec, this.o.safety, laneProblem(dr));
+    const overrides = activeOverrides(p.overrides, nowMs);
+    if (overrides.length > 0) settings = { ...settings, overrides };
     this.observeWeights(ns, intent.metadata.name, live);
     const step = controlStep(policy, settings, stepMemoryOf(r), {
       observation,

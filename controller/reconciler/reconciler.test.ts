@@ -7,9 +7,11 @@
  * telemetry is scripted here (the closed-loop test runs the real Prometheus), except for the
  * Prometheus-down and Prometheus-slow cases, which use the real Prometheus source.
  */
+
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { afterEach, describe, expect, jest, test } from "@jest/globals";
+import { OVERRIDES_ANNOTATION } from "../../api/intent/overrides.js";
 import { PRETRAINED_PATH } from "../../api/optimizer.js";
 import { Q_ACTIONS } from "../policy/q-learning.js";
 import { importQTable } from "../policy/q-table.js";
@@ -297,6 +299,47 @@ describe("intents", () => {
     await h.settled();
     await h.step();
     expect(h.weights()).toEqual({ v1: 63, v2: 37 });
+  });
+
+  test("an override on the intent caps a subset at the next interval, and its removal lets the policy move again", async () => {
+    h = await optimizerHarness(new ScriptedTelemetry(slowV2));
+    await h.step();
+    expect(h.weights()).toEqual({ v1: 60, v2: 40 });
+    const intent = h.intent() as unknown as { metadata: object } & Record<string, unknown>;
+    const cap = {
+      kind: "cap-subset",
+      subset: "v1",
+      maxWeight: 10,
+      by: "AIOpsPolicy/shop",
+      reason: "incident 1",
+    };
+    const annotated = { ...intent.metadata, annotations: { [OVERRIDES_ANNOTATION]: JSON.stringify([cap]) } };
+    h.api.put({ ...intent, metadata: annotated });
+    await h.settled();
+    await h.step();
+    expect(h.weights()).toEqual({ v1: 10, v2: 90 });
+    expect(h.intent().status?.lastDecision?.explanation).toMatch(
+      /override by AIOpsPolicy\/shop \(incident 1\): v1 capped at 10%/,
+    );
+    h.api.put({ ...(h.intent() as Record<string, unknown>), metadata: { ...annotated, annotations: {} } });
+    await h.settled();
+    await h.step();
+    expect(h.weights().v1).toBeGreaterThan(10);
+  });
+
+  test("a malformed override annotation is Invalid, naming the annotation, and changes nothing", async () => {
+    h = await optimizerHarness(new ScriptedTelemetry(slowV2));
+    const intent = h.intent() as unknown as { metadata: object } & Record<string, unknown>;
+    const bad = [{ kind: "cap-subset", subset: "v1", maxWeight: -1, by: "alice" }];
+    h.api.put({
+      ...intent,
+      metadata: { ...intent.metadata, annotations: { [OVERRIDES_ANNOTATION]: JSON.stringify(bad) } },
+    });
+    await h.settled();
+    await h.step();
+    expect(condition(h, "Invalid")).toMatchObject({ status: "True", reason: "InvalidOverride" });
+    expect(condition(h, "Invalid")?.message).toMatch(/overrides\[0\]\.maxWeight: must be >= 0/);
+    expect(routingWrites(h)).toEqual([]);
   });
 
   test("kill switch: setting mode observe restores the original routing", async () => {
