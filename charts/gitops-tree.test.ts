@@ -199,13 +199,17 @@ describe("GitOps tree", () => {
     }
   });
 
-  it("leaves an operator's pause alone: self-heal never releases spec.paused on an intent", () => {
+  it("leaves an operator's pause and the routing overrides alone: self-heal never releases them", () => {
     const app = devTree.apps.find(
       (m) => m.kind === "Application" && m.metadata.name === "optimizer",
     ) as Manifest;
     const spec = app.spec as Obj;
     expect(spec.ignoreDifferences).toEqual([
-      { group: "optimizer.meshpilot.io", kind: "TrafficIntent", jqPathExpressions: [".spec.paused"] },
+      {
+        group: "optimizer.meshpilot.io",
+        kind: "TrafficIntent",
+        jqPathExpressions: [".spec.paused", '.metadata.annotations["optimizer.meshpilot.io/overrides"]'],
+      },
     ]);
     expect(spec.syncPolicy.syncOptions).toContain("RespectIgnoreDifferences=true");
   });

@@ -1,6 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { App, Yaml } from "cdk8s";
+import { OVERRIDES_ANNOTATION } from "../api/intent/overrides.js";
 import { INTENT_GROUP, INTENT_KIND, type TrafficIntent } from "../api/intent/schema.js";
 import { checkPosture, type EnvironmentConfig } from "../config/environments.js";
 import { imageNames, SHOP_SERVICES, type ShopService } from "../config/shop.js";
@@ -27,9 +28,16 @@ export const TREE_APPLICATIONS: readonly TreeApplication[] = [
     wave: 4,
     namespace: NAMESPACES.optimizer,
     project: PROJECTS.shop,
-    // `paused` is the operator's brake, pulled with kubectl in an incident: self-heal must not
-    // release it. Git sets it at creation; every other intent field stays Git's.
-    ignoreDifferences: [{ group: INTENT_GROUP, kind: INTENT_KIND, jqPathExpressions: [".spec.paused"] }],
+    // `paused` is the operator's brake, pulled with kubectl in an incident, and the routing
+    // overrides annotation is the AIOps layer's (or a person's) limit on the routing: self-heal
+    // must release neither. Git sets `paused` at creation; every other intent field stays Git's.
+    ignoreDifferences: [
+      {
+        group: INTENT_GROUP,
+        kind: INTENT_KIND,
+        jqPathExpressions: [".spec.paused", `.metadata.annotations["${OVERRIDES_ANNOTATION}"]`],
+      },
+    ],
   },
 ];
 export const APPS_DIRECTORY = "apps";

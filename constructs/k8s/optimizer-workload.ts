@@ -224,7 +224,8 @@ export class OptimizerWorkload extends Construct {
         // The quarantine lane: read a pod, then merge-patch its lane label. No list, watch, create
         // or delete: the optimizer names the pods its telemetry reports and touches nothing else.
         { apiGroups: [""], resources: ["pods"], verbs: ["get", "patch"] },
-        // patch: only to add and remove the finalizer that makes deleting an intent wait for the restore.
+        // patch: to add and remove the finalizer that makes deleting an intent wait for the restore,
+        // and, for AIOps act mode, its own entries in the routing-overrides annotation.
         {
           apiGroups: ["optimizer.meshpilot.io"],
           resources: ["trafficintents"],

@@ -8,6 +8,7 @@ import type { KubeClients } from "../kube/clients.js";
 import { UnknownNameError } from "../unknown-name-error.js";
 import { HpaFloorWriter } from "./hpa-floor.js";
 import { KubeRemediation } from "./remediation-kube.js";
+import { TrafficOverrides } from "./traffic-overrides.js";
 
 export const REMEDIATION_ACTUATORS = ["kubernetes", "in-memory"] as const;
 
@@ -29,7 +30,8 @@ export function createRemediationActuator(
           `${setting}: 'kubernetes' needs the API clients, a field manager and the leader check`,
         );
       const floors = new HpaFloorWriter(clients.objects, { fieldManager, isLeader, timeoutMs });
-      return new KubeRemediation({ clients, floors, isLeader, timeoutMs });
+      const traffic = new TrafficOverrides(clients.objects, timeoutMs);
+      return new KubeRemediation({ clients, floors, traffic, isLeader, timeoutMs });
     }
     case "in-memory":
       return new InMemoryRemediation();

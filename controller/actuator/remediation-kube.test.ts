@@ -4,15 +4,17 @@
  * touch left alone, and a follower refused.
  */
 import { afterEach, beforeEach, describe, expect, test } from "@jest/globals";
+import { OVERRIDES_ANNOTATION } from "../../api/intent/overrides.js";
 import { GIT_FLOOR_ANNOTATION } from "../../api/optimizer.js";
 import type { Action } from "../aiops/remediation.js";
 import { kubeClients } from "../kube/clients.js";
-import { hpaObject, podObject } from "../testbed/fixtures.js";
+import { hpaObject, intentObject, podObject } from "../testbed/fixtures.js";
 import { KubeApiDouble } from "../testbed/kube-api-double.js";
 import { HpaFloorWriter } from "./hpa-floor.js";
 import { NotLeaderError } from "./istio-actuator.js";
 import { createRemediationActuator } from "./remediation-factory.js";
 import { KubeRemediation } from "./remediation-kube.js";
+import { TrafficOverrides } from "./traffic-overrides.js";
 
 const NS = "shop";
 const OWNER = "AIOpsPolicy/shop";
@@ -39,6 +41,7 @@ beforeEach(async () => {
   actuator = new KubeRemediation({
     clients,
     floors: new HpaFloorWriter(clients.objects, options),
+    traffic: new TrafficOverrides(clients.objects, 5000),
     isLeader: () => leader,
     timeoutMs: 5000,
   });
@@ -132,14 +135,14 @@ describe("remediation on the Kubernetes API", () => {
     expect(hpa().spec.minReplicas).toBe(5);
   });
 
-  test("refuses as a follower, and leaves traffic to the traffic optimizer", async () => {
+  test("refuses as a follower, and carries out no proposal kind", async () => {
     leader = false;
     await expect(actuator.apply(NS, OWNER, scaleOut)).rejects.toBeInstanceOf(NotLeaderError);
     leader = true;
     await expect(
-      actuator.apply(NS, OWNER, { kind: "shift-traffic", service: "payments", target: "v2", detail: "" }),
-    ).rejects.toThrow("the Kubernetes actuator does not carry out shift-traffic");
-    expect(actuator.supports).toEqual(["restart-pod", "scale-out"]);
+      actuator.apply(NS, OWNER, { kind: "propose-revert", service: "payments", target: "abc", detail: "" }),
+    ).rejects.toThrow("the Kubernetes actuator does not carry out propose-revert");
+    expect(actuator.supports).toEqual(["restart-pod", "scale-out", "shift-traffic", "quarantine-pod"]);
   });
 
   test("the factory names its actuators and throws on an unknown one", () => {
@@ -150,5 +153,101 @@ describe("remediation on the Kubernetes API", () => {
     expect(() => createRemediationActuator("ssh", {})).toThrow(
       "AIOPS_ACTUATOR: unknown name 'ssh'; valid names are kubernetes, in-memory",
     );
+  });
+});
+
+describe("traffic actions, through the traffic optimizer's overrides", () => {
+  const intent = () =>
+    api.get("optimizer.meshpilot.io/v1alpha1", "TrafficIntent", NS, "payments") as unknown as {
+      metadata: { annotations?: Record<string, string> };
+    };
+  const overrides = () => JSON.parse(intent().metadata.annotations?.[OVERRIDES_ANNOTATION] ?? "[]");
+  const shift: Action = {
+    kind: "shift-traffic",
+    service: "payments",
+    target: "v2",
+    detail: "move payments v2 from 50% to 0%",
+    amount: 0,
+    undo: "lift the cap on v2",
+  };
+  const quarantine: Action = {
+    kind: "quarantine-pod",
+    service: "payments",
+    target: "payments-v1-1",
+    detail: "quarantine payments-v1-1",
+    undo: "return payments-v1-1 to serving",
+  };
+  const seed = (mode: "act" | "observe", annotations: Record<string, string> = {}) => {
+    const object = intentObject(NS, "payments", { mode });
+    api.put({
+      ...object,
+      metadata: { ...object.metadata, annotations },
+      status: { weights: { v1: 50, v2: 50 } },
+    });
+  };
+  const view = () =>
+    actuator.view({
+      namespace: NS,
+      service: "payments",
+      pods: [
+        { pod: "payments-v1-0", rps: 5, severity: 0.2 },
+        { pod: "payments-v1-1", rps: 5, severity: 0.4 },
+        { pod: "payments-v2-0", rps: 5, severity: 3 },
+      ],
+      loadHigh: false,
+    });
+
+  beforeEach(() => {
+    const v2 = podObject(NS, "payments", "payments-v2-0", "v2");
+    // Deployed after the v1 pods: the newest version.
+    const seeded = { ...v2, metadata: { ...v2.metadata, creationTimestamp: "2099-01-01T00:00:00Z" } };
+    api.put(ready(seeded, true));
+  });
+
+  test("the view reads the intent's weights and the versions from their pods' ages", async () => {
+    seed("act");
+    expect(await view()).toMatchObject({
+      laneAvailable: true,
+      weights: { v1: 50, v2: 50 },
+      newestVersion: { name: "v2", sinceMs: Date.parse("2099-01-01T00:00:00Z") },
+      versionSeverity: { v1: 0.2, v2: 3 },
+    });
+    expect((await view()).trafficUnavailable).toBeUndefined();
+  });
+
+  test("an intent that does not act, or no intent, leaves traffic actions as proposals, with why", async () => {
+    expect((await view()).trafficUnavailable).toBe("no TrafficIntent in shop routes payments");
+    expect((await view()).laneAvailable).toBe(false);
+    seed("observe");
+    expect((await view()).trafficUnavailable).toBe(
+      "TrafficIntent payments is in observe mode; the traffic optimizer carries out traffic actions in act mode only",
+    );
+  });
+
+  test("a shift caps the version and a quarantine names the pod, each undone alone, beside a person's entry", async () => {
+    const persons = { kind: "cap-subset", subset: "v1", maxWeight: 90, by: "alice" };
+    seed("act", { [OVERRIDES_ANNOTATION]: JSON.stringify([persons]) });
+    await actuator.apply(NS, OWNER, shift);
+    await actuator.apply(NS, OWNER, quarantine);
+    expect(overrides()).toEqual([
+      persons,
+      { kind: "cap-subset", subset: "v2", maxWeight: 0, by: OWNER, reason: shift.detail },
+      { kind: "quarantine-pod", pod: "payments-v1-1", by: OWNER, reason: quarantine.detail },
+    ]);
+    await actuator.undo(NS, OWNER, shift);
+    expect(overrides().map((o: { kind: string }) => o.kind)).toEqual(["cap-subset", "quarantine-pod"]);
+    leader = false;
+    await expect(actuator.release(NS, OWNER, [])).rejects.toBeInstanceOf(NotLeaderError);
+    leader = true;
+    expect(await actuator.release(NS, "AIOpsPolicy/other", [])).toEqual([]);
+    expect(await actuator.release(NS, OWNER, [])).toEqual(["TrafficIntent/payments"]);
+    expect(overrides()).toEqual([persons]);
+  });
+
+  test("a malformed annotation is a person's to fix: the action fails and the annotation is left as it was", async () => {
+    seed("act", { [OVERRIDES_ANNOTATION]: "[{" });
+    await expect(actuator.apply(NS, OWNER, shift)).rejects.toThrow(/TrafficIntent payments: .*is not JSON/);
+    expect(intent().metadata.annotations?.[OVERRIDES_ANNOTATION]).toBe("[{");
+    expect(await actuator.release(NS, OWNER, [])).toEqual([]);
   });
 });

@@ -3,15 +3,19 @@
  * PodDisruptionBudget still has its say, and the pod's ReplicaSet replaces it) and raises an HPA's
  * minReplicas through the predictive scaler's writer (hpa-floor.ts: server-side apply, Git's value
  * recorded on the HPA, so any replica after any restart can give it back). Traffic shifts and
- * quarantines stay proposals here: the traffic optimizer owns the routing, and two writers on one
- * VirtualService would undo each other.
+ * quarantines go through the traffic optimizer, which owns the routing: an override on the
+ * TrafficIntent that routes the service (traffic-overrides.ts), which the optimizer enforces, and
+ * only while that intent is in act mode. Two writers on one VirtualService would undo each other.
  *
- * It reads only the pods telemetry names (get, not list) and only the HPA the policy names.
+ * It reads only the pods telemetry names (get, not list), the HPA the policy names, and the
+ * TrafficIntents of the namespace. A version's pods tell when it came: its oldest pod's age.
  */
 import type { KubernetesObject } from "@kubernetes/client-node";
+import { overrideTarget, type RoutingOverride } from "../../api/intent/overrides.js";
 import type { Action, ActionKind, PodView, ServiceView } from "../aiops/remediation.js";
 import {
   isAiopsOwner,
+  RELEASED_INTENT,
   type RemediationActuator,
   UnsupportedActionError,
   type ViewRequest,
@@ -20,6 +24,7 @@ import { type KubeClients, statusOf } from "../kube/clients.js";
 import { deadline } from "../kube/deadline.js";
 import type { HpaFloorWriter, HpaReading } from "./hpa-floor.js";
 import { NotLeaderError } from "./istio-actuator.js";
+import type { TrafficOverrides } from "./traffic-overrides.js";
 
 /** Pods read per view at most: a restart needs the outlier and enough peers to judge the share. */
 const MAX_PODS = 50;
@@ -31,21 +36,30 @@ interface PodObject extends KubernetesObject {
 export interface KubeRemediationOptions {
   readonly clients: KubeClients;
   readonly floors: HpaFloorWriter;
+  readonly traffic: TrafficOverrides;
   readonly isLeader: () => boolean;
   readonly timeoutMs: number;
 }
 
 export class KubeRemediation implements RemediationActuator {
-  readonly supports: readonly ActionKind[] = ["restart-pod", "scale-out"];
+  readonly supports: readonly ActionKind[] = ["restart-pod", "scale-out", "shift-traffic", "quarantine-pod"];
 
   constructor(private readonly o: KubeRemediationOptions) {}
 
+  private readonly leaderOnly = () => {
+    if (!this.o.isLeader()) throw new NotLeaderError();
+  };
+
   async view(request: ViewRequest): Promise<ServiceView> {
     const pods: PodView[] = [];
+    const since = new Map<string, number>();
     for (const signal of request.pods.slice(0, MAX_PODS)) {
       const pod = await this.readPod(request.namespace, signal.pod);
       // A pod telemetry names but the API does not (gone since), or of another app, is not ours to touch.
       if (pod === undefined || pod.metadata?.labels?.app !== request.service) continue;
+      const version = pod.metadata?.labels?.version ?? "";
+      const created = Date.parse(String(pod.metadata?.creationTimestamp ?? ""));
+      if (!Number.isNaN(created)) since.set(version, Math.min(since.get(version) ?? created, created));
       pods.push({
         name: signal.pod,
         version: pod.metadata?.labels?.version ?? "",
@@ -58,9 +72,20 @@ export class KubeRemediation implements RemediationActuator {
       hpa?.utilization !== undefined &&
       hpa.targetUtilization !== undefined &&
       hpa.utilization >= hpa.targetUtilization;
+    const routing = await this.o.traffic.find(request.namespace, request.service);
+    const trafficUnavailable =
+      routing === undefined
+        ? `no TrafficIntent in ${request.namespace} routes ${request.service}`
+        : routing.acting
+          ? undefined
+          : `TrafficIntent ${routing.name} is ${routing.paused ? "paused" : `in ${routing.mode} mode`}; the traffic optimizer carries out traffic actions in act mode only`;
     return {
       pods,
-      laneAvailable: false,
+      laneAvailable: routing !== undefined,
+      ...(trafficUnavailable !== undefined ? { trafficUnavailable } : {}),
+      ...(routing?.weights !== undefined && Object.keys(routing.weights).length > 1
+        ? { weights: routing.weights, ...versionsOf(pods, since) }
+        : {}),
       saturated: request.loadHigh || busy,
       ...(hpa !== undefined
         ? {
@@ -100,15 +125,43 @@ export class KubeRemediation implements RemediationActuator {
       });
       return;
     }
+    if (action.kind === "shift-traffic" || action.kind === "quarantine-pod") {
+      await this.o.traffic.add(
+        namespace,
+        action.service,
+        action.kind === "shift-traffic"
+          ? {
+              kind: "cap-subset",
+              subset: action.target,
+              maxWeight: action.amount ?? 0,
+              by: owner,
+              reason: action.detail,
+            }
+          : { kind: "quarantine-pod", pod: action.target, by: owner, reason: action.detail },
+      );
+      return;
+    }
     throw new UnsupportedActionError(action.kind, "Kubernetes");
   }
 
   async undo(namespace: string, owner: string, action: Action): Promise<void> {
     if (action.kind === "scale-out") await this.release(namespace, owner, [action.target]);
+    if (action.kind === "shift-traffic" || action.kind === "quarantine-pod") {
+      const kind = action.kind === "shift-traffic" ? "cap-subset" : "quarantine-pod";
+      await this.o.traffic.remove(
+        namespace,
+        action.service,
+        (o) => o.by === owner && o.kind === kind && overrideTarget(o) === action.target,
+        this.leaderOnly,
+      );
+    }
   }
 
   async release(namespace: string, owner: string, hpas: readonly string[]): Promise<readonly string[]> {
     const given: string[] = [];
+    const mine = (o: RoutingOverride) => o.by === owner;
+    for (const intent of await this.o.traffic.remove(namespace, undefined, mine, this.leaderOnly))
+      given.push(`${RELEASED_INTENT}${intent}`);
     for (const name of hpas) {
       const hpa = await this.o.floors.read(namespace, name);
       if (hpa === undefined || !hpa.written || hpa.owner !== owner) continue;
@@ -139,4 +192,25 @@ export class KubeRemediation implements RemediationActuator {
       throw e;
     }
   }
+}
+
+/**
+ * The newest version (the one whose oldest pod is youngest) and each version's severity (its
+ * pods' median), when the pods show more than one version.
+ */
+function versionsOf(
+  pods: readonly PodView[],
+  since: ReadonlyMap<string, number>,
+): Pick<ServiceView, "newestVersion" | "versionSeverity"> {
+  if (since.size < 2) return {};
+  const [name, sinceMs] = [...since].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0];
+  const versionSeverity: Record<string, number> = {};
+  for (const version of since.keys()) {
+    const values = pods
+      .filter((p) => p.version === version)
+      .map((p) => p.severity ?? 0)
+      .sort((a, b) => a - b);
+    versionSeverity[version] = values[Math.floor((values.length - 1) / 2)] ?? 0;
+  }
+  return { newestVersion: { name, sinceMs }, versionSeverity };
 }

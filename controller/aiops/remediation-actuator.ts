@@ -29,7 +29,9 @@ export interface RemediationActuator {
   undo(namespace: string, owner: string, action: Action): Promise<void>;
   /**
    * Gives back everything `owner` still holds among `hpas` (the kill switch, a deleted or restarted
-   * policy): what it finds on the objects, not what it remembers. Returns what it gave back.
+   * policy): what it finds on the objects, not what it remembers, and its routing overrides on
+   * every TrafficIntent of the namespace. Returns what it gave back: HPA names, and
+   * `TrafficIntent/<name>` for each intent it took overrides off.
    */
   release(namespace: string, owner: string, hpas: readonly string[]): Promise<readonly string[]>;
 }
@@ -41,6 +43,9 @@ export class UnsupportedActionError extends Error {
     this.name = "UnsupportedActionError";
   }
 }
+
+/** How release names an intent whose overrides it removed. */
+export const RELEASED_INTENT = "TrafficIntent/";
 
 /** The owner recorded on what a policy changes. */
 export const ownerOf = (policy: string) => `AIOpsPolicy/${policy}`;

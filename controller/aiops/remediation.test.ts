@@ -123,6 +123,17 @@ describe("remediation guardrails", () => {
     expect(d.act).toEqual([expect.objectContaining({ kind: "restart-pod", target: "payments-v1-2" })]);
   });
 
+  it("leaves traffic actions as proposals while the traffic optimizer does not act, and restarts instead", () => {
+    const why =
+      "TrafficIntent payments is in observe mode; the traffic optimizer carries out traffic actions in act mode only";
+    const d = decideRemediation(input({ view: { ...VIEW, trafficUnavailable: why } }), ACT);
+    expect(d.proposed.slice(0, 2).map((p) => [p.action.kind, p.reason])).toEqual([
+      ["shift-traffic", `a proposal: ${why}`],
+      ["quarantine-pod", `a proposal: ${why}`],
+    ]);
+    expect(d.act).toEqual([expect.objectContaining({ kind: "restart-pod", target: "payments-v1-2" })]);
+  });
+
   it("counts a failed action against the rate limit, so a failing actuator is not hammered", () => {
     const history = [1, 2, 3, 4].map((i) =>
       done({ service: `s${i}`, atMs: 100 * MIN - i * MIN, verdict: "failed" as const }),

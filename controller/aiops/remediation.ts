@@ -77,6 +77,11 @@ export interface ServiceView {
   };
   /** Whether the service's destination can host a quarantine lane. */
   readonly laneAvailable: boolean;
+  /**
+   * Why traffic actions (shift, quarantine) cannot be carried out now, though they can be
+   * proposed: the traffic optimizer that would carry them out does not act. @default they can
+   */
+  readonly trafficUnavailable?: string;
   /** The service is saturated: CPU near its limit, or its load well above the baseline. */
   readonly saturated: boolean;
   /** The Git revision of the service's last change, when known. */
@@ -140,7 +145,7 @@ export function candidates(suspect: string, view: ServiceView): Action[] {
         service: suspect,
         target: newest.name,
         detail: `move traffic off ${suspect} ${newest.name} (${weights[newest.name]}% now)`,
-        undo: `give ${newest.name} its ${weights[newest.name]}% back`,
+        undo: `lift the cap on ${newest.name} (the traffic optimizer moves weight back within its guardrails)`,
       });
   }
   const ready = view.pods.filter((p) => p.ready);
@@ -271,6 +276,11 @@ export function decideRemediation(input: RemediationInput, policy: RemediationPo
         action,
         reason: `a proposal: this actuator does not carry out ${action.kind}; a person can`,
       });
+      continue;
+    }
+    const traffic = action.kind === "shift-traffic" || action.kind === "quarantine-pod";
+    if (traffic && input.view.trafficUnavailable !== undefined) {
+      proposed.push({ action, reason: `a proposal: ${input.view.trafficUnavailable}` });
       continue;
     }
     const refused = hold ?? (act.length > 0 ? "one action at a time" : refusal(action, input, policy));

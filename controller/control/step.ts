@@ -76,8 +76,16 @@ export type StepKind =
 
 export type StepAction =
   | { readonly kind: "none" }
-  /** Write `to`; `maxStep` is the largest weight move the write may make. */
-  | { readonly kind: "apply"; readonly to: RoutingKnobs; readonly maxStep: number }
+  /**
+   * Write `to`; `maxStep` is the largest weight move the write may make, and `minWeight`, when set,
+   * the lowest weight it may leave (an override's cap below the guardrails' floor).
+   */
+  | {
+      readonly kind: "apply";
+      readonly to: RoutingKnobs;
+      readonly maxStep: number;
+      readonly minWeight?: number;
+    }
   /** Put back the routing in force before Meshpilot's first write: the kill switch, or telemetry gone stale. */
   | { readonly kind: "restore"; readonly cause: "kill-switch" | "stale-telemetry" };
 
@@ -147,7 +155,7 @@ export function controlStep(
         // Going back to known-good routing is a safety action: it may undo several steps at once.
         ...gated(
           input.canWrite,
-          { kind: "apply", to: lastGood, maxStep: settings.guardrails.total },
+          { kind: "apply", to: lastGood, maxStep: settings.guardrails.total, ...capFloor(settings) },
           {
             applied: { ...fresh, probation: undefined, written: lastGood, lastChangeMs: input.nowMs },
             failed: { ...fresh, probation: undefined },
@@ -280,14 +288,22 @@ function policyStep(
     action: {
       kind: "apply",
       to: proposed,
-      maxStep:
-        overridden.routing === capped.routing ? settings.guardrails.maxStep : settings.guardrails.total,
+      ...(overridden.routing === capped.routing
+        ? { maxStep: settings.guardrails.maxStep }
+        : { maxStep: settings.guardrails.total, ...capFloor(settings) }),
     },
     next: {
       applied: { ...memory, policyState: out.state, probation, written: proposed, lastChangeMs: nowMs },
       failed: { ...memory, policyState: held },
     },
   };
+}
+
+/** The floor a write under overrides may go down to: the lowest cap, when below the guardrails' floor. */
+function capFloor(settings: StepSettings): { minWeight?: number } {
+  const caps = (settings.overrides ?? []).flatMap((o) => (o.kind === "cap-subset" ? [o.maxWeight] : []));
+  const lowest = Math.min(settings.guardrails.minWeight, ...caps);
+  return lowest < settings.guardrails.minWeight ? { minWeight: lowest } : {};
 }
 
 function changedWeights(a: RoutingKnobs, b: RoutingKnobs): boolean {

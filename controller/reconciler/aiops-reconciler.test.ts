@@ -8,6 +8,7 @@
 
 import { createServer, type Server } from "node:http";
 import { AIOPS_API_VERSION, AIOPS_KIND } from "../../api/aiops/schema.js";
+import { OVERRIDES_ANNOTATION } from "../../api/intent/overrides.js";
 import { GIT_FLOOR_ANNOTATION } from "../../api/optimizer.js";
 import { Random } from "../../common/random.js";
 import type { PodSignals } from "../aiops/pod-outliers.js";
@@ -194,6 +195,94 @@ describe("the AIOps controller", () => {
       ["helped", bad],
     ]);
   }, 30_000);
+
+  it("in act mode moves traffic off a bad new version through the traffic optimizer's override, which takes it away", async () => {
+    const r = new Random(5);
+    const faultFrom = 30;
+    const v2Serving = () => (h.weights().v2 ?? 0) > 0;
+    const faulty = (i: number) => i >= faultFrom && v2Serving();
+    const source = new SteppedSignals(
+      (i) => {
+        const frontend = healthyReadings(r);
+        const catalog = healthyReadings(r);
+        if (!faulty(i)) return { frontend, catalog };
+        return { frontend: { ...frontend, errorRatio: 0.15 }, catalog: { ...catalog, errorRatio: 0.3 } };
+      },
+      (i) => ({
+        catalog: ["catalog-v1-0", "catalog-v1-1", "catalog-v2-0"].map((pod) => ({
+          pod,
+          rps: 10,
+          errorRatio: faulty(i) && pod.includes("v2") ? 0.9 : 0,
+        })),
+      }),
+    );
+    await start(
+      source,
+      {
+        mode: "act",
+        services: { frontend: { calls: ["catalog"] }, catalog: { calls: [] } },
+        detection: { warmupReadings: 20 },
+        remediation: { verifySeconds: 60 },
+      },
+      (harness) => {
+        for (const [pod, version, created] of [
+          ["catalog-v1-0", "v1", "2026-11-01T00:00:00Z"],
+          ["catalog-v1-1", "v1", "2026-11-01T00:00:00Z"],
+          ["catalog-v2-0", "v2", "2026-12-03T09:00:00Z"],
+        ]) {
+          const object = podObject(NS, "catalog", pod, version);
+          harness.api.put({
+            ...object,
+            metadata: { ...object.metadata, creationTimestamp: created },
+            status: { conditions: [{ type: "Ready", status: "True" }] },
+          });
+        }
+      },
+      { metricsSource: new ScriptedTelemetry(() => ({ v1: { p99Ms: 50 }, v2: { p99Ms: 50 } })) },
+    );
+    const both = async () => {
+      await step();
+      await h.settled();
+      await h.step();
+    };
+    while (clock / INTERVAL_MS < faultFrom + 6) await both();
+    const applied = h.events("RemediationApplied");
+    expect(applied).toHaveLength(1);
+    expect(applied[0].message).toMatch(/^move catalog v2 from \d+% to 0%/);
+    // The AIOps layer wrote an override, never the routing; the traffic optimizer enforced it.
+    const intent = h.api.get(
+      "optimizer.meshpilot.io/v1alpha1",
+      "TrafficIntent",
+      NS,
+      "catalog",
+    ) as unknown as {
+      metadata: { annotations: Record<string, string> };
+    };
+    expect(JSON.parse(intent.metadata.annotations[OVERRIDES_ANNOTATION])).toEqual([
+      expect.objectContaining({ kind: "cap-subset", subset: "v2", maxWeight: 0, by: "AIOpsPolicy/shop" }),
+    ]);
+    expect(h.weights()).toEqual({ v1: 100, v2: 0 });
+    while (clock / INTERVAL_MS < faultFrom + 12) await both();
+    expect(status().actions?.[0]).toMatchObject({ action: "shift-traffic", target: "v2", verdict: "helped" });
+    // The kill switch: back to observe takes the override off, and the policy may route to v2 again.
+    const current = h.api.get(AIOPS_API_VERSION, AIOPS_KIND, NS, "shop") as unknown as { spec: object };
+    h.api.put({ ...current, spec: { ...current.spec, mode: "observe" } });
+    for (
+      let polls = 0;
+      h.optimizer.aiops.cachedVersion(NS, "shop") !==
+      (h.api.get(AIOPS_API_VERSION, AIOPS_KIND, NS, "shop") as { metadata: { resourceVersion: string } })
+        .metadata.resourceVersion;
+      polls++
+    ) {
+      if (polls > 2000) throw new Error("the AIOps cache never saw the change");
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await step();
+    const after = h.api.get("optimizer.meshpilot.io/v1alpha1", "TrafficIntent", NS, "catalog") as unknown as {
+      metadata: { annotations: Record<string, string> };
+    };
+    expect(JSON.parse(after.metadata.annotations[OVERRIDES_ANNOTATION])).toEqual([]);
+  }, 60_000);
 
   it("gives back, on its first visit, a floor a policy held before this process led", async () => {
     const source = new SteppedSignals(() => ({}));

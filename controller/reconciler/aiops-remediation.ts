@@ -22,7 +22,7 @@ import {
   type RemediationPolicy,
   verifyActions,
 } from "../aiops/remediation.js";
-import { ownerOf, type RemediationActuator } from "../aiops/remediation-actuator.js";
+import { ownerOf, RELEASED_INTENT, type RemediationActuator } from "../aiops/remediation-actuator.js";
 import { SIGNALS } from "../aiops/signals.js";
 import { describeError } from "../kube/clients.js";
 import type { AiopsAuditRecord, AiopsAuditSink } from "../telemetry/audit.js";
@@ -125,16 +125,20 @@ export class RemediationRunner {
     const hpas = Object.values(spec?.services ?? {}).flatMap((s) =>
       s.horizontalPodAutoscaler === undefined ? [] : [s.horizontalPodAutoscaler],
     );
-    if (hpas.length === 0) return;
     const given = await this.actuator.release(policy.namespace, ownerOf(policy.name), hpas);
-    for (const hpa of given) {
-      const line = `gave ${hpa} its minReplicas from Git back: nothing of this policy's is verified after a restart, a change to observe or a deletion`;
+    for (const what of given) {
+      const intent = what.startsWith(RELEASED_INTENT) ? what.slice(RELEASED_INTENT.length) : undefined;
+      const done =
+        intent === undefined
+          ? `gave ${what} its minReplicas from Git back`
+          : `took this policy's routing overrides off TrafficIntent ${intent}`;
+      const line = `${done}: nothing of this policy's is verified after a restart, a change to observe or a deletion`;
       this.audit({
         ...base(policy, spec?.mode ?? "deleted", nowMs),
         event: "released",
-        action: "scale-out",
+        action: intent === undefined ? "scale-out" : "shift-traffic",
         service: "",
-        target: hpa,
+        target: intent ?? what,
         detail: line,
         reason: "release",
       });

@@ -304,6 +304,7 @@ export class IntentPass {
       const out = await this.o.actuator.apply(target, live, action.to, {
         ...limits,
         maxStep: action.maxStep,
+        ...(action.minWeight !== undefined ? { minWeight: action.minWeight } : {}),
       });
       this.o.telemetry?.writes.inc({ outcome: out.ok ? "ok" : "failed" });
       return out;

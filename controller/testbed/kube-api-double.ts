@@ -202,13 +202,17 @@ export class KubeApiDouble {
       .map((o) => structuredClone(o));
   }
 
-  /** Creates or replaces an object directly, as a user with kubectl would. */
+  /**
+   * Creates or replaces an object directly, as a user with kubectl would. A new object keeps the
+   * creationTimestamp it carries: a test seeds an object that has existed since then.
+   */
   put(object: Record<string, unknown>, manager = "kubectl"): Obj {
     const o = structuredClone(object) as Obj;
     const k = this.kindOf(o.apiVersion, o.kind);
     const key = this.keyOf(k, o.metadata.namespace, o.metadata.name);
     const old = this.objects.get(key);
-    return this.store(k, key, o, old, manager, "Update");
+    const seeded = o.metadata.creationTimestamp as string | undefined;
+    return this.store(k, key, o, old, manager, "Update", false, seeded);
   }
 
   /** Deletes an object directly, as `kubectl delete` would: an object with finalizers only gets its deletionTimestamp. */
@@ -567,6 +571,8 @@ export class KubeApiDouble {
     manager: string,
     operation: string,
     status = false,
+    /** Only for an object a test seeds as existing since then; the API server ignores a client's. */
+    createdAt?: string,
   ): Obj {
     const finalizers = (x: Obj | undefined) => (x?.metadata.finalizers as string[] | undefined) ?? [];
     if (old?.metadata.deletionTimestamp) {
@@ -609,7 +615,7 @@ export class KubeApiDouble {
         namespace: o.metadata.namespace,
         uid: (old?.metadata.uid as string | undefined) ?? `uid-${rv}`,
         creationTimestamp:
-          (old?.metadata.creationTimestamp as string | undefined) ?? new Date().toISOString(),
+          (old?.metadata.creationTimestamp as string | undefined) ?? createdAt ?? new Date().toISOString(),
         resourceVersion: String(rv),
         generation: !old || specOf(old) !== specOf(o) ? generation + 1 : generation,
         managedFields: managed,
