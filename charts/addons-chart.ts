@@ -8,7 +8,8 @@ import {
   LOAD_BALANCER_CONTROLLER_SERVICE_ACCOUNT,
 } from "../constructs/aws/addon-names.js";
 import { chartApplications } from "../constructs/k8s/argo-application.js";
-import { PROJECTS } from "../constructs/k8s/namespaces.js";
+import { ArgoApplicationReader } from "../constructs/k8s/argo-application-reader.js";
+import { NAMESPACES, PROJECTS, SHOP_APPLICATION } from "../constructs/k8s/namespaces.js";
 import { nodePools } from "../constructs/k8s/node-pools.js";
 
 export interface AddonsChartProps {
@@ -39,6 +40,13 @@ export class AddonsChart extends Chart {
     const cluster = platformName(env);
     const karpenter = karpenterNames(cluster);
     const app = chartApplications(this, { project: PROJECTS.platform, namespace: ADDONS_NAMESPACE });
+    // The optimizer reads the shop Application's sync history (recent changes with their Git
+    // revision). Argo CD's namespace is the platform project's, so the right is granted here: the
+    // shop's project, which syncs the optimizer, must never reach it.
+    new ArgoApplicationReader(this, "OptimizerArgoReader", {
+      application: SHOP_APPLICATION,
+      optimizerNamespace: NAMESPACES.optimizer,
+    });
 
     app("aws-load-balancer-controller", 0, UPSTREAM_CHARTS.awsLoadBalancerController, {
       clusterName: cluster,

@@ -199,6 +199,18 @@ describe("GitOps tree", () => {
     }
   });
 
+  it("lets the optimizer read the sync history of the shop's Application, which exists, and nothing else of Argo CD", () => {
+    expect(devTree.optimizer.some((m) => m.metadata.namespace === "argocd")).toBe(false);
+    const role = devTree.addons.find(
+      (m) => m.kind === "Role" && m.metadata.name === "meshpilot-optimizer-argocd",
+    ) as Manifest;
+    expect(role.metadata.namespace).toBe("argocd");
+    expect((role as unknown as { rules: unknown[] }).rules).toEqual([
+      { apiGroups: ["argoproj.io"], resources: ["applications"], resourceNames: ["shop"], verbs: ["get"] },
+    ]);
+    expect(devTree.apps.some((m) => m.kind === "Application" && m.metadata.name === "shop")).toBe(true);
+  });
+
   it("leaves an operator's pause and the routing overrides alone: self-heal never releases them", () => {
     const app = devTree.apps.find(
       (m) => m.kind === "Application" && m.metadata.name === "optimizer",

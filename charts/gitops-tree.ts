@@ -5,7 +5,7 @@ import { OVERRIDES_ANNOTATION } from "../api/intent/overrides.js";
 import { INTENT_GROUP, INTENT_KIND, type TrafficIntent } from "../api/intent/schema.js";
 import { checkPosture, type EnvironmentConfig } from "../config/environments.js";
 import { imageNames, SHOP_SERVICES, type ShopService } from "../config/shop.js";
-import { NAMESPACES, PROJECTS } from "../constructs/k8s/namespaces.js";
+import { NAMESPACES, PROJECTS, SHOP_APPLICATION } from "../constructs/k8s/namespaces.js";
 import { type Manifest, validateManifest } from "../constructs/k8s/schemas.js";
 import { ADDONS_NAMESPACE, AddonsChart } from "./addons-chart.js";
 import { argoProjects } from "./argo-projects.js";
@@ -22,7 +22,7 @@ export const TREE_APPLICATIONS: readonly TreeApplication[] = [
   { name: "addons", wave: 0, namespace: ADDONS_NAMESPACE, project: PROJECTS.platform },
   { name: "mesh", wave: 1, namespace: NAMESPACES.istioSystem, project: PROJECTS.platform },
   { name: "observability", wave: 2, namespace: NAMESPACES.observability, project: PROJECTS.platform },
-  { name: "shop", wave: 3, namespace: NAMESPACES.shop, project: PROJECTS.shop },
+  { name: SHOP_APPLICATION.name, wave: 3, namespace: NAMESPACES.shop, project: PROJECTS.shop },
   {
     name: "optimizer",
     wave: 4,

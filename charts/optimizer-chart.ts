@@ -13,7 +13,7 @@ import { OPTIMIZER_IMAGE, type ShopService } from "../config/shop.js";
 import { ROLLOUT_READERS_GROUP } from "../constructs/aws/addon-names.js";
 import { versionWorkloadName } from "../constructs/k8s/mesh-service.js";
 import { namespaceDefaults } from "../constructs/k8s/namespace-defaults.js";
-import { NAMESPACES } from "../constructs/k8s/namespaces.js";
+import { NAMESPACES, SHOP_APPLICATION } from "../constructs/k8s/namespaces.js";
 import { OptimizerWorkload } from "../constructs/k8s/optimizer-workload.js";
 import { addTyped } from "../constructs/k8s/typed.js";
 import { autoscaledHpas, environmentIntents } from "./optimizer-intents.js";
@@ -51,6 +51,8 @@ export class OptimizerChart extends Chart {
       prometheusNamespace: NAMESPACES.observability,
       apiServerCidr: props.env.vpcCidr,
       autoscaledHpas: autoscaled,
+      // Read under the Role the add-ons chart grants in Argo CD's namespace.
+      aiopsArgoApplication: SHOP_APPLICATION,
       ...(aiopsMode === "act"
         ? {
             aiopsScalableHpas: { [NAMESPACES.shop]: Object.values(aiopsHpas) },

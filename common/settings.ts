@@ -92,6 +92,16 @@ export const setting = {
       return raw;
     };
   },
+  /** A namespaced Kubernetes object as `namespace/name`, each a DNS label. */
+  objectRef(): Setting<{ readonly namespace: string; readonly name: string }> {
+    return (name, env) => {
+      const raw = read(name, env, undefined, "namespace/name");
+      const m = /^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)\/([a-z0-9]([-.a-z0-9]{0,251}[a-z0-9])?)$/.exec(raw);
+      if (m === null)
+        throw new SettingsError(`${name} is "${raw}" but must be namespace/name, such as argocd/shop`);
+      return { namespace: m[1], name: m[3] };
+    };
+  },
   /** Optional: undefined when unset. */
   optional<T>(inner: Setting<T>): Setting<T | undefined> {
     return (name, env) => (env[name] === undefined || env[name] === "" ? undefined : inner(name, env));

@@ -51,6 +51,7 @@ const optimizer = await startOptimizer({
   pretrainedTable: settings.PRETRAINED_TABLE,
   aiopsWebhookUrl: settings.AIOPS_WEBHOOK_URL,
   aiopsSummarizerUrl: settings.AIOPS_SUMMARIZER_URL,
+  aiopsArgoApplication: settings.AIOPS_ARGOCD_APPLICATION,
   audit: settings.AUDIT_FILE ? createWriteStream(settings.AUDIT_FILE, { flags: "a" }) : process.stdout,
   port: settings.PORT,
   host: settings.HOST,

@@ -21,6 +21,7 @@ import { createMetricsSource } from "./metrics/source-factory.js";
 import { Q_ACTIONS } from "./policy/q-learning.js";
 import { importQTable } from "./policy/q-table.js";
 import { AiopsReconciler } from "./reconciler/aiops-reconciler.js";
+import { ClusterChanges } from "./reconciler/cluster-changes.js";
 import { type Logger, Reconciler } from "./reconciler/reconciler.js";
 import { StateStore } from "./state/state-store.js";
 import { type AiopsAuditRecord, streamAudit } from "./telemetry/audit.js";
@@ -78,6 +79,8 @@ export interface OptimizerConfig {
   readonly aiopsWebhookUrl?: string;
   /** See AIOPS_SUMMARIZER_URL. */
   readonly aiopsSummarizerUrl?: string;
+  /** See AIOPS_ARGOCD_APPLICATION. */
+  readonly aiopsArgoApplication?: { readonly namespace: string; readonly name: string };
   /** Carries out the AIOps layer's remediation. @default the Kubernetes API */
   readonly remediationActuator?: RemediationActuator;
 }
@@ -168,6 +171,15 @@ export async function startOptimizer(config: OptimizerConfig): Promise<RunningOp
       }),
     audit: streamAudit<AiopsAuditRecord>(config.audit),
     changes,
+    // New and changed Deployments are recent changes too, tied to Argo CD's revisions when named.
+    clusterChanges: new ClusterChanges({
+      clients,
+      namespaces: config.namespaces,
+      changes,
+      ...(config.aiopsArgoApplication !== undefined ? { application: config.aiopsArgoApplication } : {}),
+      log: config.log,
+      timeoutMs: config.apiTimeoutMs ?? 5000,
+    }),
     ...(config.aiopsWebhookUrl !== undefined ? { webhook: new WebhookSender(config.aiopsWebhookUrl) } : {}),
     ...(config.aiopsSummarizerUrl !== undefined
       ? { summarizer: new HttpSummarizer(config.aiopsSummarizerUrl, { timeoutMs: 10_000 }) }

@@ -10,6 +10,9 @@ export const NAMESPACES = {
 
 export { OPTIMIZER_FIELD_MANAGER } from "../../api/optimizer.js";
 
+/** The tree's Application that syncs the shop, in Argo CD's namespace: its sync history dates the shop's changes. */
+export const SHOP_APPLICATION = { namespace: NAMESPACES.argocd, name: "shop" } as const;
+
 /** Labels that select the ingress gateway's pods and the Prometheus server's pods. */
 export const INGRESS_GATEWAY_LABELS = { istio: "ingressgateway" } as const;
 export const INGRESS_GATEWAY_SERVICE_ACCOUNT = "istio-ingressgateway";

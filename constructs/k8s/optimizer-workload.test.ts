@@ -1,4 +1,5 @@
 import { Chart, Testing } from "cdk8s";
+import { ArgoApplicationReader } from "./argo-application-reader.js";
 import { OptimizerWorkload, type OptimizerWorkloadProps } from "./optimizer-workload.js";
 
 interface Rule {
@@ -97,5 +98,55 @@ describe("OptimizerWorkload: what AIOps act mode may change", () => {
     expect(
       () => new OptimizerWorkload(new Chart(Testing.app(), "t"), "W", { ...BASE, aiopsWebhook }),
     ).toThrow(message);
+  });
+
+  test("names the Argo CD Application to read and lists Deployments read-only; a wrong name fails at synth", () => {
+    const chart = new Chart(Testing.app(), "t");
+    new OptimizerWorkload(chart, "W", {
+      ...BASE,
+      aiopsArgoApplication: { namespace: "argocd", name: "shop" },
+    });
+    expect(JSON.stringify(Testing.synth(chart))).toContain(
+      '{"name":"AIOPS_ARGOCD_APPLICATION","value":"argocd/shop"}',
+    );
+    expect(shopRules({})).toContainEqual({
+      apiGroups: ["apps"],
+      resources: ["deployments"],
+      verbs: ["list"],
+    });
+    expect(
+      () =>
+        new OptimizerWorkload(new Chart(Testing.app(), "t"), "W", {
+          ...BASE,
+          aiopsArgoApplication: { namespace: "argocd", name: "Shop App" },
+        }),
+    ).toThrow("OptimizerWorkload: 'aiopsArgoApplication.name' is 'Shop App' but must be a DNS label");
+  });
+
+  test("the Application reader grants get on that one Application, in its namespace, and checks its props", () => {
+    const chart = new Chart(Testing.app(), "t");
+    new ArgoApplicationReader(chart, "R", {
+      application: { namespace: "argocd", name: "shop" },
+      optimizerNamespace: "meshpilot-system",
+    });
+    const [role, binding] = Testing.synth(chart);
+    expect(role).toMatchObject({
+      kind: "Role",
+      metadata: { name: "meshpilot-optimizer-argocd", namespace: "argocd" },
+      rules: [
+        { apiGroups: ["argoproj.io"], resources: ["applications"], resourceNames: ["shop"], verbs: ["get"] },
+      ],
+    });
+    expect(binding).toMatchObject({
+      kind: "RoleBinding",
+      subjects: [{ kind: "ServiceAccount", name: "meshpilot-optimizer", namespace: "meshpilot-system" }],
+    });
+    expect(
+      () =>
+        new ArgoApplicationReader(new Chart(Testing.app(), "t"), "R", {
+          application: { namespace: "argocd", name: "shop" },
+          optimizerNamespace: "",
+        }),
+    ).toThrow("ArgoApplicationReader: 'optimizerNamespace' is '' but must be a DNS label");
   });
 });

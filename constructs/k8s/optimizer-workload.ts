@@ -63,6 +63,14 @@ export interface OptimizerWorkloadProps {
     readonly podLabels: Readonly<Record<string, string>>;
     readonly port: number;
   };
+  /**
+   * The Argo CD Application whose sync history ties the AIOps layer's recent changes to Git
+   * revisions (and its revert proposals to the exact one). The right to read it is granted apart,
+   * by `ArgoApplicationReader`, in the Application's namespace, which in a GitOps tree usually
+   * belongs to another project than the optimizer's.
+   * @default none: changes are dated but carry no revision
+   */
+  readonly aiopsArgoApplication?: { readonly namespace: string; readonly name: string };
   /** Labels a Prometheus operator's ServiceMonitor selector needs, if any. */
   readonly serviceMonitorLabels?: Readonly<Record<string, string>>;
 }
@@ -83,6 +91,7 @@ export class OptimizerWorkload extends Construct {
         `OptimizerWorkload: 'managedNamespaces' is empty; name at least one namespace to optimize`,
       );
     checkWebhook(props.aiopsWebhook);
+    checkApplication(props.aiopsArgoApplication);
     const image = imageReference("OptimizerWorkload", props.image, props.imageTag, props.imageDigest);
     const ns = props.namespace;
     const labels = { "app.kubernetes.io/name": OPTIMIZER_NAME, "app.kubernetes.io/part-of": "meshpilot" };
@@ -134,6 +143,13 @@ export class OptimizerWorkload extends Construct {
             PORT: kplus.EnvValue.fromValue(String(METRICS_PORT)),
             ...(props.aiopsWebhook !== undefined
               ? { AIOPS_WEBHOOK_URL: kplus.EnvValue.fromValue(props.aiopsWebhook.url) }
+              : {}),
+            ...(props.aiopsArgoApplication !== undefined
+              ? {
+                  AIOPS_ARGOCD_APPLICATION: kplus.EnvValue.fromValue(
+                    `${props.aiopsArgoApplication.namespace}/${props.aiopsArgoApplication.name}`,
+                  ),
+                }
               : {}),
             ...Object.fromEntries(
               Object.entries(OPTIMIZER_RUNTIME_ENV).map(([k, v]) => [k, kplus.EnvValue.fromValue(v)]),
@@ -258,6 +274,8 @@ export class OptimizerWorkload extends Construct {
               },
             ]
           : []),
+        // The AIOps layer's recent changes: new and changed Deployments, listed, never watched or written.
+        { apiGroups: ["apps"], resources: ["deployments"], verbs: ["list"] },
         ...this.aiopsRules(props, namespace),
         { apiGroups: [""], resources: ["events"], verbs: ["create"] },
       ]);
@@ -374,6 +392,15 @@ export class OptimizerWorkload extends Construct {
       }),
     );
   }
+}
+
+function checkApplication(app: OptimizerWorkloadProps["aiopsArgoApplication"]): void {
+  if (app === undefined) return;
+  for (const field of ["namespace", "name"] as const)
+    if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(app[field]))
+      throw new Error(
+        `OptimizerWorkload: 'aiopsArgoApplication.${field}' is '${app[field]}' but must be a DNS label, e.g. { namespace: "argocd", name: "shop" }`,
+      );
 }
 
 function checkWebhook(w: OptimizerWorkloadProps["aiopsWebhook"]): void {

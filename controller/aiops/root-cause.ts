@@ -87,6 +87,10 @@ export interface Change {
   readonly description: string;
   /** What undoes it, when known (a git revert, a routing change). */
   readonly undo?: string;
+  /** The Git revision that made it, when Argo CD's sync history ties one to it. */
+  readonly revision?: string;
+  /** Where in Git: the Argo CD Application's source path. */
+  readonly path?: string;
 }
 
 export interface RankedChange extends Change {

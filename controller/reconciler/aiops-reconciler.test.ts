@@ -17,7 +17,7 @@ import type { SignalSource } from "../aiops/signal-source.js";
 import type { Readings, Snapshot } from "../aiops/signals.js";
 import { healthyReadings } from "../aiops/step-cost.js";
 import type { OptimizerConfig } from "../optimizer.js";
-import { hpaObject, podObject } from "../testbed/fixtures.js";
+import { applicationObject, deploymentObject, hpaObject, podObject } from "../testbed/fixtures.js";
 import { type Harness, NS, optimizerHarness } from "../testbed/optimizer-harness.js";
 import { ScriptedTelemetry } from "../testbed/scripted-telemetry.js";
 
@@ -141,6 +141,48 @@ describe("the AIOps controller", () => {
     // Observe mode: the routing Git declared is untouched.
     expect(h.weights()).toEqual({ v1: 50, v2: 50 });
     expect(h.warnings.filter((w) => w.includes("AIOps") || w.includes("AIOpsPolicy"))).toEqual([]);
+  }, 30_000);
+
+  it("ranks a Deployment changed just before the fault with the Git revision Argo CD synced, and proposes reverting exactly that", async () => {
+    const r = new Random(2);
+    const faultFrom = 30;
+    const source = new SteppedSignals((i) => {
+      const checkout = healthyReadings(r);
+      const payments = healthyReadings(r);
+      if (i < faultFrom) return { checkout, payments };
+      return { checkout: { ...checkout, errorRatio: 0.1 }, payments: { ...payments, errorRatio: 0.3 } };
+    });
+    const old = deploymentObject(NS, "payments", "v1", "payments:1.0.0");
+    await start(
+      source,
+      { services: SERVICES, detection: { warmupReadings: 20 } },
+      (harness) => {
+        harness.api.put({ ...old, metadata: { ...old.metadata, creationTimestamp: "1969-12-01T00:00:00Z" } });
+        harness.api.put(applicationObject("argocd", "shop", []));
+      },
+      { aiopsArgoApplication: { namespace: "argocd", name: "shop" } },
+    );
+    while (clock / INTERVAL_MS < faultFrom - 3) await step();
+    // Argo CD syncs revision c0ffee1, which gives payments a new image, 45 s before the fault.
+    const current = h.api.get("apps/v1", "Deployment", NS, "payments-v1") as { metadata: object };
+    h.api.put({ ...deploymentObject(NS, "payments", "v1", "payments:1.1.0"), metadata: current.metadata });
+    h.api.put(
+      applicationObject("argocd", "shop", [
+        { revision: "c0ffee1", deployedAt: new Date(clock).toISOString() },
+      ]),
+    );
+    while (clock / INTERVAL_MS < faultFrom + 4) await step();
+    const opened = h.events("IncidentOpened");
+    expect(opened).toHaveLength(1);
+    expect(opened[0].message).toContain(
+      "- recent change: Deployment payments-v1: image payments:1.0.0 → payments:1.1.0, synced from Git revision c0ffee1",
+    );
+    expect(status().incidents?.[0].proposals).toContainEqual(
+      expect.objectContaining({
+        action: "propose-revert",
+        detail: "git revert c0ffee1 (apps/shop), then let Argo CD sync; Meshpilot never pushes",
+      }),
+    );
   }, 30_000);
 
   it("in act mode evicts the one pod telemetry singles out, says so everywhere, and judges it afterwards", async () => {

@@ -44,6 +44,7 @@ import { emitEvent, type InvolvedObject } from "../kube/events.js";
 import { WatchedSet } from "../kube/watched-set.js";
 import type { AiopsAuditSink } from "../telemetry/audit.js";
 import { type Notify, type PolicyRef, type Proposal, RemediationRunner } from "./aiops-remediation.js";
+import type { ClusterChanges } from "./cluster-changes.js";
 import type { Logger } from "./recorder.js";
 
 export interface AiopsReconcilerOptions {
@@ -55,6 +56,8 @@ export interface AiopsReconcilerOptions {
   readonly audit?: AiopsAuditSink;
   /** Recent changes (the optimizer's routing writes, remediation) ranked as causes in each summary. */
   readonly changes?: ChangeLog;
+  /** Scans the cluster for new and changed Deployments into `changes`, once per tick at most. @default none */
+  readonly clusterChanges?: ClusterChanges;
   /** Where each incident's summary is POSTed, opened and resolved, in Alertmanager's format. @default none */
   readonly webhook?: WebhookSender;
   /** Rewrites each summary before it is announced. @default none: the plain summary */
@@ -155,6 +158,7 @@ export class AiopsReconciler {
   /** One tick: every policy whose interval is due. */
   async reconcile(): Promise<void> {
     const nowMs = this.now();
+    if (this.policies.list().length > 0) await this.o.clusterChanges?.scan(nowMs);
     const seen = new Set<string>();
     for (const policy of this.policies.list()) {
       const key = `${policy.metadata.namespace}/${policy.metadata.name}`;

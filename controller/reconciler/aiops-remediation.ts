@@ -20,6 +20,7 @@ import {
   type DoneAction,
   decideRemediation,
   type RemediationPolicy,
+  type ServiceView,
   verifyActions,
 } from "../aiops/remediation.js";
 import { ownerOf, RELEASED_INTENT, type RemediationActuator } from "../aiops/remediation-actuator.js";
@@ -237,7 +238,7 @@ export class RemediationRunner {
         incident,
         suspect,
         severity,
-        view,
+        view: { ...view, ...this.lastChange(suspect, input.nowMs) },
         telemetryComplete,
         history,
         nowMs: input.nowMs,
@@ -251,6 +252,21 @@ export class RemediationRunner {
       detail: p.action.detail,
       reason: p.reason,
     }));
+  }
+
+  /** The suspect's latest change of the last hour that Argo CD's history ties to a Git revision. */
+  private lastChange(suspect: string, nowMs: number): Pick<ServiceView, "lastChange"> {
+    const change = (this.changes?.since(nowMs - 60 * 60_000) ?? [])
+      .filter((c) => c.service === suspect && c.revision !== undefined)
+      .sort((a, b) => b.atMs - a.atMs)[0];
+    if (change?.revision === undefined) return {};
+    return {
+      lastChange: {
+        revision: change.revision,
+        atMs: change.atMs,
+        path: change.path ?? "the Argo CD Application's source",
+      },
+    };
   }
 
   private async carryOut(

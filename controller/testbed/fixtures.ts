@@ -142,3 +142,38 @@ export function hpaObject(
     },
   };
 }
+
+/** A Deployment of one version of an app, as the shop's tree declares it. */
+export function deploymentObject(namespace: string, app: string, version: string, image: string) {
+  const labels = { app, version };
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: `${app}-${version}`, namespace, labels },
+    spec: {
+      selector: { matchLabels: labels },
+      template: { metadata: { labels }, spec: { containers: [{ name: app, image }] } },
+    },
+  };
+}
+
+/** An Argo CD Application with its sync history: each entry a revision and when it was deployed. */
+export function applicationObject(
+  namespace: string,
+  name: string,
+  history: readonly { readonly revision: string; readonly deployedAt: string }[],
+) {
+  return {
+    apiVersion: "argoproj.io/v1alpha1",
+    kind: "Application",
+    metadata: { name, namespace },
+    spec: { project: "default", source: { repoURL: "https://git.example/tree.git", path: `apps/${name}` } },
+    status: {
+      history: history.map((h, id) => ({
+        ...h,
+        id,
+        source: { repoURL: "https://git.example/tree.git", path: `apps/${name}` },
+      })),
+    },
+  };
+}

@@ -43,6 +43,14 @@ export const OPTIMIZER_KINDS: readonly KubeKind[] = [
   { group: "", version: "v1", kind: "Event", plural: "events", namespaced: true },
   { group: "", version: "v1", kind: "Pod", plural: "pods", namespaced: true },
   { group: "coordination.k8s.io", version: "v1", kind: "Lease", plural: "leases", namespaced: true },
+  { group: "apps", version: "v1", kind: "Deployment", plural: "deployments", namespaced: true },
+  {
+    group: "argoproj.io",
+    version: "v1alpha1",
+    kind: "Application",
+    plural: "applications",
+    namespaced: true,
+  },
   {
     group: "autoscaling",
     version: "v2",
