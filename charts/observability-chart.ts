@@ -28,7 +28,17 @@ export interface ObservabilityChartProps {
 
 /** Label the Grafana sidecar watches for dashboards. */
 export const DASHBOARD_LABEL = "grafana_dashboard";
-const LOKI_PUSH = `http://loki-gateway.${NAMESPACES.observability}.svc.cluster.local/loki/api/v1/push`;
+/**
+ * Loki's gateway as its upstream chart runs it (nginx, unprivileged on 8080, behind the Service's
+ * port 80): Alloy pushes through it, Grafana and the optimizer's AIOps layer query through it.
+ */
+export const LOKI_GATEWAY = {
+  url: `http://loki-gateway.${NAMESPACES.observability}.svc.cluster.local`,
+  namespace: NAMESPACES.observability,
+  podLabels: { "app.kubernetes.io/name": "loki", "app.kubernetes.io/component": "gateway" },
+  port: 8080,
+} as const;
+const LOKI_PUSH = `${LOKI_GATEWAY.url}/loki/api/v1/push`;
 
 const resources = (cpu: string, memory: string, cpuLimit: string, memoryLimit: string) => ({
   requests: { cpu, memory },
@@ -131,7 +141,7 @@ export class ObservabilityChart extends Chart {
             type: "loki",
             uid: "loki",
             access: "proxy",
-            url: `http://loki-gateway.${ns}.svc.cluster.local`,
+            url: LOKI_GATEWAY.url,
           },
         ],
         resources: resources("100m", "256Mi", "1", "512Mi"),

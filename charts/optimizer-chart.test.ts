@@ -150,7 +150,7 @@ describe("OptimizerChart", () => {
     expect(JSON.stringify(of("Role"))).not.toMatch(/"\*"/);
   });
 
-  test("its namespace denies by default; its own NetworkPolicy allows egress to Prometheus, the API server and DNS only", () => {
+  test("its namespace denies by default; its own NetworkPolicy allows egress to Prometheus, the API server, Loki's gateway and DNS only", () => {
     const policies = of("NetworkPolicy") as unknown as {
       metadata: { name: string };
       spec: { podSelector: object; policyTypes: string[]; egress?: { ports: { port: number }[] }[] };
@@ -158,7 +158,12 @@ describe("OptimizerChart", () => {
     const deny = policies.find((p) => p.metadata.name === "default-deny");
     expect(deny?.spec).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
     const own = policies.find((p) => p.metadata.name === "meshpilot-optimizer");
-    expect(own?.spec.egress?.map((e) => e.ports.map((p) => p.port))).toEqual([[9090], [443], [53, 53]]);
+    expect(own?.spec.egress?.map((e) => e.ports.map((p) => p.port))).toEqual([
+      [9090],
+      [443],
+      [8080],
+      [53, 53],
+    ]);
     expect(of("AuthorizationPolicy")).toEqual([
       expect.objectContaining({
         metadata: { name: "allow-nothing", namespace: "meshpilot-system" },

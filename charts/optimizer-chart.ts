@@ -16,6 +16,7 @@ import { namespaceDefaults } from "../constructs/k8s/namespace-defaults.js";
 import { NAMESPACES, SHOP_APPLICATION } from "../constructs/k8s/namespaces.js";
 import { OptimizerWorkload } from "../constructs/k8s/optimizer-workload.js";
 import { addTyped } from "../constructs/k8s/typed.js";
+import { LOKI_GATEWAY } from "./observability-chart.js";
 import { autoscaledHpas, environmentIntents } from "./optimizer-intents.js";
 
 export interface OptimizerChartProps {
@@ -53,6 +54,8 @@ export class OptimizerChart extends Chart {
       autoscaledHpas: autoscaled,
       // Read under the Role the add-ons chart grants in Argo CD's namespace.
       aiopsArgoApplication: SHOP_APPLICATION,
+      // Incidents' log evidence, from the tree's Loki through its gateway (observability-chart.ts).
+      aiopsLoki: LOKI_GATEWAY,
       ...(aiopsMode === "act"
         ? {
             aiopsScalableHpas: { [NAMESPACES.shop]: Object.values(aiopsHpas) },

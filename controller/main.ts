@@ -52,6 +52,7 @@ const optimizer = await startOptimizer({
   aiopsWebhookUrl: settings.AIOPS_WEBHOOK_URL,
   aiopsSummarizerUrl: settings.AIOPS_SUMMARIZER_URL,
   aiopsArgoApplication: settings.AIOPS_ARGOCD_APPLICATION,
+  aiopsLokiUrl: settings.AIOPS_LOKI_URL,
   audit: settings.AUDIT_FILE ? createWriteStream(settings.AUDIT_FILE, { flags: "a" }) : process.stdout,
   port: settings.PORT,
   host: settings.HOST,

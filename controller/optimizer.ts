@@ -10,6 +10,8 @@ import { OPTIMIZER_FIELD_MANAGER } from "../api/optimizer.js";
 import { createRemediationActuator } from "./actuator/remediation-factory.js";
 import { ChangeLog, routingChange } from "./aiops/change-log.js";
 import { HttpSummarizer, WebhookSender } from "./aiops/delivery.js";
+import type { LogSource } from "./aiops/log-source.js";
+import { createLogSource } from "./aiops/log-source-factory.js";
 import type { RemediationActuator } from "./aiops/remediation-actuator.js";
 import { createSignalSource, type SignalSource } from "./aiops/signal-source.js";
 import type { LaneLimits } from "./control/lane-bound.js";
@@ -79,6 +81,10 @@ export interface OptimizerConfig {
   readonly aiopsWebhookUrl?: string;
   /** See AIOPS_SUMMARIZER_URL. */
   readonly aiopsSummarizerUrl?: string;
+  /** See AIOPS_LOKI_URL. */
+  readonly aiopsLokiUrl?: string;
+  /** Where incidents' logs are read; overrides aiopsLokiUrl (tests). */
+  readonly logSource?: LogSource;
   /** See AIOPS_ARGOCD_APPLICATION. */
   readonly aiopsArgoApplication?: { readonly namespace: string; readonly name: string };
   /** Carries out the AIOps layer's remediation. @default the Kubernetes API */
@@ -171,6 +177,15 @@ export async function startOptimizer(config: OptimizerConfig): Promise<RunningOp
       }),
     audit: streamAudit<AiopsAuditRecord>(config.audit),
     changes,
+    ...(config.logSource !== undefined
+      ? { logs: config.logSource }
+      : config.aiopsLokiUrl !== undefined
+        ? {
+            logs: createLogSource("loki", {
+              loki: { url: config.aiopsLokiUrl, timeoutMs: config.queryTimeoutMs },
+            }),
+          }
+        : {}),
     // New and changed Deployments are recent changes too, tied to Argo CD's revisions when named.
     clusterChanges: new ClusterChanges({
       clients,

@@ -46,6 +46,8 @@ export const OPTIMIZER_SETTINGS = {
   AIOPS_WEBHOOK_URL: setting.optional(setting.url()),
   /** A model endpoint that rewrites incident summaries (sent the summary as JSON, answers {"text"}); off when unset. */
   AIOPS_SUMMARIZER_URL: setting.optional(setting.url()),
+  /** Loki's base URL, where the AIOps layer reads an incident's logs (LogQL); no log evidence when unset. */
+  AIOPS_LOKI_URL: setting.optional(setting.url()),
   /** The Argo CD Application (namespace/name) whose sync history ties recent changes to Git revisions; none when unset. */
   AIOPS_ARGOCD_APPLICATION: setting.optional(setting.objectRef()),
   /** A file for the JSON-lines audit trail; stdout when unset. */

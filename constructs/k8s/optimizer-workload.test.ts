@@ -85,7 +85,7 @@ describe("OptimizerWorkload: what AIOps act mode may change", () => {
     [{ port: 0 }, "OptimizerWorkload: 'aiopsWebhook.port' is 0 but must be a port from 1 to 65535"],
     [
       { podLabels: {} },
-      "OptimizerWorkload: 'aiopsWebhook.podLabels' is {} but must name the receiver's pod labels",
+      "OptimizerWorkload: 'aiopsWebhook.podLabels' is {} but must name the pods behind the URL",
     ],
   ])("a wrong webhook prop fails at synth naming it: %j", (over, message) => {
     const aiopsWebhook = {
@@ -98,6 +98,38 @@ describe("OptimizerWorkload: what AIOps act mode may change", () => {
     expect(
       () => new OptimizerWorkload(new Chart(Testing.app(), "t"), "W", { ...BASE, aiopsWebhook }),
     ).toThrow(message);
+  });
+
+  test("reads Loki through its gateway's pods only, and a wrong Loki prop fails at synth naming it", () => {
+    const aiopsLoki = {
+      url: "http://loki-gateway.observability.svc.cluster.local",
+      namespace: "observability",
+      podLabels: { "app.kubernetes.io/name": "loki", "app.kubernetes.io/component": "gateway" },
+      port: 8080,
+    };
+    const chart = new Chart(Testing.app(), "t");
+    new OptimizerWorkload(chart, "W", { ...BASE, aiopsLoki });
+    const synth = Testing.synth(chart);
+    expect(JSON.stringify(synth)).toContain(
+      '{"name":"AIOPS_LOKI_URL","value":"http://loki-gateway.observability.svc.cluster.local"}',
+    );
+    const policy = synth.find((m) => m.kind === "NetworkPolicy") as { spec: { egress: unknown[] } };
+    expect(policy.spec.egress).toContainEqual({
+      to: [
+        {
+          namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "observability" } },
+          podSelector: { matchLabels: aiopsLoki.podLabels },
+        },
+      ],
+      ports: [{ protocol: "TCP", port: 8080 }],
+    });
+    expect(
+      () =>
+        new OptimizerWorkload(new Chart(Testing.app(), "t"), "W", {
+          ...BASE,
+          aiopsLoki: { ...aiopsLoki, url: "loki" },
+        }),
+    ).toThrow("OptimizerWorkload: 'aiopsLoki.url' is 'loki' but must be an http(s) URL");
   });
 
   test("names the Argo CD Application to read and lists Deployments read-only; a wrong name fails at synth", () => {

@@ -57,12 +57,13 @@ export interface OptimizerWorkloadProps {
    * Alertmanager's webhooks, such as a chat relay), and the pods behind it: egress is opened to those pods on that port only.
    * @default none: incidents go to Events and the policy's status only
    */
-  readonly aiopsWebhook?: {
-    readonly url: string;
-    readonly namespace: string;
-    readonly podLabels: Readonly<Record<string, string>>;
-    readonly port: number;
-  };
+  readonly aiopsWebhook?: Endpoint;
+  /**
+   * Loki, where the AIOps layer reads an incident's logs (LogQL) for its template evidence, and the
+   * pods behind the URL (Loki's gateway): egress is opened to those pods on that port only.
+   * @default none: summaries carry no log evidence
+   */
+  readonly aiopsLoki?: Endpoint;
   /**
    * The Argo CD Application whose sync history ties the AIOps layer's recent changes to Git
    * revisions (and its revert proposals to the exact one). The right to read it is granted apart,
@@ -73,6 +74,15 @@ export interface OptimizerWorkloadProps {
   readonly aiopsArgoApplication?: { readonly namespace: string; readonly name: string };
   /** Labels a Prometheus operator's ServiceMonitor selector needs, if any. */
   readonly serviceMonitorLabels?: Readonly<Record<string, string>>;
+}
+
+/** A service the optimizer calls: its URL, and the pods and port behind it that egress may reach. */
+export interface Endpoint {
+  readonly url: string;
+  readonly namespace: string;
+  readonly podLabels: Readonly<Record<string, string>>;
+  /** The pods' port (a NetworkPolicy sees the pod's port, not the Service's). */
+  readonly port: number;
 }
 
 export const OPTIMIZER_NAME = "meshpilot-optimizer";
@@ -90,7 +100,8 @@ export class OptimizerWorkload extends Construct {
       throw new Error(
         `OptimizerWorkload: 'managedNamespaces' is empty; name at least one namespace to optimize`,
       );
-    checkWebhook(props.aiopsWebhook);
+    checkEndpoint("aiopsWebhook", props.aiopsWebhook, "http://chat-relay.monitoring.svc:8080/hook");
+    checkEndpoint("aiopsLoki", props.aiopsLoki, "http://loki-gateway.observability.svc.cluster.local");
     checkApplication(props.aiopsArgoApplication);
     const image = imageReference("OptimizerWorkload", props.image, props.imageTag, props.imageDigest);
     const ns = props.namespace;
@@ -143,6 +154,9 @@ export class OptimizerWorkload extends Construct {
             PORT: kplus.EnvValue.fromValue(String(METRICS_PORT)),
             ...(props.aiopsWebhook !== undefined
               ? { AIOPS_WEBHOOK_URL: kplus.EnvValue.fromValue(props.aiopsWebhook.url) }
+              : {}),
+            ...(props.aiopsLoki !== undefined
+              ? { AIOPS_LOKI_URL: kplus.EnvValue.fromValue(props.aiopsLoki.url) }
               : {}),
             ...(props.aiopsArgoApplication !== undefined
               ? {
@@ -359,21 +373,22 @@ export class OptimizerWorkload extends Construct {
               ports: [{ protocol: "TCP", port: 9090 }],
             },
             { to: [{ ipBlock: { cidr: props.apiServerCidr } }], ports: [{ protocol: "TCP", port: 443 }] },
-            ...(props.aiopsWebhook !== undefined
-              ? [
-                  {
-                    to: [
-                      {
-                        namespaceSelector: {
-                          matchLabels: { "kubernetes.io/metadata.name": props.aiopsWebhook.namespace },
+            // The incident webhook's receiver and Loki, each only when named, only its pods and port.
+            ...[props.aiopsWebhook, props.aiopsLoki].flatMap((e) =>
+              e === undefined
+                ? []
+                : [
+                    {
+                      to: [
+                        {
+                          namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": e.namespace } },
+                          podSelector: { matchLabels: { ...e.podLabels } },
                         },
-                        podSelector: { matchLabels: { ...props.aiopsWebhook.podLabels } },
-                      },
-                    ],
-                    ports: [{ protocol: "TCP" as const, port: props.aiopsWebhook.port }],
-                  },
-                ]
-              : []),
+                      ],
+                      ports: [{ protocol: "TCP" as const, port: e.port }],
+                    },
+                  ],
+            ),
             // Resolving Prometheus's service name needs the cluster DNS, and nothing else from kube-system.
             {
               to: [
@@ -403,7 +418,7 @@ function checkApplication(app: OptimizerWorkloadProps["aiopsArgoApplication"]): 
       );
 }
 
-function checkWebhook(w: OptimizerWorkloadProps["aiopsWebhook"]): void {
+function checkEndpoint(prop: string, w: Endpoint | undefined, example: string): void {
   if (w === undefined) return;
   let url: URL | undefined;
   try {
@@ -413,12 +428,12 @@ function checkWebhook(w: OptimizerWorkloadProps["aiopsWebhook"]): void {
   }
   if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:"))
     throw new Error(
-      `OptimizerWorkload: 'aiopsWebhook.url' is '${w.url}' but must be an http(s) URL, e.g. http://chat-relay.monitoring.svc:8080/hook`,
+      `OptimizerWorkload: '${prop}.url' is '${w.url}' but must be an http(s) URL, e.g. ${example}`,
     );
   if (!Number.isInteger(w.port) || w.port < 1 || w.port > 65535)
-    throw new Error(`OptimizerWorkload: 'aiopsWebhook.port' is ${w.port} but must be a port from 1 to 65535`);
+    throw new Error(`OptimizerWorkload: '${prop}.port' is ${w.port} but must be a port from 1 to 65535`);
   if (Object.keys(w.podLabels).length === 0)
     throw new Error(
-      "OptimizerWorkload: 'aiopsWebhook.podLabels' is {} but must name the receiver's pod labels; an empty selector would open egress to every pod of the namespace",
+      `OptimizerWorkload: '${prop}.podLabels' is {} but must name the pods behind the URL; an empty selector would open egress to every pod of the namespace`,
     );
 }

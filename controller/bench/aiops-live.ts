@@ -26,7 +26,8 @@ import { freeOffset, startShop } from "../../services/local/processes.js";
 import type { Alarm, LabelledFault } from "../aiops/evaluation.js";
 import { type Fault, faultSchedule, HEALTHY_KNOBS, type ScheduleOptions } from "../aiops/fault-schedule.js";
 import type { Incident } from "../aiops/incidents.js";
-import { LogWindow } from "../aiops/log-window.js";
+import { logEvidence } from "../aiops/log-evidence.js";
+import { InMemoryLogSource } from "../aiops/log-source.js";
 import { AiopsPipeline } from "../aiops/pipeline.js";
 import { podQueries, readPodSignals, readSignals, signalQueries } from "../aiops/prometheus-signals.js";
 import { type SeverityReading, timeToRecovery } from "../aiops/recovery.js";
@@ -106,7 +107,8 @@ export async function liveRun(o: LiveOptions): Promise<LiveRun> {
   const { faults: schedule, endMs } = faultSchedule({ ...o, services });
   const token = randomBytes(16).toString("hex");
   const offset = await freeOffset(23_000);
-  const logs = new LogWindow(o.scrapeS * 1000);
+  // The shop's pino lines, read for evidence as the controller reads Loki's.
+  const logs = new InMemoryLogSource();
   let t0 = Number.POSITIVE_INFINITY;
   const doubles = new IstioSidecarDoubles(NAMESPACES.shop);
   const shop = await startShop({
@@ -116,20 +118,7 @@ export async function liveRun(o: LiveOptions): Promise<LiveRun> {
       services.map((s, i) => [s, { FAULT_CONTROL_TOKEN: token, FAULT_SEED: String(o.seed * 100 + i) }]),
     ),
     log: (service, line) => {
-      if (!(Date.now() >= t0)) return;
-      try {
-        const entry = JSON.parse(line) as {
-          msg?: string;
-          res?: { statusCode?: number };
-          err?: { message?: string };
-        };
-        const text = [entry.msg, entry.res?.statusCode, entry.err?.message]
-          .filter((x) => x !== undefined)
-          .join(" ");
-        logs.add(service, Date.now() - t0, text);
-      } catch {
-        logs.add(service, Date.now() - t0, line);
-      }
+      if (Date.now() >= t0) logs.add(NAMESPACES.shop, service, Date.now() - t0, line);
     },
   });
   let prometheus: Awaited<ReturnType<typeof startPrometheus>> | undefined;
@@ -344,11 +333,12 @@ export async function liveRun(o: LiveOptions): Promise<LiveRun> {
       )) {
         if (summaries.some((x) => x.id === incident.id)) continue;
         const from = incident.openedAtMs - 2 * stepMs;
-        const templates = Object.fromEntries(
-          incident.services.map((svc) => [
-            svc,
-            logs.changes(svc, Math.max(0, from - 10 * 60_000), from, tMs),
-          ]),
+        const { templates } = await logEvidence(
+          logs,
+          NAMESPACES.shop,
+          incident.services,
+          { fromMs: from, toMs: tMs },
+          Math.min(10 * 60_000, from),
         );
         summaries.push(
           summarize({ incident, verdicts, templates, clock: (ms) => `+${Math.round(ms / 1000)} s` }),

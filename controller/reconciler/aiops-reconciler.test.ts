@@ -18,6 +18,7 @@ import type { Readings, Snapshot } from "../aiops/signals.js";
 import { healthyReadings } from "../aiops/step-cost.js";
 import type { OptimizerConfig } from "../optimizer.js";
 import { applicationObject, deploymentObject, hpaObject, podObject } from "../testbed/fixtures.js";
+import { LokiApiDouble } from "../testbed/loki-api-double.js";
 import { type Harness, NS, optimizerHarness } from "../testbed/optimizer-harness.js";
 import { ScriptedTelemetry } from "../testbed/scripted-telemetry.js";
 
@@ -95,7 +96,13 @@ describe("the AIOps controller", () => {
   const status = () =>
     (h.api.get(AIOPS_API_VERSION, AIOPS_KIND, NS, "shop") as { status?: PolicyStatus })
       .status as PolicyStatus;
-  afterEach(async () => h?.close(), 10_000);
+  /** Servers a test started besides the harness, stopped after it whatever happens. */
+  const cleanups: (() => Promise<void>)[] = [];
+  const afterThis = (cleanup: () => Promise<void>) => cleanups.push(cleanup);
+  afterEach(async () => {
+    await h?.close();
+    for (const cleanup of cleanups.splice(0)) await cleanup();
+  }, 10_000);
 
   it("learns, then opens one incident for a failing callee and its caller, names the callee, and resolves it; it changes nothing", async () => {
     const r = new Random(1);
@@ -110,7 +117,23 @@ describe("the AIOps controller", () => {
         payments: { ...payments, errorRatio: 0.3 },
       };
     });
-    await start(source, { services: SERVICES, detection: { warmupReadings: 20 } });
+    // payments' own lines in Loki: requests served, then, from the fault on, a new error.
+    const loki = new LokiApiDouble();
+    const lokiUrl = await loki.listen();
+    afterThis(() => loki.close());
+    const labels = { namespace: NS, app: "payments", container: "payments" };
+    for (let t = 0; t < (faultTo + 10) * INTERVAL_MS; t += 1000) {
+      loki.push(labels, t, JSON.stringify({ msg: "request completed", res: { statusCode: 200 } }));
+      if (t >= faultFrom * INTERVAL_MS && t < faultTo * INTERVAL_MS)
+        loki.push(
+          labels,
+          t,
+          JSON.stringify({ msg: "charge failed", err: { message: `card network timeout ${t}` } }),
+        );
+    }
+    await start(source, { services: SERVICES, detection: { warmupReadings: 20 } }, undefined, {
+      aiopsLokiUrl: lokiUrl,
+    });
     // A change to payments a minute before the fault, as the traffic optimizer's write records it.
     h.optimizer.changes.record({
       atMs: (faultFrom - 4) * INTERVAL_MS,
@@ -131,6 +154,10 @@ describe("the AIOps controller", () => {
     expect(opened[0].message).toContain("Suspected cause: payments (no affected callee; explains checkout)");
     expect(opened[0].message).toContain(
       "- recent change: the optimizer's change of shop/payments's routing to v1 70%, v2 30% (optimizer,",
+    );
+    expect(opened[0].message).toMatch(/- payments logs: new "charge failed card network timeout <\*>" ×\d+/);
+    expect(loki.queries.map((q) => q.get("query"))).toContain(
+      '{namespace="shop", app="payments", container!="istio-proxy"}',
     );
     expect(status().incidents?.[0]).toMatchObject({ id: 1, suspect: "payments" });
     while (clock / INTERVAL_MS < faultTo + 6) await step();

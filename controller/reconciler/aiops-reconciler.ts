@@ -27,6 +27,9 @@ import { describeProblems } from "../../api/schema-problems.js";
 import type { ChangeLog } from "../aiops/change-log.js";
 import type { WebhookSender } from "../aiops/delivery.js";
 import type { Incident } from "../aiops/incidents.js";
+import { logEvidence } from "../aiops/log-evidence.js";
+import type { LogSource } from "../aiops/log-source.js";
+import type { TemplateChange } from "../aiops/log-templates.js";
 import { AiopsPipeline } from "../aiops/pipeline.js";
 import type { RemediationActuator } from "../aiops/remediation-actuator.js";
 import { rankChanges } from "../aiops/root-cause.js";
@@ -58,6 +61,8 @@ export interface AiopsReconcilerOptions {
   readonly changes?: ChangeLog;
   /** Scans the cluster for new and changed Deployments into `changes`, once per tick at most. @default none */
   readonly clusterChanges?: ClusterChanges;
+  /** Where each incident's log evidence is read (Loki in the cluster). @default none: no template evidence */
+  readonly logs?: LogSource;
   /** Where each incident's summary is POSTed, opened and resolved, in Alertmanager's format. @default none */
   readonly webhook?: WebhookSender;
   /** Rewrites each summary before it is announced. @default none: the plain summary */
@@ -99,6 +104,8 @@ interface Memory {
 
 const SILENT: Logger = { info: () => undefined, warn: () => undefined };
 const KEPT_CLOSED = 5;
+/** Services whose logs are read per announcement: the suspects first. */
+const MAX_LOG_SERVICES = 5;
 
 export class AiopsReconciler {
   private readonly policies: WatchedSet<Policy>;
@@ -254,19 +261,22 @@ export class AiopsReconciler {
             notify,
           })
         : undefined;
-    const summaryOf = (incident: Incident) =>
+    const summaryOf = (incident: Incident, templates: Record<string, TemplateChange[]> = {}) =>
       summarize({
         incident,
         verdicts,
         clock,
+        templates,
         actions: remedied?.lines.get(incident.id) ?? [],
         changes: this.changesBefore(incident),
       });
+    const withLogs = async (incident: Incident) =>
+      summaryOf(incident, await this.templates(policy, incident, d.intervalSeconds * 1000, nowMs));
     if (leader) {
       for (const incident of m.pipeline.tracker.openIncidents)
         if (incident.settledSuspects !== undefined && !m.announced.has(incident.id)) {
           m.announced.add(incident.id);
-          const s = summaryOf(incident);
+          const s = await withLogs(incident);
           const text = await this.deliver(policy, s, "firing", nowMs);
           m.summaries.set(incident.id, { suspect: s.suspect, text });
           await this.event(policy, "IncidentOpened", "Warning", text, nowMs);
@@ -274,8 +284,9 @@ export class AiopsReconciler {
       for (const incident of step.closed) {
         m.closed.unshift(incident);
         for (const gone of m.closed.splice(KEPT_CLOSED)) m.summaries.delete(gone.id);
-        const s = summaryOf(incident);
-        if (m.announced.delete(incident.id)) {
+        const announced = m.announced.delete(incident.id);
+        const s = announced ? await withLogs(incident) : summaryOf(incident);
+        if (announced) {
           const text = await this.deliver(policy, s, "resolved", nowMs);
           m.summaries.set(incident.id, { suspect: s.suspect, text });
           await this.event(policy, "IncidentResolved", "Normal", text, nowMs);
@@ -367,6 +378,24 @@ export class AiopsReconciler {
         m.lastStatusMs = nowMs;
       }
     }
+  }
+
+  /**
+   * The log templates new or surging in the incident's window (from two intervals before it opened,
+   * when its first symptoms were read, to its end or now), for its services; none without a log
+   * source. Logs that cannot be read are logged and left out: they never hold an incident back.
+   */
+  private async templates(policy: Policy, incident: Incident, intervalMs: number, nowMs: number) {
+    if (this.o.logs === undefined) return {};
+    const suspects = (incident.settledSuspects ?? incident.suspects).map((s) => s.service);
+    const services = [...new Set([...suspects, ...incident.services])].slice(0, MAX_LOG_SERVICES);
+    const evidence = await logEvidence(this.o.logs, policy.metadata.namespace, services, {
+      fromMs: incident.openedAtMs - 2 * intervalMs,
+      toMs: incident.closedAtMs ?? nowMs,
+    });
+    if (evidence.errors.length > 0)
+      this.log.warn({ incident: incident.id, errors: evidence.errors }, "could not read the incident's logs");
+    return evidence.templates;
   }
 
   /** The changes of the half hour before the incident began, ranked against its suspects. */
