@@ -28,8 +28,8 @@ export async function logEvidence(
   for (const service of services) {
     try {
       const before = await source.read(namespace, service, window.fromMs - baselineMs, window.fromMs);
-      // No lines before: nothing to set the window against, so nothing is new or surging.
-      if (before.lines.length === 0) continue;
+      // A service quiet while healthy has no lines before: everything it says now is new, and that
+      // is the evidence (a healthy checkout logs nothing; a failing one logs why).
       const during = await source.read(namespace, service, window.fromMs, window.toMs);
       const miner = new LogTemplateMiner();
       const ids = (lines: typeof before.lines) => lines.map((l) => miner.add(l.text).template.id);

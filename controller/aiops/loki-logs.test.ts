@@ -119,13 +119,16 @@ describe("an incident's log evidence", () => {
     ]);
   });
 
-  it("judges nothing without lines before the window, and lists a service whose logs cannot be read", async () => {
+  it("calls everything a service quiet before says now new, and lists a service whose logs cannot be read", async () => {
     for (let t = T0; t < T0 + 30 * SEC; t += SEC) loki.push(catalog, t, pino("request errored", 500));
     loki.failNext = { status: 500, body: "internal error", times: 1 };
     const evidence = await logEvidence(new LokiLogSource({ url }), "shop", ["cart", "catalog"], {
       fromMs: T0,
       toMs: T0 + 30 * SEC,
     });
-    expect(evidence).toEqual({ templates: {}, errors: ["cart: Loki answered 500: internal error"] });
+    expect(evidence).toEqual({
+      templates: { catalog: [{ kind: "new", template: "request errored <*>", inWindow: 30, expected: 0 }] },
+      errors: ["cart: Loki answered 500: internal error"],
+    });
   });
 });

@@ -23,6 +23,17 @@ export class AiopsPipeline {
     this.tracker = new IncidentTracker(graph, tracker);
   }
 
+  /**
+   * Learns from past snapshots, oldest first, as if they had been read live, but opens no incident:
+   * what a start rebuilds from the telemetry's history. Returns how many were readable.
+   */
+  warm(snapshots: readonly Snapshot[]): number {
+    let readable = 0;
+    for (const snapshot of snapshots)
+      if (this.detector.step(snapshot).some((v) => v.state !== "unreadable")) readable++;
+    return readable;
+  }
+
   step(snapshot: Snapshot): StepResult {
     const verdicts = this.detector.step(snapshot);
     const { opened, closed } = this.tracker.step(

@@ -90,6 +90,50 @@ export async function readSignals(
 }
 
 /**
+ * The signals at every step of [fromMs, toMs): one range query per signal, all services at once,
+ * each step's readings as a snapshot. What the controller learns from at a start, instead of
+ * waiting for a warm-up's worth of live readings. A failed query leaves its signal absent at every
+ * step and is reported, as in readSignals.
+ */
+export async function readSignalHistory(
+  prometheus: PrometheusSource,
+  services: readonly string[],
+  queries: Readonly<Partial<Record<SignalName, SignalQuery>>>,
+  range: { readonly fromMs: number; readonly toMs: number; readonly stepMs: number },
+): Promise<{ snapshots: Snapshot[]; errors: string[] }> {
+  const { fromMs, toMs, stepMs } = range;
+  const steps = Math.max(0, Math.ceil((toMs - fromMs) / stepMs));
+  if (steps === 0) return { snapshots: [], errors: [] };
+  const names = Object.keys(queries) as SignalName[];
+  const settled = await Promise.allSettled(
+    names.map((n) =>
+      prometheus.range(n, (queries[n] as SignalQuery).promql, fromMs, fromMs + (steps - 1) * stepMs, stepMs),
+    ),
+  );
+  const snapshots: Snapshot[] = Array.from({ length: steps }, (_, i) => ({
+    atMs: fromMs + i * stepMs,
+    services: Object.fromEntries(services.map((s) => [s, {} as Readings])),
+  }));
+  const errors: string[] = [];
+  settled.forEach((result, n) => {
+    if (result.status === "rejected") {
+      errors.push((result.reason as Error).message);
+      return;
+    }
+    const label = (queries[names[n]] as SignalQuery).label;
+    for (const series of result.value) {
+      const service = series.metric[label];
+      if (service === undefined || !services.includes(service)) continue;
+      series.values.forEach((value, i) => {
+        if (value !== undefined && i < steps)
+          (snapshots[i].services[service] as Record<string, number>)[names[n]] = value;
+      });
+    }
+  });
+  return { snapshots, errors };
+}
+
+/**
  * Per pod, the golden signals the outlier check reads (pod-outliers.ts): the same Istio series
  * by service and `pod`, which Prometheus adds to every series it scrapes from a sidecar.
  */

@@ -10,6 +10,7 @@ import { UnknownNameError } from "../unknown-name-error.js";
 import {
   podQueries,
   readPodSignals,
+  readSignalHistory,
   readSignals,
   type SignalRead,
   signalQueries,
@@ -19,6 +20,16 @@ import type { Snapshot } from "./signals.js";
 export interface SignalSource {
   /** Every service's readings over the window ending at `atMs`. */
   read(namespace: string, services: readonly string[], windowS: number, atMs: number): Promise<SignalRead>;
+  /**
+   * The readings every `stepMs` over [fromMs, toMs), oldest first, for learning at a start. A
+   * source without a past leaves it out, and learning starts from the live readings.
+   */
+  history?(
+    namespace: string,
+    services: readonly string[],
+    windowS: number,
+    range: { readonly fromMs: number; readonly toMs: number; readonly stepMs: number },
+  ): Promise<{ snapshots: Snapshot[]; errors: string[] }>;
 }
 
 export class PrometheusSignalSource implements SignalSource {
@@ -37,6 +48,15 @@ export class PrometheusSignalSource implements SignalSource {
       readPodSignals(this.prometheus, services, podQueries(namespace, windowS), atMs),
     ]);
     return { ...signals, pods: pods.pods, errors: [...signals.errors, ...pods.errors] };
+  }
+
+  history(
+    namespace: string,
+    services: readonly string[],
+    windowS: number,
+    range: { readonly fromMs: number; readonly toMs: number; readonly stepMs: number },
+  ): Promise<{ snapshots: Snapshot[]; errors: string[] }> {
+    return readSignalHistory(this.prometheus, services, signalQueries(namespace, windowS), range);
   }
 }
 

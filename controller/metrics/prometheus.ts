@@ -79,13 +79,19 @@ export class PrometheusSource implements MetricsSource {
   }
 
   /**
-   * The destination's request rate per step, by range queries of at most MAX_POINTS steps each
-   * (Prometheus refuses more than 11,000 points per series).
+   * One range query over [fromMs, toMs] at `stepMs`, in queries of at most MAX_POINTS steps each
+   * (Prometheus refuses more than 11,000 points per series): each series' values by step index,
+   * undefined where it has none.
    */
-  async history(host: string, fromMs: number, toMs: number, stepMs: number): Promise<(number | undefined)[]> {
-    const promql = historyQuery(host, stepMs);
+  async range(
+    name: string,
+    promql: string,
+    fromMs: number,
+    toMs: number,
+    stepMs: number,
+  ): Promise<{ metric: Readonly<Record<string, string>>; values: (number | undefined)[] }[]> {
     const steps = Math.floor((toMs - fromMs) / stepMs) + 1;
-    const out: (number | undefined)[] = new Array(steps).fill(undefined);
+    const series = new Map<string, { metric: Record<string, string>; values: (number | undefined)[] }>();
     for (let first = 0; first < steps; first += MAX_POINTS) {
       const last = Math.min(steps, first + MAX_POINTS) - 1;
       const params = {
@@ -94,14 +100,29 @@ export class PrometheusSource implements MetricsSource {
         end: ((fromMs + last * stepMs) / 1000).toFixed(3),
         step: `${stepMs / 1000}s`,
       };
-      const result = await this.call("history", "query_range", "matrix", params);
-      for (const series of result as { values?: [number, string][] }[])
-        for (const [t, v] of series.values ?? []) {
+      const result = await this.call(name, "query_range", "matrix", params);
+      for (const one of result as { metric?: Record<string, string>; values?: [number, string][] }[]) {
+        const metric = one.metric ?? {};
+        const key = JSON.stringify(Object.entries(metric).sort());
+        const entry = series.get(key) ?? { metric, values: new Array(steps).fill(undefined) };
+        series.set(key, entry);
+        for (const [t, v] of one.values ?? []) {
           const i = Math.round((t * 1000 - fromMs) / stepMs);
           const value = Number(v);
-          if (i >= 0 && i < steps && Number.isFinite(value)) out[i] = value;
+          if (i >= 0 && i < steps && Number.isFinite(value)) entry.values[i] = value;
         }
+      }
     }
+    return [...series.values()];
+  }
+
+  /** The destination's request rate per step, for the predictive scaler's start. */
+  async history(host: string, fromMs: number, toMs: number, stepMs: number): Promise<(number | undefined)[]> {
+    const series = await this.range("history", historyQuery(host, stepMs), fromMs, toMs, stepMs);
+    const steps = Math.floor((toMs - fromMs) / stepMs) + 1;
+    // The query sums to one series; were there more, the last one's value at a step stands.
+    const out: (number | undefined)[] = new Array(steps).fill(undefined);
+    for (const one of series) for (const [i, v] of one.values.entries()) if (v !== undefined) out[i] = v;
     return out;
   }
 

@@ -41,6 +41,34 @@ class SteppedSignals implements SignalSource {
   }
 }
 
+/** Stepped signals with a past: Prometheus' range queries, as a start reads them. */
+class SignalsWithHistory extends SteppedSignals {
+  asked: { fromMs: number; toMs: number; stepMs: number }[] = [];
+  constructor(
+    at: (step: number) => Record<string, Readings>,
+    private readonly fails = false,
+  ) {
+    super(at);
+    this.past = at;
+  }
+  private readonly past: (step: number) => Record<string, Readings>;
+  async history(
+    _ns: string,
+    services: readonly string[],
+    _w: number,
+    range: { fromMs: number; toMs: number; stepMs: number },
+  ) {
+    this.asked.push(range);
+    if (this.fails) throw new Error("Prometheus is down");
+    const snapshots: Snapshot[] = [];
+    for (let t = range.fromMs; t < range.toMs; t += range.stepMs) {
+      const all = this.past(Math.round(t / INTERVAL_MS));
+      snapshots.push({ atMs: t, services: Object.fromEntries(services.map((s) => [s, all[s] ?? {}])) });
+    }
+    return { snapshots, errors: [] };
+  }
+}
+
 const policy = (spec: Record<string, unknown>) => ({
   apiVersion: AIOPS_API_VERSION,
   kind: AIOPS_KIND,
@@ -434,6 +462,33 @@ describe("the AIOps controller", () => {
     } finally {
       await Promise.all(servers.map((s) => new Promise((done) => s.close(done))));
     }
+  }, 30_000);
+
+  it("learns from the signals' past at start, so it watches from its first step instead of learning for a warm-up", async () => {
+    const r = new Random(4);
+    const healthy = () => ({ checkout: healthyReadings(r), payments: healthyReadings(r) });
+    const source = new SignalsWithHistory(healthy);
+    await start(source, { services: SERVICES, detection: { warmupReadings: 20, retrainEveryReadings: 60 } });
+    await step();
+    // max(warmupReadings, min(720, retrainEveryReadings)) readings, one per interval, ending now.
+    expect(source.asked).toEqual([
+      { fromMs: INTERVAL_MS - 60 * INTERVAL_MS, toMs: INTERVAL_MS, stepMs: INTERVAL_MS },
+    ]);
+    expect(status().conditions[0]).toMatchObject({ reason: "Watching" });
+    expect(status().conditions[0].message).toContain("(learned from 60 past readings at start)");
+    expect(status().services?.every((s) => s.state === "healthy")).toBe(true);
+  }, 30_000);
+
+  it("without a readable past, learns from the live readings as before, and says why in its log", async () => {
+    const r = new Random(4);
+    const source = new SignalsWithHistory(
+      () => ({ checkout: healthyReadings(r), payments: healthyReadings(r) }),
+      true,
+    );
+    await start(source, { services: SERVICES, detection: { warmupReadings: 20 } });
+    await step();
+    expect(status().conditions[0]).toMatchObject({ reason: "Learning" });
+    expect(h.warnings.join("\n")).toContain("the signals' history could not be read");
   }, 30_000);
 
   it("reports an invalid policy in its status, once, and reads no telemetry for it", async () => {

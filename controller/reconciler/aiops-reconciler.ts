@@ -100,6 +100,8 @@ interface Memory {
   readonly transitions: Map<string, { status: string; atMs: number }>;
   lastNews?: string;
   lastStatusMs?: number;
+  /** Past readings learned from when this memory was made, from the signal source's history. */
+  rebuiltFrom?: number;
 }
 
 const SILENT: Logger = { info: () => undefined, warn: () => undefined };
@@ -237,6 +239,7 @@ export class AiopsReconciler {
     if (m === undefined || m.specJson !== specJson) {
       m = this.fresh(spec, specJson);
       this.memory.set(key, m);
+      await this.rebuild(m, policy, spec, nowMs);
     }
     const d = spec.detection;
     if (m.lastStepMs !== undefined && nowMs - m.lastStepMs < d.intervalSeconds * 1000) return;
@@ -319,7 +322,7 @@ export class AiopsReconciler {
           "Ready",
           "True",
           learning > 0 ? "Learning" : unreadable.length === services.length ? "NoTelemetry" : "Watching",
-          `${services.length} services watched${learning > 0 ? `, ${learning} still learning what healthy looks like` : ""}; ${modeLine(spec.mode, this.remediation !== undefined)}`,
+          `${services.length} services watched${learning > 0 ? `, ${learning} still learning what healthy looks like` : ""}${m.rebuiltFrom ? ` (learned from ${m.rebuiltFrom} past readings at start)` : ""}; ${modeLine(spec.mode, this.remediation !== undefined)}`,
           nowMs,
           policy,
           m.transitions,
@@ -455,6 +458,43 @@ export class AiopsReconciler {
         "could not give back what the AIOps policy changed",
       );
       return false;
+    }
+  }
+
+  /**
+   * A new memory (a start, or a changed spec) learns from the signals' recent past, as the predictive
+   * autoscaler does, instead of waiting a warm-up's worth of live readings: the last
+   * max(warmupReadings, min(720, retrainEveryReadings)) readings, three hours at the defaults,
+   * replayed through the detector without opening incidents. A source without a past, or one that
+   * cannot answer, leaves learning to the live readings.
+   */
+  private async rebuild(m: Memory, policy: Policy, spec: ResolvedAIOpsSpec, nowMs: number): Promise<void> {
+    const history = this.o.source.history?.bind(this.o.source);
+    if (history === undefined) return;
+    const d = spec.detection;
+    const stepMs = d.intervalSeconds * 1000;
+    const readings = Math.max(d.warmupReadings, Math.min(720, d.retrainEveryReadings));
+    const ref = `${policy.metadata.namespace}/${policy.metadata.name}`;
+    try {
+      const past = await history(
+        policy.metadata.namespace,
+        Object.keys(spec.services).sort(),
+        d.windowSeconds,
+        {
+          fromMs: nowMs - readings * stepMs,
+          toMs: nowMs,
+          stepMs,
+        },
+      );
+      m.rebuiltFrom = m.pipeline.warm(past.snapshots);
+      if (past.errors.length > 0)
+        this.log.warn({ policy: ref, errors: past.errors }, "some signals' history could not be read");
+      this.log.info(
+        { policy: ref, readings: m.rebuiltFrom },
+        "AIOps baselines rebuilt from the signals' history",
+      );
+    } catch (e) {
+      this.log.warn({ policy: ref, error: describeError(e) }, "the signals' history could not be read");
     }
   }
 
