@@ -236,6 +236,9 @@ describe("traffic actions, through the traffic optimizer's overrides", () => {
     ]);
     await actuator.undo(NS, OWNER, shift);
     expect(overrides().map((o: { kind: string }) => o.kind)).toEqual(["cap-subset", "quarantine-pod"]);
+    // Undoing a scale-out gives back its floor only, never a traffic override.
+    await actuator.undo(NS, OWNER, scaleOut);
+    expect(overrides()).toHaveLength(2);
     leader = false;
     await expect(actuator.release(NS, OWNER, [])).rejects.toBeInstanceOf(NotLeaderError);
     leader = true;

@@ -145,7 +145,7 @@ export class KubeRemediation implements RemediationActuator {
   }
 
   async undo(namespace: string, owner: string, action: Action): Promise<void> {
-    if (action.kind === "scale-out") await this.release(namespace, owner, [action.target]);
+    if (action.kind === "scale-out") await this.releaseFloors(namespace, owner, [action.target]);
     if (action.kind === "shift-traffic" || action.kind === "quarantine-pod") {
       const kind = action.kind === "shift-traffic" ? "cap-subset" : "quarantine-pod";
       await this.o.traffic.remove(
@@ -158,10 +158,17 @@ export class KubeRemediation implements RemediationActuator {
   }
 
   async release(namespace: string, owner: string, hpas: readonly string[]): Promise<readonly string[]> {
-    const given: string[] = [];
     const mine = (o: RoutingOverride) => o.by === owner;
-    for (const intent of await this.o.traffic.remove(namespace, undefined, mine, this.leaderOnly))
-      given.push(`${RELEASED_INTENT}${intent}`);
+    const intents = await this.o.traffic.remove(namespace, undefined, mine, this.leaderOnly);
+    return [
+      ...(await this.releaseFloors(namespace, owner, hpas)),
+      ...intents.map((i) => `${RELEASED_INTENT}${i}`),
+    ];
+  }
+
+  /** Gives back the floors `owner` holds among `hpas`; returns their names. */
+  private async releaseFloors(namespace: string, owner: string, hpas: readonly string[]): Promise<string[]> {
+    const given: string[] = [];
     for (const name of hpas) {
       const hpa = await this.o.floors.read(namespace, name);
       if (hpa === undefined || !hpa.written || hpa.owner !== owner) continue;
