@@ -152,6 +152,20 @@ describe("the control step", () => {
     expect(r.action).toMatchObject({ kind: "apply", to: { weights: { v1: 0, v2: 100 } }, maxStep: 100 });
     expect(r.safety.join(" ")).toMatch(/override by AIOpsPolicy\/shop: v1 capped at 0%/);
     expect(step(cooling, slowV2(), { overrides, mode: "observe" }).action).toEqual({ kind: "none" });
+    // A later write under the cap (here, hedging) keeps the cap and the lowered floor with it, or
+    // the actuator's last check would refuse v1 at 0%.
+    const underCap = controlStep(policy, { ...settings, overrides }, fresh(), {
+      observation: slowV2(),
+      live: { ...live, weights: { v1: 0, v2: 100 } },
+      nowMs: 100_000,
+      random: new Random(1),
+      canWrite: true,
+    });
+    expect(underCap.action).toMatchObject({
+      kind: "apply",
+      to: { weights: { v1: 0, v2: 100 } },
+      minWeight: 0,
+    });
     // A rollback goes back to the last good routing with the override still enforced.
     let memory = step(fresh(), slowV2()).next.applied;
     const worse: Observation = { ...slowV2(), subsets: { v1: subset(400), v2: subset(90) } };

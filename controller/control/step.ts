@@ -284,13 +284,15 @@ function policyStep(
   return {
     ...base,
     kind: "change",
-    // An override moves weight at once, like a rollback; the policy's own moves keep the step limit.
+    // An override moves weight at once, like a rollback; the policy's own moves keep the step
+    // limit. A cap in force lowers the floor on every write, or the next one could not keep it.
     action: {
       kind: "apply",
       to: proposed,
-      ...(overridden.routing === capped.routing
-        ? { maxStep: settings.guardrails.maxStep }
-        : { maxStep: settings.guardrails.total, ...capFloor(settings) }),
+      maxStep: changedWeights(capped.routing, overridden.routing)
+        ? settings.guardrails.total
+        : settings.guardrails.maxStep,
+      ...capFloor(settings),
     },
     next: {
       applied: { ...memory, policyState: out.state, probation, written: proposed, lastChangeMs: nowMs },
