@@ -6,6 +6,17 @@
  * anomalous in its load alone (its callers send less) joins an incident but never opens one. An
  * incident closes once none of its services has been anomalous
  * for `quietMs`. Each step re-ranks the suspects of every open incident.
+ *
+ * Two open incidents that anomalous services come to connect (a caller slowed first and opened
+ * one, its callee turned anomalous after and opened another) are merged: the newer joins the
+ * older and closes, marked as merged into it.
+ *
+ * The ranking a notification carries settles `settleMs` after opening, if anything is still
+ * affected then: a blip gone before it can be ranked closes unannounced (recorded, never paged).
+ * A service that takes the
+ * first place later (the callee whose fault began after its callers' trouble, or whose symptoms
+ * grew slower) and holds it for `settleMs` settles it again, once per service, so the on-call
+ * hears of the new suspect without hearing of every flicker.
  */
 import { type CallGraph, rankRootCauses, type ServiceScore, type Suspect } from "./root-cause.js";
 
@@ -13,12 +24,23 @@ export interface Incident {
   readonly id: number;
   readonly openedAtMs: number;
   closedAtMs?: number;
+  /** The incident this one was merged into, when that is how it closed. */
+  mergedInto?: number;
   /** Every service that was anomalous in it, in the order they joined. */
   readonly services: string[];
   /** The suspects, best first, as last ranked. */
   suspects: Suspect[];
-  /** The ranking once the incident had been open `settleMs`: what the first notification says. */
+  /**
+   * The ranking once the incident had been open `settleMs` with something still affected: what the
+   * notification says. Set at closing for one that never got there, which was never announced.
+   */
   settledSuspects?: Suspect[];
+  /** The first settled ranking: what the first notification said. */
+  firstSettledSuspects?: Suspect[];
+  /** Every service a settled ranking has put first, in order. */
+  readonly settledFirsts: string[];
+  /** A new first suspect and since when it has held first place, not settled yet. */
+  challenger?: { readonly service: string; readonly sinceMs: number };
   peakSeverity: number;
 }
 
@@ -30,6 +52,12 @@ export interface TrackerOptions {
   readonly quietMs?: number;
   /** When the first summary is written, after opening. @default 20 s */
   readonly settleMs?: number;
+}
+
+/** An incident merged into an older one. */
+export interface Merge {
+  readonly incident: Incident;
+  readonly into: Incident;
 }
 
 export interface ServiceState {
@@ -67,7 +95,15 @@ export class IncidentTracker {
     return this.open;
   }
 
-  step(atMs: number, states: readonly ServiceState[]): { opened: Incident[]; closed: Incident[] } {
+  /**
+   * One step. `opened` are new incidents; `merged`, those that joined an older one (closed by
+   * it); `resettled`, open ones whose settled ranking has a new first suspect; `closed`,
+   * those quiet long enough.
+   */
+  step(
+    atMs: number,
+    states: readonly ServiceState[],
+  ): { opened: Incident[]; merged: Merge[]; resettled: Incident[]; closed: Incident[] } {
     const anomalous = states.filter((s) => s.anomalous).map((s) => s.service);
     for (const s of anomalous) this.lastAnomalous.set(s, atMs);
     const opened: Incident[] = [];
@@ -83,24 +119,33 @@ export class IncidentTracker {
           openedAtMs: atMs,
           services: [service],
           suspects: [],
+          settledFirsts: [],
           peakSeverity: 0,
         };
         this.open.push(incident);
         opened.push(incident);
       }
     }
+    const merged = this.mergeConnected(atMs, new Set(anomalous));
+    const gone = new Set(merged.map((m) => m.incident));
 
     const scores: Record<string, ServiceScore> = {};
     for (const s of states)
       scores[s.service] = { severity: s.severity, symptom: s.symptomSeverity, sinceMs: s.sinceMs };
+    const settleMs = this.o.settleMs ?? 20_000;
+    const resettled: Incident[] = [];
     for (const incident of this.open) {
       incident.suspects = rankRootCauses(this.graph, scores).filter(
         (s) => incident.services.includes(s.service) || this.nearby(s.service, incident),
       );
       for (const s of incident.services)
         incident.peakSeverity = Math.max(incident.peakSeverity, scores[s]?.severity ?? 0);
-      if (incident.settledSuspects === undefined && atMs - incident.openedAtMs >= (this.o.settleMs ?? 20_000))
-        incident.settledSuspects = incident.suspects;
+      if (incident.settledSuspects === undefined) {
+        if (atMs - incident.openedAtMs >= settleMs && incident.suspects.length > 0) this.settle(incident);
+      } else if (this.challenged(incident, atMs, settleMs)) {
+        this.settle(incident);
+        resettled.push(incident);
+      }
     }
 
     const closed: Incident[] = [];
@@ -108,11 +153,55 @@ export class IncidentTracker {
     for (const incident of [...this.open])
       if (incident.services.every((s) => atMs - (this.lastAnomalous.get(s) ?? 0) >= quiet)) {
         incident.closedAtMs = atMs;
-        incident.settledSuspects ??= incident.suspects;
+        if (incident.settledSuspects === undefined) this.settle(incident);
         this.open.splice(this.open.indexOf(incident), 1);
         closed.push(incident);
       }
-    return { opened, closed };
+    return { opened: opened.filter((i) => !gone.has(i)), merged, resettled, closed };
+  }
+
+  /** Merges open incidents that two adjacent anomalous members connect, the newer into the older. */
+  private mergeConnected(atMs: number, anomalous: ReadonlySet<string>): Merge[] {
+    const merged: Merge[] = [];
+    const touching = (a: Incident, b: Incident) =>
+      a.services.some(
+        (x) => anomalous.has(x) && b.services.some((y) => anomalous.has(y) && this.undirected.get(x)?.has(y)),
+      );
+    const pair = () => {
+      for (const into of this.open)
+        for (const incident of this.open)
+          if (into.id < incident.id && touching(into, incident)) return { incident, into };
+      return undefined;
+    };
+    for (let m = pair(); m !== undefined; m = pair()) {
+      for (const s of m.incident.services) if (!m.into.services.includes(s)) m.into.services.push(s);
+      m.into.peakSeverity = Math.max(m.into.peakSeverity, m.incident.peakSeverity);
+      this.open.splice(this.open.indexOf(m.incident), 1);
+      m.incident.closedAtMs = atMs;
+      m.incident.mergedInto = m.into.id;
+      m.incident.settledSuspects ??= m.incident.suspects;
+      merged.push(m);
+    }
+    return merged;
+  }
+
+  private settle(incident: Incident): void {
+    incident.settledSuspects = incident.suspects;
+    incident.firstSettledSuspects ??= incident.suspects;
+    incident.challenger = undefined;
+    const first = incident.suspects[0]?.service;
+    if (first !== undefined) incident.settledFirsts.push(first);
+  }
+
+  /** Whether a first suspect never settled before has held first place for `settleMs`. */
+  private challenged(incident: Incident, atMs: number, settleMs: number): boolean {
+    const first = incident.suspects[0]?.service;
+    if (first === undefined || incident.settledFirsts.includes(first)) {
+      incident.challenger = undefined;
+      return false;
+    }
+    if (incident.challenger?.service !== first) incident.challenger = { service: first, sinceMs: atMs };
+    return atMs - incident.challenger.sinceMs >= settleMs;
   }
 
   /** The open incident reachable from `service` through anomalous services and incident members. */

@@ -1,16 +1,19 @@
 /**
- * The AIOps step every runner calls (the benchmark now, the controller next): a snapshot of
- * signals in, verdicts per service and the incidents opened and closed out. Pure, with the
+ * The AIOps step every runner calls (the controller and the benchmark): a snapshot of signals
+ * in, verdicts per service and the incidents opened, merged into another, resettled (a new first
+ * suspect) and closed out. Pure, with the
  * clock taken from the snapshot.
  */
 import { AnomalyDetector, type DetectorOptions, type ServiceVerdict } from "./detector.js";
-import { type Incident, IncidentTracker, type TrackerOptions } from "./incidents.js";
+import { type Incident, IncidentTracker, type Merge, type TrackerOptions } from "./incidents.js";
 import type { CallGraph } from "./root-cause.js";
 import type { Snapshot } from "./signals.js";
 
 export interface StepResult {
   readonly verdicts: readonly ServiceVerdict[];
   readonly opened: readonly Incident[];
+  readonly merged: readonly Merge[];
+  readonly resettled: readonly Incident[];
   readonly closed: readonly Incident[];
 }
 
@@ -36,7 +39,7 @@ export class AiopsPipeline {
 
   step(snapshot: Snapshot): StepResult {
     const verdicts = this.detector.step(snapshot);
-    const { opened, closed } = this.tracker.step(
+    const { opened, merged, resettled, closed } = this.tracker.step(
       snapshot.atMs,
       verdicts.map((v) => ({
         service: v.service,
@@ -46,6 +49,6 @@ export class AiopsPipeline {
         sinceMs: v.sinceMs,
       })),
     );
-    return { verdicts, opened, closed };
+    return { verdicts, opened, merged, resettled, closed };
   }
 }

@@ -11,6 +11,7 @@ const INCIDENT: Incident = {
     { service: "payments", score: 3, reasons: ["no affected callee", "explains checkout"] },
     { service: "checkout", score: 1, reasons: ["explained by affected callee payments"] },
   ],
+  settledFirsts: ["payments"],
   peakSeverity: 4,
 };
 

@@ -48,6 +48,14 @@ function suspectLine(incident: Incident): string | undefined {
   }.`;
 }
 
+/** How the incident ended, if it has: recovered, or merged into an older one that goes on. */
+function ending(incident: Incident, clock: (ms: number) => string): string {
+  if (incident.closedAtMs === undefined) return "";
+  return incident.mergedInto !== undefined
+    ? `, merged into incident ${incident.mergedInto} at ${clock(incident.closedAtMs)}`
+    : `, recovered at ${clock(incident.closedAtMs)}`;
+}
+
 const round = (v: number) =>
   Math.abs(v) >= 10 ? v.toFixed(0) : Math.abs(v) >= 0.1 ? v.toFixed(2) : v.toPrecision(2);
 
@@ -81,7 +89,7 @@ export function summarize(input: SummaryInput): IncidentSummary {
   const actions = input.actions ?? [];
   const title = `${suspect ?? incident.services[0]}: ${incident.services.length} service${incident.services.length > 1 ? "s" : ""} anomalous since ${startedAt}`;
   const text = [
-    `Incident ${incident.id}: ${incident.services.join(", ")} anomalous since ${startedAt}${incident.closedAtMs ? `, recovered at ${clock(incident.closedAtMs)}` : ""}.`,
+    `Incident ${incident.id}: ${incident.services.join(", ")} anomalous since ${startedAt}${ending(incident, clock)}.`,
     suspectLine(incident) ?? "No suspect yet.",
     ...(evidence.length > 0 ? ["Evidence:", ...evidence.map((e) => `- ${e}`)] : []),
     actions.length > 0 ? `Done or proposed: ${actions.join("; ")}.` : "Nothing done or proposed.",

@@ -90,7 +90,7 @@ async function main(): Promise<void> {
     "",
     "## Methods",
     "",
-    `${run.schedule.length} faults, ${Math.round(run.endMs / MIN)} minutes of load (${run.load.requests} requests by the load generator, ${run.load.errors} failed), the first ${Math.round(run.warmupMs / MIN)} healthy minutes for learning. An alarm opened during a fault or up to ${graceMs / 1000} s after it belongs to that fault; any other is false. Time to detect counts from the fault's start to its first alarm; the root cause is judged on that alarm's first suspects. Prometheus queries failed on ${run.failedSteps} steps${run.firstError ? ` (first: ${run.firstError})` : ""}.`,
+    `${run.schedule.length} faults, ${Math.round(run.endMs / MIN)} minutes of load (${run.load.requests} requests by the load generator, ${run.load.errors} failed), the first ${Math.round(run.warmupMs / MIN)} healthy minutes for learning. An alarm raised during a fault or up to ${graceMs / 1000} s after it belongs to that fault; any other is false. Ours is raised when the controller announces an incident (its suspects settled, an Event and a webhook), not when it opens one; a blip gone before then is never announced, and not counted. Time to detect counts from the fault's start to its first alarm; the root cause is judged on the suspects that alarm named. Prometheus queries failed on ${run.failedSteps} steps${run.firstError ? ` (first: ${run.firstError})` : ""}.`,
     "",
     ...methodTable(scores),
     "",

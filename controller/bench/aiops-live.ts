@@ -25,7 +25,6 @@ import { runLoad } from "../../services/load/runner.js";
 import { freeOffset, startShop } from "../../services/local/processes.js";
 import type { Alarm, LabelledFault } from "../aiops/evaluation.js";
 import { type Fault, faultSchedule, HEALTHY_KNOBS, type ScheduleOptions } from "../aiops/fault-schedule.js";
-import type { Incident } from "../aiops/incidents.js";
 import { logEvidence } from "../aiops/log-evidence.js";
 import { InMemoryLogSource } from "../aiops/log-source.js";
 import { AiopsPipeline } from "../aiops/pipeline.js";
@@ -231,7 +230,7 @@ export async function liveRun(o: LiveOptions): Promise<LiveRun> {
     const sigma = new ThreeSigmaDetector(warmupPoints);
     const sigmaEpisodes = new Episodes();
     const burnEpisodes = new Episodes();
-    const incidents = { ours: [] as Incident[], baseline: [] as Incident[] };
+    const alarms = { ours: [] as (Alarm & { id: number })[], baseline: [] as (Alarm & { id: number })[] };
     const flagged: LiveRun["flagged"][number][] = [];
     const summaries: IncidentSummary[] = [];
     let failedSteps = 0;
@@ -285,9 +284,16 @@ export async function liveRun(o: LiveOptions): Promise<LiveRun> {
       // The run's clock, from the start of the load: every method sees the same readings.
       const snapshot = { atMs: tMs, services: read.snapshot.services };
       const a = ours.step(snapshot);
-      incidents.ours.push(...a.opened);
       const b = baselineOnly.step(snapshot);
-      incidents.baseline.push(...b.opened);
+      // An alarm is what the reconciler announces, when it announces it: an open incident whose
+      // ranking has settled. One merged away or closed before that never paged anyone.
+      for (const [list, tracker] of [
+        [alarms.ours, ours.tracker],
+        [alarms.baseline, baselineOnly.tracker],
+      ] as const)
+        for (const i of tracker.openIncidents)
+          if (i.firstSettledSuspects !== undefined && !list.some((x) => x.id === i.id))
+            list.push({ id: i.id, openedAtMs: tMs, suspects: i.firstSettledSuspects.map((x) => x.service) });
       const s = sigma.step(snapshot);
       sigmaEpisodes.step(
         tMs,
@@ -326,12 +332,9 @@ export async function liveRun(o: LiveOptions): Promise<LiveRun> {
           o.log(`aiops: +${Math.round(tMs / 1000)} s incident ${id} proposals: ${text}`);
         proposed.set(id, gist);
       }
-      for (const incident of a.closed.concat(
-        ours.tracker.openIncidents.filter(
-          (i) => i.settledSuspects !== undefined && !summaries.some((x) => x.id === i.id),
-        ),
-      )) {
-        if (summaries.some((x) => x.id === incident.id)) continue;
+      // Each summary as first announced; an incident never announced has none.
+      for (const incident of ours.tracker.openIncidents) {
+        if (incident.settledSuspects === undefined || summaries.some((x) => x.id === incident.id)) continue;
         const from = incident.openedAtMs - 2 * stepMs;
         const { templates } = await logEvidence(
           logs,
@@ -385,18 +388,16 @@ export async function liveRun(o: LiveOptions): Promise<LiveRun> {
 
     const labelled: LabelledFault[] = [];
     for (const f of schedule) labelled.push({ ...f, breachedSlo: await breached(source, f, t0) });
-    const toAlarm = (i: Incident): Alarm => ({
-      openedAtMs: i.openedAtMs,
-      suspects: (i.settledSuspects ?? i.suspects).map((s) => s.service),
-    });
+    // Judged on what the first notification said, not on a later update.
+    const toAlarm = ({ openedAtMs, suspects }: Alarm): Alarm => ({ openedAtMs, suspects });
     return {
       faults: labelled,
       schedule,
       warmupMs: o.warmupMs,
       endMs,
       alarms: {
-        meshpilot: incidents.ours.map(toAlarm),
-        "meshpilot-baseline-only": incidents.baseline.map(toAlarm),
+        meshpilot: alarms.ours.map(toAlarm),
+        "meshpilot-baseline-only": alarms.baseline.map(toAlarm),
         "three-sigma": sigmaEpisodes.alarms,
         "burn-rate-alerts": burnEpisodes.alarms,
       },

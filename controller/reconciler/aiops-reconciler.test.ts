@@ -198,6 +198,76 @@ describe("the AIOps controller", () => {
     expect(h.warnings.filter((w) => w.includes("AIOps") || w.includes("AIOpsPolicy"))).toEqual([]);
   }, 30_000);
 
+  it("announces the incident again when a callee's later fault becomes the first suspect, and resolves it naming that callee", async () => {
+    const r = new Random(3);
+    const slowFrom = 30;
+    const faultFrom = 35;
+    const faultTo = 42;
+    const source = new SteppedSignals((i) => {
+      const checkout = healthyReadings(r);
+      const payments = healthyReadings(r);
+      if (i < slowFrom || i >= faultTo) return { checkout, payments };
+      // checkout slows on its own first; payments' errors begin five readings later.
+      const slow = { ...checkout, p99Ms: 2000 };
+      if (i < faultFrom) return { checkout: slow, payments };
+      return { checkout: { ...slow, errorRatio: 0.1 }, payments: { ...payments, errorRatio: 0.3 } };
+    });
+    await start(source, { services: SERVICES, detection: { warmupReadings: 20 } });
+    while (clock / INTERVAL_MS < faultFrom) await step();
+    const opened = h.events("IncidentOpened");
+    expect(opened).toHaveLength(1);
+    expect(opened[0].message).toContain("Suspected cause: checkout");
+    expect(h.events("IncidentUpdated")).toHaveLength(0);
+    for (let i = 0; i < 6; i++) await step();
+    const updated = h.events("IncidentUpdated");
+    expect(updated).toHaveLength(1);
+    expect(updated[0].type).toBe("Warning");
+    expect(updated[0].message).toContain("Incident 1:");
+    expect(updated[0].message).toContain("Suspected cause: payments (no affected callee; explains checkout)");
+    expect(status().incidents?.[0]).toMatchObject({ id: 1, suspect: "payments" });
+    while (clock / INTERVAL_MS < faultTo + 6) await step();
+    expect(h.events("IncidentOpened")).toHaveLength(1);
+    expect(h.events("IncidentUpdated")).toHaveLength(1);
+    const resolved = h.events("IncidentResolved");
+    expect(resolved).toHaveLength(1);
+    expect(resolved[0].message).toContain("Suspected cause: payments");
+  }, 30_000);
+
+  it("merges the incident a callee opened into its caller's once the service between them turns bad, resolving it as merged", async () => {
+    const r = new Random(4);
+    const services = { frontend: { calls: ["checkout"] }, ...SERVICES };
+    const source = new SteppedSignals((i) => {
+      const all = {
+        frontend: healthyReadings(r),
+        checkout: healthyReadings(r),
+        payments: healthyReadings(r),
+      };
+      if (i >= 30) all.frontend = { ...all.frontend, p99Ms: 2000 };
+      if (i >= 35) all.payments = { ...all.payments, errorRatio: 0.3 };
+      if (i >= 40) all.checkout = { ...all.checkout, errorRatio: 0.1 };
+      return all;
+    });
+    await start(source, { services, detection: { warmupReadings: 20 } });
+    while (clock / INTERVAL_MS < 40) await step();
+    // Two incidents so far: payments is not next to frontend, and checkout looks healthy.
+    expect(h.events("IncidentOpened").map((e) => e.message.split(":")[0])).toEqual([
+      "Incident 1",
+      "Incident 2",
+    ]);
+    while (clock / INTERVAL_MS < 46) await step();
+    const merged = h.events("IncidentMerged");
+    expect(merged).toHaveLength(1);
+    expect(merged[0].type).toBe("Normal");
+    expect(merged[0].message).toMatch(/^Incident 2: payments anomalous since .*, merged into incident 1 at /);
+    const updated = h.events("IncidentUpdated");
+    expect(updated).toHaveLength(1);
+    expect(updated[0].message).toContain("Suspected cause: payments");
+    expect(status().openIncidents).toBe(1);
+    expect(status().incidents?.[0]).toMatchObject({ id: 1, suspect: "payments" });
+    expect(status().incidents?.[0].services).toEqual(["frontend", "checkout", "payments"]);
+    expect(h.events("IncidentResolved")).toHaveLength(0);
+  }, 30_000);
+
   it("ranks a Deployment changed just before the fault with the Git revision Argo CD synced, and proposes reverting exactly that", async () => {
     const r = new Random(2);
     const faultFrom = 30;

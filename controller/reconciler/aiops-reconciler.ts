@@ -2,8 +2,8 @@
  * The AIOps controller, in the optimizer's process: plumbing around the AIOps step
  * (controller/aiops/pipeline.ts) for every AIOpsPolicy. An informer keeps the policies in a cache;
  * each tick, every policy whose interval is due reads its services' signals (SignalSource), takes
- * one step, announces incidents as Events (opened once its suspects settle, resolved when it
- * closes) and writes its status. An invalid policy is reported in its status and evaluates nothing;
+ * one step, announces incidents as Events (opened once its suspects settle, updated when a new
+ * first suspect settles, resolved when it closes or merges into an older one) and writes its status. An invalid policy is reported in its status and evaluates nothing;
  * a paused one evaluates nothing; missing telemetry is reported, and the step holds for the
  * services it touches. Only the leader writes.
  *
@@ -275,16 +275,27 @@ export class AiopsReconciler {
       });
     const withLogs = async (incident: Incident) =>
       summaryOf(incident, await this.templates(policy, incident, d.intervalSeconds * 1000, nowMs));
+    const announce = async (incident: Incident, reason: "IncidentOpened" | "IncidentUpdated") => {
+      const s = await withLogs(incident);
+      const text = await this.deliver(policy, s, "firing", nowMs);
+      m.summaries.set(incident.id, { suspect: s.suspect, text });
+      await this.event(policy, reason, "Warning", text, nowMs);
+    };
     if (leader) {
       for (const incident of m.pipeline.tracker.openIncidents)
         if (incident.settledSuspects !== undefined && !m.announced.has(incident.id)) {
           m.announced.add(incident.id);
-          const s = await withLogs(incident);
-          const text = await this.deliver(policy, s, "firing", nowMs);
-          m.summaries.set(incident.id, { suspect: s.suspect, text });
-          await this.event(policy, "IncidentOpened", "Warning", text, nowMs);
+          await announce(incident, "IncidentOpened");
         }
-      for (const incident of step.closed) {
+      // A new first suspect, settled: the same alert again, with the summary that names it.
+      for (const incident of step.resettled)
+        if (m.announced.has(incident.id)) await announce(incident, "IncidentUpdated");
+      // Merged into an older incident is resolved as this one, with the older one going on.
+      const ended = [
+        ...step.merged.map((x) => ({ incident: x.incident, reason: "IncidentMerged" as const })),
+        ...step.closed.map((incident) => ({ incident, reason: "IncidentResolved" as const })),
+      ];
+      for (const { incident, reason } of ended) {
         m.closed.unshift(incident);
         for (const gone of m.closed.splice(KEPT_CLOSED)) m.summaries.delete(gone.id);
         const announced = m.announced.delete(incident.id);
@@ -292,7 +303,7 @@ export class AiopsReconciler {
         if (announced) {
           const text = await this.deliver(policy, s, "resolved", nowMs);
           m.summaries.set(incident.id, { suspect: s.suspect, text });
-          await this.event(policy, "IncidentResolved", "Normal", text, nowMs);
+          await this.event(policy, reason, "Normal", text, nowMs);
         } else m.summaries.set(incident.id, { suspect: s.suspect, text: s.text });
       }
     }

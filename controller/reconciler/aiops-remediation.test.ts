@@ -42,6 +42,7 @@ const incident: Incident = {
   services: ["checkout", "payments"],
   suspects: [],
   settledSuspects: [{ service: "payments", score: 1, reasons: ["no affected callee"] } as never],
+  settledFirsts: ["payments"],
   peakSeverity: 5,
 };
 
