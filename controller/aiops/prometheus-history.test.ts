@@ -45,8 +45,9 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => exporter.listen(0, "127.0.0.1", resolve));
   prometheus = await startPrometheus([`127.0.0.1:${(exporter.address() as { port: number }).port}`]);
   const source = new PrometheusSource({ url: prometheus.url });
+  // Ready once both series cover the test's whole rate window (10 s, ending a second ago).
   while (
-    (await source.query("ready", "count_over_time(istio_requests_total[10s]) >= 6", Date.now())).length < 2
+    (await source.query("ready", "count_over_time(istio_requests_total[15s]) >= 13", Date.now())).length < 2
   )
     await new Promise((resolve) => setTimeout(resolve, 250));
 }, 60_000);
@@ -61,7 +62,10 @@ describe("the signals' history", () => {
     const history = await new PrometheusSignalSource({ url: prometheus.url }).history(
       "shop",
       ["catalog", "cart"],
-      3,
+      // Each value is computed when the exporter answers, each timestamp is when the scrape began:
+      // on a loaded machine the two drift apart by up to a second or two, which a 3 s window
+      // turns into a rate several times off and a 10 s one into a fifth at most.
+      10,
       {
         fromMs: now - 3000,
         toMs: now,
@@ -72,8 +76,8 @@ describe("the signals' history", () => {
     // The queries of signals nothing exports here answer empty, not with an error.
     expect(history.errors).toEqual([]);
     const last = history.snapshots[2].services;
-    expect(last.catalog.rps).toBeGreaterThan(15);
-    expect(last.catalog.rps).toBeLessThan(25);
+    expect(last.catalog.rps).toBeGreaterThan(12);
+    expect(last.catalog.rps).toBeLessThan(28);
     expect(last.catalog.errorRatio).toBeCloseTo(0.1, 1);
     expect(last.cart).toEqual({});
   });
